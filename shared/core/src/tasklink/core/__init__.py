@@ -1,0 +1,120 @@
+"""tasklink-core: the thin core every tasklink connector and runtime shares.
+
+Declare a connector with :class:`Connector`, give each operation pydantic input and output
+models, and the core supplies secrets, validation, errors, result mapping and discovery.
+"""
+
+from ._activiti_mapping import (
+    MappingType,
+    SourceType,
+    TaskMapping,
+    VariableMapping,
+    decode_typed_value,
+    decode_variables,
+    map_inputs,
+    map_outputs,
+)
+from ._camunda_mapping import (
+    BpmnErrorDecision,
+    ExpressionCache,
+    JobErrorDecision,
+    evaluate_error_expression,
+    map_result,
+)
+from ._connector import Connector, DeclarationError, Operation
+from ._context import CancellationToken, Context, JobInfo
+from ._discovery import CONNECTORS_GROUP, DiscoveredConnector, Discovery, PluginError, discover
+from ._durations import parse_duration
+from ._errors import (
+    BpmnError,
+    ConnectorError,
+    ErrorCode,
+    InputError,
+    RetryError,
+    TasklinkError,
+    status_code_name,
+)
+from ._execution import BpmnErrorThrown, Completed, Failed, Job, JobExecutor, Outcome
+from ._expressions import (
+    CompiledExpression,
+    ExpressionError,
+    ExpressionEvaluator,
+    load_evaluator,
+)
+from ._fields import field, field_options
+from ._jsonable import to_jsonable
+from ._models import InputModel, OutputModel, bind_input, format_validation_error
+from ._redaction import MASK, RedactingFilter, Redactor
+from ._secrets import (
+    DotenvSecretProvider,
+    EnvironmentSecretProvider,
+    MappingSecretProvider,
+    SecretChain,
+    SecretProvider,
+    SecretResolver,
+    load_plugin_secret_providers,
+)
+from .__about__ import __version__
+
+__all__ = [
+    "CONNECTORS_GROUP",
+    "MASK",
+    "BpmnError",
+    "BpmnErrorDecision",
+    "BpmnErrorThrown",
+    "CancellationToken",
+    "CompiledExpression",
+    "Completed",
+    "Connector",
+    "ConnectorError",
+    "Context",
+    "DeclarationError",
+    "DiscoveredConnector",
+    "Discovery",
+    "DotenvSecretProvider",
+    "EnvironmentSecretProvider",
+    "ErrorCode",
+    "ExpressionCache",
+    "ExpressionError",
+    "ExpressionEvaluator",
+    "Failed",
+    "InputError",
+    "InputModel",
+    "Job",
+    "JobErrorDecision",
+    "JobExecutor",
+    "JobInfo",
+    "MappingSecretProvider",
+    "MappingType",
+    "Operation",
+    "Outcome",
+    "OutputModel",
+    "PluginError",
+    "RedactingFilter",
+    "Redactor",
+    "RetryError",
+    "SecretChain",
+    "SecretProvider",
+    "SecretResolver",
+    "SourceType",
+    "TaskMapping",
+    "TasklinkError",
+    "VariableMapping",
+    "__version__",
+    "bind_input",
+    "decode_typed_value",
+    "decode_variables",
+    "discover",
+    "evaluate_error_expression",
+    "field",
+    "field_options",
+    "format_validation_error",
+    "load_evaluator",
+    "load_plugin_secret_providers",
+    "map_inputs",
+    "map_outputs",
+    "map_result",
+    "parse_duration",
+    "status_code_name",
+    "to_jsonable",
+]

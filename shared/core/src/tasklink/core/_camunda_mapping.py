@@ -1,0 +1,153 @@
+"""Camunda-style output mapping: ``resultVariable``, ``resultExpression``, ``errorExpression``.
+
+These follow Camunda's connector runtime: the result expression sees the operation's
+output as ``response`` and returns a context merged into the process variables; the error
+expression is evaluated after every execution with ``response`` (success) or ``error``
+(failure) in scope, and ``bpmnError(...)`` / ``jobError(...)`` in it decide the outcome.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from ._errors import ErrorCode, InputError
+from ._expressions import CompiledExpression, ExpressionError, ExpressionEvaluator
+from ._jsonable import to_jsonable
+
+__all__ = [
+    "BpmnErrorDecision",
+    "ExpressionCache",
+    "JobErrorDecision",
+    "evaluate_error_expression",
+    "map_result",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BpmnErrorDecision:
+    """``bpmnError(code, message, variables)`` returned by an error expression."""
+
+    code: str
+    message: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobErrorDecision:
+    """``jobError(message, variables, retries, retryBackoff)`` from an error expression."""
+
+    message: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    retries: int | None = None
+    backoff: timedelta | None = None
+
+
+class ExpressionCache:
+    """Compiles each distinct expression once per evaluator (job headers repeat a lot)."""
+
+    def __init__(self, evaluator: ExpressionEvaluator, size: int = 1024) -> None:
+        self.evaluator = evaluator
+        self._compile = functools.lru_cache(maxsize=size)(self._compile_uncached)
+
+    def _compile_uncached(self, expression: str) -> CompiledExpression:
+        return self.evaluator.compile(expression)
+
+    def compile(self, expression: str, header: str) -> CompiledExpression:
+        try:
+            return self._compile(expression)
+        except Exception as exc:
+            raise InputError(f"{header}: {exc}", field=header) from None
+
+    def evaluate(self, expression: str, header: str, context: Mapping[str, Any]) -> Any:
+        compiled = self.compile(expression, header)
+        try:
+            return compiled.evaluate(context)
+        except Exception as exc:
+            raise InputError(f"{header}: {exc}", field=header) from None
+
+
+def _strip(expression: str | None) -> str | None:
+    if expression is None:
+        return None
+    text = expression.strip()
+    return text or None
+
+
+def map_result(
+    response: Any,
+    *,
+    result_variable: str | None = None,
+    result_expression: str | None = None,
+    expressions: ExpressionCache | None = None,
+) -> dict[str, Any]:
+    """The process variables a completed job sets, from its JSON-able ``response``."""
+    variables: dict[str, Any] = {}
+    name = _strip(result_variable)
+    if name:
+        variables[name] = response
+    expression = _strip(result_expression)
+    if expression:
+        if expressions is None:
+            raise ExpressionError("resultExpression needs an expression evaluator")
+        value = expressions.evaluate(expression, "resultExpression", {"response": response})
+        if value is None:
+            return variables
+        value = to_jsonable(value)
+        if not isinstance(value, dict):
+            raise InputError(
+                "resultExpression must return a context (a JSON object), got "
+                f"{type(value).__name__}",
+                field="resultExpression",
+            )
+        variables.update(value)
+    return variables
+
+
+def _decision(value: Any) -> BpmnErrorDecision | JobErrorDecision | None:
+    if not isinstance(value, Mapping):
+        return None
+    kind = value.get("errorType")
+    variables = to_jsonable(value.get("variables") or {})
+    if not isinstance(variables, dict):
+        variables = {}
+    if kind == "bpmnError":
+        code = value.get("code")
+        if not code:
+            raise InputError("errorExpression: bpmnError needs a code", field="errorExpression")
+        return BpmnErrorDecision(str(code), str(value.get("message") or ""), variables)
+    if kind == "jobError":
+        retries = value.get("retries")
+        backoff = value.get("retryBackoff")
+        return JobErrorDecision(
+            message=str(value.get("message") or ""),
+            variables=variables,
+            retries=int(retries) if retries is not None else None,
+            backoff=backoff if isinstance(backoff, timedelta) else None,
+        )
+    return None
+
+
+def evaluate_error_expression(
+    expression: str | None,
+    *,
+    response: Any = None,
+    error: Mapping[str, Any] | None = None,
+    expressions: ExpressionCache | None,
+) -> BpmnErrorDecision | JobErrorDecision | None:
+    """Evaluate ``errorExpression``; ``None`` means "no decision, proceed as usual"."""
+    text = _strip(expression)
+    if not text:
+        return None
+    if expressions is None:
+        raise InputError(
+            "errorExpression is set but no expression evaluator is installed "
+            "(install tasklink-feel)",
+            code=ErrorCode.INVALID_INPUT,
+            field="errorExpression",
+        )
+    scope: dict[str, Any] = {"response": response} if error is None else {"error": error}
+    return _decision(expressions.evaluate(text, "errorExpression", scope))

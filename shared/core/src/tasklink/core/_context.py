@@ -1,0 +1,113 @@
+"""What an operation knows about the job it runs for."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ._errors import ConnectorError, ErrorCode
+from ._redaction import Redactor
+from ._secrets import SecretResolver
+
+__all__ = ["CancellationToken", "Context", "JobInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    """Engine-neutral job metadata (Camunda job or Activiti integration context)."""
+
+    engine: str = "local"
+    job_key: str | None = None
+    job_type: str | None = None
+    process_instance_key: str | None = None
+    process_definition_id: str | None = None
+    process_definition_key: str | None = None
+    process_definition_version: int | None = None
+    element_id: str | None = None
+    element_instance_key: str | None = None
+    business_key: str | None = None
+    tenant_id: str | None = None
+    retries: int | None = None
+    deadline: datetime | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class CancellationToken:
+    """Set by the runtime when a job times out or the process shuts down.
+
+    Async operations are cancelled by asyncio itself; synchronous operations running in a
+    worker thread should call :meth:`raise_if_cancelled` between slow steps.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise ConnectorError("the job was cancelled", code=ErrorCode.TIMEOUT)
+
+
+class _RedactingAdapter(logging.LoggerAdapter[logging.Logger]):
+    """Masks secrets before the record is even created, and tags it with the job."""
+
+    def __init__(self, logger: logging.Logger, redactor: Redactor, job: JobInfo) -> None:
+        super().__init__(logger, {"job_key": job.job_key, "job_type": job.job_type})
+        self._redactor = redactor
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        extra = dict(self.extra or {})
+        extra.update(kwargs.get("extra") or {})
+        kwargs["extra"] = extra
+        return msg, kwargs
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg) % args if args else str(msg)
+        msg, kwargs = self.process(self._redactor.redact(text), kwargs)
+        self.logger.log(level, msg, **kwargs)
+
+
+class Context:
+    """Passed to every operation: job metadata, a redacting logger, secrets, cancellation."""
+
+    __slots__ = ("_logger", "cancellation", "job", "redactor", "secrets")
+
+    def __init__(
+        self,
+        job: JobInfo,
+        secrets: SecretResolver,
+        *,
+        logger: logging.Logger | None = None,
+        cancellation: CancellationToken | None = None,
+    ) -> None:
+        self.job = job
+        self.secrets = secrets
+        self.redactor = secrets.redactor
+        self.cancellation = cancellation or CancellationToken()
+        self._logger = logger
+
+    @property
+    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        """A logger whose messages have every known secret masked."""
+        base = self._logger or logging.getLogger("tasklink.connector")
+        return _RedactingAdapter(base, self.redactor, self.job)
+
+    def secret(self, name: str) -> str:
+        """Read a secret by name (registered for redaction like any placeholder)."""
+        return self.secrets.get(name)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.job.headers

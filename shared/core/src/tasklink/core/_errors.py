@@ -1,0 +1,154 @@
+"""The error hierarchy every connector and runtime shares.
+
+Each error carries a stable ``code``. The runtime decides the outcome from the class:
+
+* :class:`InputError` - the input cannot work; never retried, becomes an incident.
+* :class:`ConnectorError` - the outside system failed; retried while retries remain.
+* :class:`RetryError` - a connector error that sets retries and backoff explicitly.
+* :class:`BpmnError` - thrown to the process so error boundary events can catch it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "BpmnError",
+    "ConnectorError",
+    "ErrorCode",
+    "InputError",
+    "RetryError",
+    "TasklinkError",
+    "status_code_name",
+]
+
+
+class ErrorCode:
+    """Stable error codes shared across connectors (Alfresco's names for HTTP-like failures)."""
+
+    MISSING_INPUT = "MISSING_INPUT"
+    INVALID_INPUT = "INVALID_INPUT"
+    UNKNOWN_ERROR = "UNKNOWN_ERROR"
+    TIMEOUT = "TIMEOUT"
+    BAD_REQUEST = "BAD_REQUEST"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
+
+
+def status_code_name(status: int) -> str:
+    """Return the Alfresco-style code for an HTTP status, e.g. ``404 -> "NOT_FOUND"``.
+
+    Unknown statuses map to ``HTTP_<status>`` so the number is never lost.
+    """
+    try:
+        return HTTPStatus(status).name
+    except ValueError:
+        return f"HTTP_{status}"
+
+
+class TasklinkError(Exception):
+    """Base of all tasklink errors: a stable ``code``, a message and optional variables."""
+
+    default_code = ErrorCode.UNKNOWN_ERROR
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.variables: dict[str, Any] = dict(variables or {})
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class InputError(TasklinkError):
+    """The input cannot be used: a field is missing or invalid, or a secret is missing.
+
+    Never retried: the same input would fail the same way. ``field`` is the dotted path
+    of the offending input field (or secret name) when one is known.
+    """
+
+    default_code = ErrorCode.INVALID_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, variables=variables)
+        self.field = field
+
+
+class ConnectorError(TasklinkError):
+    """The outside system failed; the runtime retries while retries remain.
+
+    Set ``retryable=False`` for failures that a retry cannot fix (for example rejected
+    credentials): the runtime then raises an incident at once.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        retryable: bool = True,
+        backoff: timedelta | None = None,
+    ) -> None:
+        super().__init__(message, code=code, variables=variables)
+        self.retryable = retryable
+        self.backoff = backoff
+
+
+class RetryError(ConnectorError):
+    """A connector error that decides retries and backoff itself.
+
+    ``retries`` is the number of retries left after this failure (``None`` keeps the
+    runtime's countdown); ``backoff`` the delay before the next attempt.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        retries: int | None = None,
+        backoff: timedelta | None = None,
+    ) -> None:
+        super().__init__(message, code=code, variables=variables, backoff=backoff)
+        if retries is not None and retries < 0:
+            raise ValueError("retries must not be negative")
+        self.retries = retries
+
+
+class BpmnError(TasklinkError):
+    """Thrown to the process; error boundary events catch it by ``code``."""
+
+    def __init__(
+        self, code: str, message: str = "", *, variables: Mapping[str, Any] | None = None
+    ) -> None:
+        if not code:
+            raise ValueError("a BPMN error needs a code")
+        super().__init__(message or code, code=code, variables=variables)

@@ -1,0 +1,285 @@
+"""The engine-neutral path from a job to an outcome.
+
+resolve secrets -> bind and validate input -> run the operation (under a timeout) ->
+map the output -> evaluate result and error expressions -> outcome. Engine adapters in
+``tasklink-runtime`` only translate their wire formats to :class:`Job` and from
+:class:`Outcome`; the test harness in ``tasklink-testing`` drives this same path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal, TypeVar
+
+from ._camunda_mapping import (
+    BpmnErrorDecision,
+    ExpressionCache,
+    JobErrorDecision,
+    evaluate_error_expression,
+    map_result,
+)
+from ._connector import Operation
+from ._context import CancellationToken, Context, JobInfo
+from ._durations import parse_duration
+from ._errors import (
+    BpmnError,
+    ConnectorError,
+    ErrorCode,
+    InputError,
+    RetryError,
+    TasklinkError,
+)
+from ._expressions import ExpressionEvaluator, load_evaluator
+from ._jsonable import to_jsonable
+from ._models import bind_input
+from ._redaction import Redactor
+from ._secrets import EnvironmentSecretProvider, SecretProvider, SecretResolver
+
+__all__ = [
+    "BpmnErrorThrown",
+    "Completed",
+    "Failed",
+    "Job",
+    "JobExecutor",
+    "Outcome",
+    "SyncRunner",
+]
+
+T = TypeVar("T")
+SyncRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+_log = logging.getLogger("tasklink.core.execution")
+
+# Task headers Camunda's connector runtime reads (DESIGN.md section 4).
+RESULT_VARIABLE = "resultVariable"
+RESULT_EXPRESSION = "resultExpression"
+ERROR_EXPRESSION = "errorExpression"
+RETRY_BACKOFF = "retryBackoff"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One unit of work: input variables, task headers and job metadata.
+
+    ``strict`` rejects unknown top-level input fields (local invocations); engines hand
+    jobs every variable in scope, so adapters leave it off.
+    """
+
+    variables: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    info: JobInfo = field(default_factory=JobInfo)
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """The operation succeeded. ``output`` is its JSON result; ``variables`` what the
+    result variable / expression set (empty when neither is configured)."""
+
+    output: Any
+    variables: dict[str, Any]
+    kind: Literal["completed"] = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The job failed: retried while ``retries`` > 0, otherwise an incident."""
+
+    code: str
+    message: str
+    retries: int
+    backoff: timedelta | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    input_error: bool = False
+    kind: Literal["failed"] = "failed"
+
+    @property
+    def incident(self) -> bool:
+        return self.retries <= 0
+
+
+@dataclass(frozen=True, slots=True)
+class BpmnErrorThrown:
+    """A BPMN error to throw into the process (caught by error boundary events)."""
+
+    code: str
+    message: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["bpmn_error"] = "bpmn_error"
+
+
+Outcome = Completed | Failed | BpmnErrorThrown
+
+
+class JobExecutor:
+    """Runs jobs through the core path. One per runtime process; safe to share.
+
+    ``run_sync`` runs a synchronous operation (the runtime passes a thread-pool runner);
+    without it synchronous operations run inline. ``evaluator`` is loaded from the
+    ``tasklink.expression_evaluators`` entry points on first need unless given.
+    """
+
+    def __init__(
+        self,
+        secrets: SecretProvider | None = None,
+        *,
+        redactor: Redactor | None = None,
+        evaluator: ExpressionEvaluator | None = None,
+        run_sync: SyncRunner | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.secrets = SecretResolver(secrets or EnvironmentSecretProvider(), self.redactor)
+        self._expressions = ExpressionCache(evaluator) if evaluator is not None else None
+        self._run_sync = run_sync
+        self._logger = logger or _log
+
+    def _expression_cache(self) -> ExpressionCache:
+        if self._expressions is None:
+            self._expressions = ExpressionCache(load_evaluator("feel"))
+        return self._expressions
+
+    def bind(self, operation: Operation, variables: Mapping[str, Any], *, strict: bool) -> Any:
+        """Resolve secrets in ``variables`` and validate them into the operation's input."""
+        resolved = self.secrets.resolve(variables)
+        return bind_input(operation.input_model, resolved, strict=strict)
+
+    async def call(self, operation: Operation, model: Any, context: Context) -> Any:
+        """Call the operation function (async directly, sync through ``run_sync``)."""
+        args = (model, context) if operation.takes_context else (model,)
+        if operation.is_async:
+            return await operation.function(*args)
+        if self._run_sync is None:
+            return operation.function(*args)
+        return await self._run_sync(lambda: operation.function(*args))
+
+    async def execute(
+        self,
+        operation: Operation,
+        job: Job,
+        *,
+        timeout: float | None = None,
+        cancellation: CancellationToken | None = None,
+    ) -> Outcome:
+        """Run one job to an outcome. Never raises for anything a job or connector does."""
+        headers = job.headers
+        retries = job.info.retries if job.info.retries is not None else 0
+        try:
+            model = self.bind(operation, job.variables, strict=job.strict)
+            context = Context(
+                job.info, self.secrets, logger=self._logger, cancellation=cancellation
+            )
+            limit = timeout if timeout is not None else operation.timeout
+            if limit is None:
+                result = await self.call(operation, model, context)
+            else:
+                try:
+                    async with asyncio.timeout(limit):
+                        result = await self.call(operation, model, context)
+                except TimeoutError:
+                    context.cancellation.cancel()
+                    raise ConnectorError(
+                        f"the operation did not finish within {limit:g} seconds",
+                        code=ErrorCode.TIMEOUT,
+                    ) from None
+            return self._on_success(result, headers, retries)
+        except TasklinkError as error:
+            return self._on_error(error, headers, retries)
+        except Exception as exc:  # a connector bug must not crash the runtime
+            self._logger.exception("operation %s raised unexpectedly", operation.qualified_name)
+            return self._on_error(
+                ConnectorError(f"{type(exc).__name__}: {exc}", code=ErrorCode.UNKNOWN_ERROR),
+                headers,
+                retries,
+            )
+
+    def _on_success(self, result: Any, headers: Mapping[str, str], retries: int) -> Outcome:
+        output = self.redactor.redact_data(to_jsonable(result))
+        decision = None
+        if headers.get(ERROR_EXPRESSION):
+            decision = evaluate_error_expression(
+                headers.get(ERROR_EXPRESSION),
+                response=output,
+                expressions=self._expression_cache(),
+            )
+        if decision is not None:
+            return self._decided(decision, retries, headers)
+        expression = headers.get(RESULT_EXPRESSION)
+        variables = map_result(
+            output,
+            result_variable=headers.get(RESULT_VARIABLE),
+            result_expression=expression,
+            expressions=self._expression_cache() if expression and expression.strip() else None,
+        )
+        return Completed(output=output, variables=self.redactor.redact_data(variables))
+
+    def _on_error(self, error: TasklinkError, headers: Mapping[str, str], retries: int) -> Outcome:
+        redact = self.redactor.redact
+        message = redact(error.message)
+        variables = self.redactor.redact_data(to_jsonable(error.variables))
+        if isinstance(error, InputError):
+            return Failed(error.code, message, 0, variables=variables, input_error=True)
+        if isinstance(error, BpmnError):
+            return BpmnErrorThrown(error.code, message, variables)
+        if headers.get(ERROR_EXPRESSION):
+            scope = {
+                "code": error.code,
+                "message": message,
+                "type": type(error).__name__,
+                "variables": variables,
+            }
+            try:
+                decision = evaluate_error_expression(
+                    headers.get(ERROR_EXPRESSION),
+                    error=scope,
+                    expressions=self._expression_cache(),
+                )
+            except InputError as exc:
+                return Failed(error.code, redact(str(exc)), 0, variables=variables)
+            if decision is not None:
+                return self._decided(decision, retries, headers)
+        assert isinstance(error, ConnectorError)
+        left = max(retries - 1, 0)
+        if isinstance(error, RetryError) and error.retries is not None:
+            left = error.retries
+        if not error.retryable:
+            left = 0
+        try:
+            backoff = error.backoff or self._header_backoff(headers)
+        except InputError as exc:
+            return Failed(exc.code, exc.message, 0, variables=variables, input_error=True)
+        return Failed(error.code, message, left, backoff, variables)
+
+    def _decided(
+        self,
+        decision: BpmnErrorDecision | JobErrorDecision,
+        retries: int,
+        headers: Mapping[str, str],
+    ) -> Outcome:
+        redact = self.redactor.redact_data
+        if isinstance(decision, BpmnErrorDecision):
+            return BpmnErrorThrown(
+                decision.code, self.redactor.redact(decision.message), redact(decision.variables)
+            )
+        left = decision.retries if decision.retries is not None else max(retries - 1, 0)
+        return Failed(
+            "JOB_ERROR",
+            self.redactor.redact(decision.message),
+            max(left, 0),
+            decision.backoff or self._header_backoff(headers),
+            redact(decision.variables),
+        )
+
+    @staticmethod
+    def _header_backoff(headers: Mapping[str, str]) -> timedelta | None:
+        raw = headers.get(RETRY_BACKOFF)
+        if not raw or not raw.strip():
+            return None
+        try:
+            return parse_duration(raw)
+        except ValueError as exc:
+            raise InputError(f"{RETRY_BACKOFF}: {exc}", field=RETRY_BACKOFF) from None

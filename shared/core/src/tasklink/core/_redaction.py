@@ -1,0 +1,137 @@
+"""Masking of secret values in everything that leaves the process.
+
+Every resolved secret is registered with a :class:`Redactor`; the redactor then masks it
+in log records, error messages, error variables and results.
+
+Short values: a secret of fewer than :data:`MIN_SUBSTRING_LENGTH` characters would, if
+masked as a substring, garble unrelated text ("ab" inside every "about") and, worse, the
+pattern of masks would reveal the secret. Such values are masked where they stand as a
+whole word (delimited by non-alphanumeric characters) or make up a whole string value,
+and the redactor warns once that they are weakly protected. Use longer secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+__all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "RedactingFilter", "Redactor"]
+
+MASK = "***"
+MIN_SUBSTRING_LENGTH = 4
+
+_log = logging.getLogger("tasklink.core.redaction")
+
+
+def _encoded_forms(value: str) -> set[str]:
+    """The forms a secret takes when it travels inside a URL or a JSON document."""
+    forms = {value, quote(value, safe=""), json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms.add(json.dumps(value)[1:-1])
+    return {form for form in forms if form}
+
+
+class Redactor:
+    """Masks registered secret values in strings and nested data. Thread-safe."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._long: set[str] = set()
+        self._short: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._dirty = False
+        for value in values:
+            self.add(value)
+
+    def __len__(self) -> int:
+        return len(self._long) + len(self._short)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._long or value in self._short
+
+    def add(self, value: str) -> None:
+        """Register a secret value (and its URL- and JSON-encoded forms) for masking."""
+        if not isinstance(value, str) or not value:
+            return
+        if value in self._long or value in self._short:
+            return
+        with self._lock:
+            for form in _encoded_forms(value):
+                if len(form) >= MIN_SUBSTRING_LENGTH:
+                    self._long.add(form)
+                else:
+                    if form not in self._short:
+                        _log.warning(
+                            "a secret shorter than %d characters is masked only where it "
+                            "stands as a whole word; use a longer secret",
+                            MIN_SUBSTRING_LENGTH,
+                        )
+                    self._short.add(form)
+            self._dirty = True
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._dirty:
+            with self._lock:
+                # Longest first, so a secret that contains another is masked whole.
+                parts = [re.escape(v) for v in sorted(self._long, key=len, reverse=True)]
+                parts += [
+                    rf"(?<![0-9A-Za-z]){re.escape(v)}(?![0-9A-Za-z])"
+                    for v in sorted(self._short, key=len, reverse=True)
+                ]
+                self._pattern = re.compile("|".join(parts)) if parts else None
+                self._dirty = False
+        return self._pattern
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every registered secret replaced by ``***``."""
+        pattern = self._compiled()
+        if pattern is None or not text:
+            return text
+        if text in self._short:
+            return MASK
+        return pattern.sub(MASK, text)
+
+    def redact_data(self, data: Any) -> Any:
+        """Return a copy of nested JSON-like ``data`` with secrets masked in keys and values."""
+        if self._compiled() is None:
+            return data
+        return self._walk(data)
+
+    def _walk(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self.redact(data)
+        if isinstance(data, Mapping):
+            return {self._walk(k): self._walk(v) for k, v in data.items()}
+        if isinstance(data, list | tuple):
+            return [self._walk(item) for item in data]
+        return data
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in the message, its arguments and tracebacks.
+
+    Attach it to handlers (``handler.addFilter(RedactingFilter(redactor))``) so records
+    from every library, not only tasklink's own loggers, pass through it.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+        self._formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not len(self.redactor):
+            return True
+        record.msg = self.redactor.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redactor.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.redact(record.stack_info)
+        return True
