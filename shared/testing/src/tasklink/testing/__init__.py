@@ -1,0 +1,22 @@
+"""tasklink-testing: the test kit for connector authors.
+
+Run operations the way a runtime would (:func:`run_job`), record HTTP with credentials
+scrubbed (:func:`recording_vcr`), check cassettes against OpenAPI specs, and give every
+connector package the standard suite (:class:`StandardConnectorSuite`).
+"""
+
+from ._harness import arun_job, run_job
+from ._kit import repository_root, shared_kit_dir
+from ._recording import CassetteSecretError, Scrubber, recording_vcr
+from .__about__ import __version__
+
+__all__ = [
+    "CassetteSecretError",
+    "Scrubber",
+    "__version__",
+    "arun_job",
+    "recording_vcr",
+    "repository_root",
+    "run_job",
+    "shared_kit_dir",
+]
