@@ -7,16 +7,23 @@ connector package the standard suite (:class:`StandardConnectorSuite`).
 
 from ._harness import arun_job, run_job
 from ._kit import repository_root, shared_kit_dir
+from ._readme import ReadmeExample, readme_examples, run_readme_example
 from ._recording import CassetteSecretError, Scrubber, recording_vcr
+from ._suite import SecretCase, StandardConnectorSuite
 from .__about__ import __version__
 
 __all__ = [
     "CassetteSecretError",
+    "ReadmeExample",
+    "SecretCase",
+    "StandardConnectorSuite",
     "Scrubber",
     "__version__",
     "arun_job",
+    "readme_examples",
     "recording_vcr",
     "repository_root",
     "run_job",
+    "run_readme_example",
     "shared_kit_dir",
 ]
