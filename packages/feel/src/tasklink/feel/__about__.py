@@ -1,0 +1,3 @@
+"""Version of the tasklink-feel distribution."""
+
+__version__ = "0.1.0"

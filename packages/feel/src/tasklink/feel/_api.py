@@ -1,0 +1,180 @@
+"""Public entry points: compile, evaluate and the evaluator plug-in."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._compiler import Fn, compile_node, compile_unary_tests
+from ._errors import FeelError, FeelEvaluationError, FeelSyntaxError, FeelWarning
+from ._parser import parse_expression, parse_unary_tests
+from ._runtime import EvalState, Scope
+
+__all__ = [
+    "CompiledExpression",
+    "CompiledUnaryTests",
+    "FeelEvaluator",
+    "compile",
+    "compile_unary_tests_text",
+    "evaluate",
+]
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _strip_equals(expression: str) -> str:
+    # Camunda marks expressions with a leading '='; blank it out (rather than
+    # cutting it off) so error columns still match the original text.
+    stripped = expression.lstrip()
+    if stripped.startswith("="):
+        i = len(expression) - len(stripped)
+        return expression[:i] + " " + expression[i + 1 :]
+    return expression
+
+
+def _run(fn: Fn, context: Mapping[str, Any] | None, warnings: list[FeelWarning] | None,
+         strict: bool) -> Any:
+    if strict and warnings is None:
+        warnings = []
+    state = EvalState(warnings, context if context is not None else _EMPTY)
+    try:
+        result = fn(Scope({}, None, state))
+    except FeelError:
+        raise
+    except RecursionError:
+        raise FeelEvaluationError("evaluation nested too deeply (recursion limit)") from None
+    except Exception as exc:  # defensive: never leak a non-FEEL exception
+        raise FeelEvaluationError(f"internal evaluation error: {type(exc).__name__}: {exc}") from exc
+    if strict and warnings:
+        raise FeelEvaluationError("; ".join(w.message for w in warnings))
+    return result
+
+
+class CompiledExpression:
+    """A parsed and compiled FEEL expression.
+
+    Immutable after construction: one instance may be evaluated any number
+    of times, concurrently from several threads.
+    """
+
+    __slots__ = ("_fn", "expression")
+
+    def __init__(self, expression: str, fn: Fn) -> None:
+        self.expression = expression
+        self._fn = fn
+
+    def evaluate(
+        self,
+        context: Mapping[str, Any] | None = None,
+        *,
+        warnings: list[FeelWarning] | None = None,
+        strict: bool = False,
+    ) -> Any:
+        """Evaluate against ``context`` (a mapping of Python values).
+
+        Problems that FEEL defines as null (missing names, type mismatches,
+        bad built-in arguments...) give ``None``; pass a list as ``warnings``
+        to collect a :class:`FeelWarning` for each, or ``strict=True`` to
+        raise :class:`FeelEvaluationError` instead.
+        """
+        return _run(self._fn, context, warnings, strict)
+
+    def __repr__(self) -> str:
+        return f"CompiledExpression({self.expression!r})"
+
+
+class CompiledUnaryTests:
+    """Compiled unary tests (decision-table input entries such as ``< 10, > 20``)."""
+
+    __slots__ = ("_fn", "expression")
+
+    def __init__(self, expression: str, fn: Any) -> None:
+        self.expression = expression
+        self._fn = fn
+
+    def matches(
+        self,
+        value: Any,
+        context: Mapping[str, Any] | None = None,
+        *,
+        warnings: list[FeelWarning] | None = None,
+    ) -> bool | None:
+        """Test ``value`` (the input, also available as ``?``)."""
+        from ._values import to_feel
+
+        fn = self._fn
+        converted = to_feel(value)
+        result: bool | None = _run(lambda s: fn(s, converted), context, warnings, False)
+        return result
+
+
+def compile(expression: str, *, known_names: Iterable[str] = ()) -> CompiledExpression:  # noqa: A001
+    """Parse and compile a FEEL expression.
+
+    One leading ``=`` (Camunda's expression marker) is ignored. ``known_names``
+    lists variable names that contain spaces, keywords or operator characters
+    (``date of birth``, ``a+b``) so the parser can recognise them.
+
+    Raises :class:`FeelSyntaxError` (with line and column) for invalid text.
+    """
+    if not isinstance(expression, str):
+        raise FeelError("expression must be a string")
+    text = _strip_equals(expression)
+    try:
+        node = parse_expression(text, known_names)
+        fn = compile_node(node)
+    except FeelError:
+        raise
+    except RecursionError:
+        raise FeelSyntaxError("expression is nested too deeply", text, 0) from None
+    return CompiledExpression(expression, fn)
+
+
+def compile_unary_tests_text(
+    expression: str, *, known_names: Iterable[str] = ()
+) -> CompiledUnaryTests:
+    """Parse and compile FEEL unary tests (``"a", "b"``, ``[1..5]``, ``not(3)``, ``-``)."""
+    if not isinstance(expression, str):
+        raise FeelError("unary tests must be a string")
+    try:
+        node = parse_unary_tests(expression, known_names)
+        fn = compile_unary_tests(node)
+    except FeelError:
+        raise
+    except RecursionError:
+        raise FeelSyntaxError("unary tests are nested too deeply", expression, 0) from None
+    return CompiledUnaryTests(expression, fn)
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, CompiledExpression] = {}
+_CACHE_LIMIT = 512
+
+
+def evaluate(
+    expression: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    warnings: list[FeelWarning] | None = None,
+    strict: bool = False,
+) -> Any:
+    """Compile (cached) and evaluate ``expression`` in one call."""
+    compiled = _cache.get(expression)
+    if compiled is None:
+        compiled = compile(expression)
+        with _cache_lock:
+            if len(_cache) >= _CACHE_LIMIT:
+                _cache.clear()
+            _cache[expression] = compiled
+    return compiled.evaluate(context, warnings=warnings, strict=strict)
+
+
+class FeelEvaluator:
+    """The ``tasklink.expression_evaluators`` plug-in for FEEL."""
+
+    language = "feel"
+
+    def compile(self, expression: str) -> CompiledExpression:
+        """Compile ``expression`` (an optional leading ``=`` is ignored)."""
+        return compile(expression)

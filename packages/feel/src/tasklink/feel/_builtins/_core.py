@@ -1,0 +1,145 @@
+"""Registry of built-in functions and the overload-resolving call wrapper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final, NoReturn
+
+from .._errors import FeelEvaluationError
+from .._runtime import EvalState
+from .._types import FeelFunction
+
+__all__ = [
+    "BUILTINS",
+    "BuiltinFunction",
+    "InvalidArgument",
+    "builtin",
+    "fail",
+    "need",
+    "to_int",
+]
+
+
+class InvalidArgument(Exception):
+    """Raised inside a built-in to make the call return null with a warning."""
+
+
+def fail(message: str) -> NoReturn:
+    """Abort the current built-in call: it evaluates to null with ``message``."""
+    raise InvalidArgument(message)
+
+
+def need(condition: bool, message: str = "invalid argument") -> None:
+    """Abort the current built-in call unless ``condition`` holds."""
+    if not condition:
+        raise InvalidArgument(message)
+
+
+def to_int(value: Any, what: str = "argument") -> int:
+    """An integral FEEL number as ``int`` (aborting otherwise)."""
+    if type(value) is not Decimal or not value.is_finite():
+        fail(f"{what} must be a number")
+    if value != value.to_integral_value():
+        fail(f"{what} must be an integer")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Overload:
+    params: tuple[str, ...]
+    required: int
+    variadic: bool
+    accepts_null: bool
+    fn: Callable[..., Any]
+
+
+class BuiltinFunction(FeelFunction):
+    """A built-in FEEL function with one or more overloads."""
+
+    __slots__ = ("overloads",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, (), self._dispatch)
+        self.overloads: list[Overload] = []
+
+    def add(self, overload: Overload) -> None:
+        self.overloads.append(overload)
+        if not self.params:
+            self.params = overload.params
+
+    def _dispatch(self, state: EvalState, *args: Any) -> Any:
+        return self.call(list(args), None, state)
+
+    def invoke(self, args: list[Any], state: Any) -> Any:
+        return self.call(args, None, state)
+
+    def _select(
+        self, args: list[Any], named: dict[str, Any] | None
+    ) -> tuple[Overload, list[Any]] | None:
+        if named is None:
+            n = len(args)
+            for ov in self.overloads:
+                if ov.required <= n and (n <= len(ov.params) or ov.variadic):
+                    return ov, args
+            return None
+        for ov in self.overloads:
+            if all(k in ov.params for k in named) and all(
+                p in named for p in ov.params[: ov.required]
+            ):
+                values = [named[p] if p in named else _ABSENT for p in ov.params]
+                while values and values[-1] is _ABSENT:
+                    values.pop()
+                if any(v is _ABSENT for v in values):
+                    continue
+                return ov, values
+        return None
+
+    def call(self, args: list[Any], named: dict[str, Any] | None, state: EvalState) -> Any:
+        selected = self._select(args, named)
+        if selected is None:
+            state.warn(f"{self.name}: no variant accepts these arguments")
+            return None
+        ov, values = selected
+        if not ov.accepts_null and None in values:
+            state.warn(f"{self.name}: null argument")
+            return None
+        try:
+            return ov.fn(state, *values)
+        except InvalidArgument as exc:
+            state.warn(f"{self.name}: {exc}")
+            return None
+        except (FeelEvaluationError, RecursionError):
+            raise
+        except Exception as exc:  # type errors etc. in a built-in mean null in FEEL
+            state.warn(f"{self.name}: {type(exc).__name__}: {exc}")
+            return None
+
+
+_ABSENT: Final[Any] = object()
+
+BUILTINS: dict[str, BuiltinFunction] = {}
+
+
+def builtin(
+    name: str, *params: str, nulls: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an overload of built-in ``name``.
+
+    ``params`` are the FEEL parameter names; a trailing ``?`` marks an
+    optional parameter and a trailing ``...`` a variadic one. With
+    ``nulls=False`` a null argument short-cuts the call to null.
+    """
+    names = tuple(p.rstrip("?.") for p in params)
+    required = sum(1 for p in params if not p.endswith(("?", "...")))
+    variadic = any(p.endswith("...") for p in params)
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        f = BUILTINS.get(name)
+        if f is None:
+            f = BUILTINS[name] = BuiltinFunction(name)
+        f.add(Overload(names, required, variadic, nulls, fn))
+        return fn
+
+    return register

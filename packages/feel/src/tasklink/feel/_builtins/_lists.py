@@ -1,0 +1,394 @@
+"""List, numeric and statistics built-ins."""
+
+from __future__ import annotations
+
+import decimal
+import functools
+from decimal import Decimal
+from typing import Any
+
+from .._runtime import EvalState, call_function
+from .._types import FeelFunction
+from .._values import CTX, compare, equal, kind
+from ._core import builtin, fail, need, to_int
+
+_ONE = Decimal(1)
+
+
+def _list(value: Any, what: str = "list") -> list[Any]:
+    if type(value) is not list:
+        fail(f"{what} must be a list")
+    return value  # type: ignore[no-any-return]
+
+
+def _items(args: tuple[Any, ...]) -> list[Any]:
+    """Arguments of the ``f(list)`` / ``f(a, b, c...)`` built-ins."""
+    if len(args) == 1 and type(args[0]) is list:
+        return args[0]  # type: ignore[no-any-return]
+    return list(args)
+
+
+def _numbers(args: tuple[Any, ...]) -> list[Decimal]:
+    items = _items(args)
+    need(all(type(v) is Decimal for v in items), "all items must be numbers")
+    return items
+
+
+def _position(value: Any, length: int) -> int:
+    """0-based index for a 1-based (or negative from the end) FEEL position."""
+    p = to_int(value, "position")
+    if 1 <= p <= length:
+        return p - 1
+    if -length <= p <= -1:
+        return length + p
+    fail(f"position {p} out of range")
+
+
+@builtin("list contains", "list", "element", nulls=True)
+def _list_contains(state: EvalState, items: Any, element: Any) -> Any:
+    return any(equal(v, element) is True for v in _list(items))
+
+
+@builtin("count", "list...", nulls=True)
+def _count(state: EvalState, *args: Any) -> Any:
+    return Decimal(len(_items(args)))
+
+
+def _extreme(args: tuple[Any, ...], sign: int) -> Any:
+    items = _items(args)
+    if not items:
+        return None
+    best = items[0]
+    for v in items[1:]:
+        c = compare(v, best)
+        need(c is not None, "items are not comparable")
+        assert c is not None
+        if c * sign > 0:
+            best = v
+    need(len(items) > 1 or compare(best, best) is not None, "item is not comparable")
+    return best
+
+
+@builtin("min", "list...", nulls=True)
+def _min(state: EvalState, *args: Any) -> Any:
+    return _extreme(args, -1)
+
+
+@builtin("max", "list...", nulls=True)
+def _max(state: EvalState, *args: Any) -> Any:
+    return _extreme(args, 1)
+
+
+@builtin("sum", "list...", nulls=True)
+def _sum(state: EvalState, *args: Any) -> Any:
+    items = _numbers(args)
+    if not items:
+        return None
+    total = Decimal(0)
+    for v in items:
+        total = CTX.add(total, v)
+    return total
+
+
+@builtin("product", "list...", nulls=True)
+def _product(state: EvalState, *args: Any) -> Any:
+    items = _numbers(args)
+    if not items:
+        return None
+    total = _ONE
+    for v in items:
+        total = CTX.multiply(total, v)
+    return total
+
+
+@builtin("mean", "list...", nulls=True)
+def _mean(state: EvalState, *args: Any) -> Any:
+    items = _numbers(args)
+    if not items:
+        return None
+    total = Decimal(0)
+    for v in items:
+        total = CTX.add(total, v)
+    return CTX.divide(total, Decimal(len(items)))
+
+
+@builtin("median", "list...", nulls=True)
+def _median(state: EvalState, *args: Any) -> Any:
+    items = sorted(_numbers(args))
+    if not items:
+        return None
+    n = len(items)
+    if n % 2:
+        return items[n // 2]
+    return CTX.divide(CTX.add(items[n // 2 - 1], items[n // 2]), Decimal(2))
+
+
+@builtin("stddev", "list...", nulls=True)
+def _stddev(state: EvalState, *args: Any) -> Any:
+    items = _numbers(args)
+    if len(items) < 2:
+        return None
+    n = Decimal(len(items))
+    total = Decimal(0)
+    for v in items:
+        total = CTX.add(total, v)
+    mean = CTX.divide(total, n)
+    squares = Decimal(0)
+    for v in items:
+        d = CTX.subtract(v, mean)
+        squares = CTX.add(squares, CTX.multiply(d, d))
+    return CTX.sqrt(CTX.divide(squares, n - 1))
+
+
+@builtin("mode", "list...", nulls=True)
+def _mode(state: EvalState, *args: Any) -> Any:
+    items = _numbers(args)
+    if not items:
+        return []
+    counts: dict[Decimal, int] = {}
+    for v in items:
+        counts[v] = counts.get(v, 0) + 1
+    top = max(counts.values())
+    return sorted(v for v, c in counts.items() if c == top)
+
+
+@builtin("all", "list...", nulls=True)
+def _all(state: EvalState, *args: Any) -> Any:
+    items = _items(args)
+    if any(v is False for v in items):
+        return False
+    if all(v is True for v in items):
+        return True
+    need(all(v is None or type(v) is bool for v in items), "items must be booleans")
+    return None
+
+
+@builtin("any", "list...", nulls=True)
+def _any(state: EvalState, *args: Any) -> Any:
+    items = _items(args)
+    if any(v is True for v in items):
+        return True
+    if all(v is False for v in items):
+        return False
+    need(all(v is None or type(v) is bool for v in items), "items must be booleans")
+    return None
+
+
+@builtin("sublist", "list", "start position", "length?")
+def _sublist(state: EvalState, items: Any, start: Any, length: Any = None) -> Any:
+    lst = _list(items)
+    begin = _position(start, len(lst))
+    if length is None:
+        return lst[begin:]
+    count = to_int(length, "length")
+    need(count >= 0 and begin + count <= len(lst), "length out of range")
+    return lst[begin : begin + count]
+
+
+@builtin("append", "list", "item...", nulls=True)
+def _append(state: EvalState, items: Any, *new: Any) -> Any:
+    return [*_list(items), *new]
+
+
+@builtin("concatenate", "list...", nulls=True)
+def _concatenate(state: EvalState, *lists: Any) -> Any:
+    out: list[Any] = []
+    for v in lists:
+        out.extend(_list(v))
+    return out
+
+
+@builtin("insert before", "list", "position", "newItem", nulls=True)
+def _insert_before(state: EvalState, items: Any, position: Any, new: Any) -> Any:
+    lst = _list(items)
+    i = _position(position, len(lst))
+    return [*lst[:i], new, *lst[i:]]
+
+
+@builtin("remove", "list", "position")
+def _remove(state: EvalState, items: Any, position: Any) -> Any:
+    lst = _list(items)
+    i = _position(position, len(lst))
+    return [*lst[:i], *lst[i + 1 :]]
+
+
+@builtin("reverse", "list")
+def _reverse(state: EvalState, items: Any) -> Any:
+    return list(reversed(_list(items)))
+
+
+@builtin("index of", "list", "match", nulls=True)
+def _index_of(state: EvalState, items: Any, match: Any) -> Any:
+    return [Decimal(i + 1) for i, v in enumerate(_list(items)) if equal(v, match) is True]
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if not any(equal(v, o) is True for o in out):
+            out.append(v)
+    return out
+
+
+@builtin("union", "list...", nulls=True)
+def _union(state: EvalState, *lists: Any) -> Any:
+    out: list[Any] = []
+    for v in lists:
+        out.extend(_list(v))
+    return _distinct(out)
+
+
+@builtin("distinct values", "list")
+def _distinct_values(state: EvalState, items: Any) -> Any:
+    return _distinct(_list(items))
+
+
+def _flat(value: list[Any], out: list[Any]) -> None:
+    for v in value:
+        if type(v) is list:
+            _flat(v, out)
+        else:
+            out.append(v)
+
+
+@builtin("flatten", "list")
+def _flatten(state: EvalState, items: Any) -> Any:
+    out: list[Any] = []
+    _flat(_list(items), out)
+    return out
+
+
+@builtin("list replace", "list", "position", "newItem", nulls=True)
+def _list_replace(state: EvalState, items: Any, position: Any, new: Any) -> Any:
+    lst = _list(items)
+    if isinstance(position, FeelFunction):
+        out = []
+        for v in lst:
+            r = call_function(position, [v, new], None, state, "list replace")
+            out.append(new if r is True else v)
+        return out
+    i = _position(position, len(lst))
+    return [*lst[:i], new, *lst[i + 1 :]]
+
+
+@builtin("sort", "list", "precedes?", nulls=True)
+def _sort(state: EvalState, items: Any, precedes: Any = None) -> Any:
+    lst = _list(items)
+    if precedes is None:
+        kinds = {kind(v) for v in lst}
+        need(len(kinds) <= 1, "items are not comparable")
+
+        def natural(a: Any, b: Any) -> int:
+            c = compare(a, b)
+            need(c is not None, "items are not comparable")
+            assert c is not None
+            return c
+
+        return sorted(lst, key=functools.cmp_to_key(natural))
+    need(isinstance(precedes, FeelFunction), "precedes must be a function")
+
+    def ordering(a: Any, b: Any) -> int:
+        if call_function(precedes, [a, b], None, state, "sort") is True:
+            return -1
+        if call_function(precedes, [b, a], None, state, "sort") is True:
+            return 1
+        return 0
+
+    return sorted(lst, key=functools.cmp_to_key(ordering))
+
+
+# -- numeric --------------------------------------------------------------
+def _num(value: Any, what: str = "n") -> Decimal:
+    if type(value) is not Decimal:
+        fail(f"{what} must be a number")
+    return value  # type: ignore[no-any-return]
+
+
+def _round(n: Any, scale: Any, rounding: str) -> Decimal:
+    number = _num(n)
+    places = to_int(scale, "scale")
+    need(-6111 <= places <= 6176, "scale out of range")
+    try:
+        result = number.quantize(Decimal((0, (1,), -places)), rounding=rounding, context=CTX)
+    except decimal.InvalidOperation:
+        fail("result does not fit in 34 digits")
+    return result
+
+
+@builtin("decimal", "n", "scale")
+def _decimal(state: EvalState, n: Any, scale: Any) -> Any:
+    return _round(n, scale, decimal.ROUND_HALF_EVEN)
+
+
+@builtin("floor", "n", "scale?")
+def _floor(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
+    return _round(n, scale, decimal.ROUND_FLOOR)
+
+
+@builtin("ceiling", "n", "scale?")
+def _ceiling(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
+    return _round(n, scale, decimal.ROUND_CEILING)
+
+
+@builtin("round up", "n", "scale?")
+def _round_up(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
+    return _round(n, scale, decimal.ROUND_UP)
+
+
+@builtin("round down", "n", "scale?")
+def _round_down(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
+    return _round(n, scale, decimal.ROUND_DOWN)
+
+
+@builtin("round half up", "n", "scale?")
+def _round_half_up(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
+    return _round(n, scale, decimal.ROUND_HALF_UP)
+
+
+@builtin("round half down", "n", "scale?")
+def _round_half_down(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
+    return _round(n, scale, decimal.ROUND_HALF_DOWN)
+
+
+@builtin("modulo", "dividend", "divisor")
+def _modulo(state: EvalState, dividend: Any, divisor: Any) -> Any:
+    a, b = _num(dividend, "dividend"), _num(divisor, "divisor")
+    need(bool(b), "division by zero")
+    q = CTX.divide(a, b).to_integral_value(rounding=decimal.ROUND_FLOOR)
+    return CTX.subtract(a, CTX.multiply(b, q))
+
+
+@builtin("sqrt", "number")
+def _sqrt(state: EvalState, n: Any) -> Any:
+    v = _num(n, "number")
+    need(v >= 0, "negative number")
+    return CTX.sqrt(v)
+
+
+@builtin("log", "number")
+def _log(state: EvalState, n: Any) -> Any:
+    v = _num(n, "number")
+    need(v > 0, "number must be positive")
+    return CTX.ln(v)
+
+
+@builtin("exp", "number")
+def _exp(state: EvalState, n: Any) -> Any:
+    return CTX.exp(_num(n, "number"))
+
+
+@builtin("odd", "number")
+def _odd(state: EvalState, n: Any) -> Any:
+    return to_int(_num(n, "number"), "number") % 2 == 1
+
+
+@builtin("even", "number")
+def _even(state: EvalState, n: Any) -> Any:
+    return to_int(_num(n, "number"), "number") % 2 == 0
+
+
+@builtin("random number")
+def _random_number(state: EvalState) -> Any:
+    import secrets
+
+    return CTX.divide(Decimal(secrets.randbelow(10**16)), Decimal(10**16))

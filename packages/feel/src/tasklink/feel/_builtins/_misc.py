@@ -1,0 +1,376 @@
+"""Boolean, range, context and Camunda connector built-ins."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .._runtime import EvalState
+from .._types import Range
+from .._values import compare, equal, kind
+from ._core import builtin, fail, need, to_int
+
+
+@builtin("not", "negand", nulls=True)
+def _not(state: EvalState, value: Any) -> Any:
+    if type(value) is bool:
+        return not value
+    return None
+
+
+def _same_zone(a: Any, b: Any) -> bool:
+    za, zb = a.tzinfo, b.tzinfo
+    if za is None or zb is None:
+        return za is zb
+    ka, kb = getattr(za, "key", None), getattr(zb, "key", None)
+    if ka is not None or kb is not None:
+        return bool(ka == kb)
+    ref = a if isinstance(a, datetime) else None
+    return bool(za.utcoffset(ref) == zb.utcoffset(ref))
+
+
+@builtin("is", "value1", "value2", nulls=True)
+def _is(state: EvalState, a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return a is None and b is None
+    if kind(a) != kind(b):
+        return False
+    if isinstance(a, time | datetime):
+        if not _same_zone(a, b):
+            return False
+        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return equal(a, b) is True
+
+
+# -- ranges ---------------------------------------------------------------
+_LOW = object()
+_HIGH = object()
+
+
+def _cmp(a: Any, b: Any) -> int:
+    """Compare range endpoints; ``None`` endpoints are infinite."""
+    c = compare(a, b)
+    need(c is not None, "values are not comparable")
+    assert c is not None
+    return c
+
+
+class _R:
+    """Range endpoints with unbounded sides as infinities (for the formulas)."""
+
+    __slots__ = ("end", "ei", "si", "start")
+
+    def __init__(self, r: Range) -> None:
+        self.start = _LOW if r.start is None else r.start
+        self.end = _HIGH if r.end is None else r.end
+        self.si = r.start_included
+        self.ei = r.end_included
+
+
+def _c(a: Any, b: Any) -> int:
+    if a is _LOW or b is _HIGH:
+        return 0 if a is b else -1
+    if a is _HIGH or b is _LOW:
+        return 0 if a is b else 1
+    return _cmp(a, b)
+
+
+def _point(value: Any) -> Any:
+    need(value is not None, "null argument")
+    if type(value) is Range:
+        fail("expected a point")
+    return value
+
+
+def _range(value: Any) -> _R:
+    need(type(value) is Range, "expected a range")
+    return _R(value)
+
+
+def _before(a: Any, b: Any) -> bool:
+    ra, rb = type(a) is Range, type(b) is Range
+    if not ra and not rb:
+        return _cmp(a, b) < 0
+    if not ra:
+        r = _range(b)
+        c = _c(a, r.start)
+        return c < 0 or (c == 0 and not r.si)
+    if not rb:
+        r = _range(a)
+        c = _c(r.end, b)
+        return c < 0 or (c == 0 and not r.ei)
+    r1, r2 = _range(a), _range(b)
+    c = _c(r1.end, r2.start)
+    return c < 0 or (c == 0 and (not r1.ei or not r2.si))
+
+
+@builtin("before", "point1", "point2")
+@builtin("before", "point", "range")
+@builtin("before", "range", "point")
+@builtin("before", "range1", "range2")
+def _before_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _before(a, b)
+
+
+@builtin("after", "point1", "point2")
+@builtin("after", "point", "range")
+@builtin("after", "range", "point")
+@builtin("after", "range1", "range2")
+def _after_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _before(b, a)
+
+
+def _meets(a: Any, b: Any) -> bool:
+    r1, r2 = _range(a), _range(b)
+    return r1.ei and r2.si and _c(r1.end, r2.start) == 0
+
+
+@builtin("meets", "range1", "range2")
+def _meets_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _meets(a, b)
+
+
+@builtin("met by", "range1", "range2")
+def _met_by_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _meets(b, a)
+
+
+@builtin("overlaps", "range1", "range2")
+def _overlaps(state: EvalState, a: Any, b: Any) -> Any:
+    r1, r2 = _range(a), _range(b)
+    c1 = _c(r1.end, r2.start)
+    c2 = _c(r1.start, r2.end)
+    return (c1 > 0 or (c1 == 0 and r1.ei and r2.si)) and (
+        c2 < 0 or (c2 == 0 and r1.si and r2.ei)
+    )
+
+
+def _overlaps_before(a: Any, b: Any) -> bool:
+    r1, r2 = _range(a), _range(b)
+    ss = _c(r1.start, r2.start)
+    es = _c(r1.end, r2.start)
+    ee = _c(r1.end, r2.end)
+    return (
+        (ss < 0 or (ss == 0 and r1.si and not r2.si))
+        and (es > 0 or (es == 0 and r1.ei and r2.si))
+        and (ee < 0 or (ee == 0 and (not r1.ei or r2.ei)))
+    )
+
+
+@builtin("overlaps before", "range1", "range2")
+def _overlaps_before_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _overlaps_before(a, b)
+
+
+@builtin("overlaps after", "range1", "range2")
+def _overlaps_after_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _overlaps_before(b, a)
+
+
+def _finishes(a: Any, b: Any) -> bool:
+    if type(a) is not Range:
+        r = _range(b)
+        return r.ei and _c(r.end, _point(a)) == 0
+    r1, r2 = _range(a), _range(b)
+    ss = _c(r1.start, r2.start)
+    return (
+        r1.ei == r2.ei
+        and _c(r1.end, r2.end) == 0
+        and (ss > 0 or (ss == 0 and (not r1.si or r2.si)))
+    )
+
+
+@builtin("finishes", "point", "range")
+@builtin("finishes", "range1", "range2")
+def _finishes_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _finishes(a, b)
+
+
+@builtin("finished by", "range", "point")
+@builtin("finished by", "range1", "range2")
+def _finished_by_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _finishes(b, a)
+
+
+def _includes(a: Any, b: Any) -> bool:
+    r = _range(a)
+    if type(b) is not Range:
+        p = _point(b)
+        cs, ce = _c(r.start, p), _c(r.end, p)
+        return (cs < 0 and ce > 0) or (cs == 0 and r.si) or (ce == 0 and r.ei)
+    r2 = _range(b)
+    ss = _c(r.start, r2.start)
+    ee = _c(r.end, r2.end)
+    return (ss < 0 or (ss == 0 and (r.si or not r2.si))) and (
+        ee > 0 or (ee == 0 and (r.ei or not r2.ei))
+    )
+
+
+@builtin("includes", "range", "point")
+@builtin("includes", "range1", "range2")
+def _includes_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _includes(a, b)
+
+
+@builtin("during", "point", "range")
+@builtin("during", "range1", "range2")
+def _during_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _includes(b, a)
+
+
+def _starts(a: Any, b: Any) -> bool:
+    if type(a) is not Range:
+        r = _range(b)
+        return r.si and _c(r.start, _point(a)) == 0
+    r1, r2 = _range(a), _range(b)
+    ee = _c(r1.end, r2.end)
+    return (
+        _c(r1.start, r2.start) == 0
+        and r1.si == r2.si
+        and (ee < 0 or (ee == 0 and (not r1.ei or r2.ei)))
+    )
+
+
+@builtin("starts", "point", "range")
+@builtin("starts", "range1", "range2")
+def _starts_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _starts(a, b)
+
+
+@builtin("started by", "range", "point")
+@builtin("started by", "range1", "range2")
+def _started_by_fn(state: EvalState, a: Any, b: Any) -> Any:
+    return _starts(b, a)
+
+
+@builtin("coincides", "point1", "point2")
+@builtin("coincides", "range1", "range2")
+def _coincides(state: EvalState, a: Any, b: Any) -> Any:
+    ra, rb = type(a) is Range, type(b) is Range
+    need(ra == rb, "cannot compare a point with a range")
+    if not ra:
+        return _cmp(a, b) == 0
+    r1, r2 = _range(a), _range(b)
+    return (
+        _c(r1.start, r2.start) == 0
+        and r1.si == r2.si
+        and _c(r1.end, r2.end) == 0
+        and r1.ei == r2.ei
+    )
+
+
+# -- contexts -------------------------------------------------------------
+def _ctx(value: Any, what: str = "context") -> dict[str, Any]:
+    if type(value) is not dict:
+        fail(f"{what} must be a context")
+    return value  # type: ignore[no-any-return]
+
+
+@builtin("get value", "m", "key")
+def _get_value(state: EvalState, m: Any, key: Any) -> Any:
+    ctx = _ctx(m, "m")
+    if type(key) is list:
+        v: Any = ctx
+        for k in key:
+            need(type(k) is str, "keys must be strings")
+            if type(v) is not dict:
+                return None
+            v = v.get(k)
+        return v
+    need(type(key) is str, "key must be a string")
+    return ctx.get(key)
+
+
+@builtin("get entries", "m")
+def _get_entries(state: EvalState, m: Any) -> Any:
+    return [{"key": k, "value": v} for k, v in _ctx(m, "m").items()]
+
+
+@builtin("context", "entries")
+def _context(state: EvalState, entries: Any) -> Any:
+    need(type(entries) is list, "entries must be a list")
+    out: dict[str, Any] = {}
+    for e in entries:
+        need(type(e) is dict and "key" in e and "value" in e, "entry needs key and value")
+        key = e["key"]
+        need(type(key) is str, "entry key must be a string")
+        need(key not in out, f"duplicate key {key!r}")
+        out[key] = e["value"]
+    return out
+
+
+def _put(ctx: dict[str, Any], keys: list[Any], value: Any) -> dict[str, Any]:
+    key = keys[0]
+    need(type(key) is str, "keys must be strings")
+    out = dict(ctx)
+    if len(keys) == 1:
+        out[key] = value
+        return out
+    inner = out.get(key)
+    if inner is None:
+        inner = {}
+    need(type(inner) is dict, f"entry {key!r} is not a context")
+    out[key] = _put(inner, keys[1:], value)
+    return out
+
+
+@builtin("context put", "context", "key", "value", nulls=True)
+@builtin("context put", "context", "keys", "value", nulls=True)
+def _context_put(state: EvalState, context: Any, key: Any, value: Any) -> Any:
+    ctx = _ctx(context)
+    keys = key if type(key) is list else [key]
+    need(bool(keys), "keys must not be empty")
+    return _put(ctx, keys, value)
+
+
+@builtin("context merge", "contexts")
+def _context_merge(state: EvalState, contexts: Any) -> Any:
+    need(type(contexts) is list, "contexts must be a list")
+    out: dict[str, Any] = {}
+    for c in contexts:
+        out.update(_ctx(c, "each item"))
+    return out
+
+
+# -- Camunda connector functions -------------------------------------------
+@builtin("bpmnError", "code", "message", "variables?", nulls=True)
+def _bpmn_error(state: EvalState, code: Any, message: Any, variables: Any = None) -> Any:
+    need(type(code) is str, "code must be a string")
+    need(message is None or type(message) is str, "message must be a string")
+    need(variables is None or type(variables) is dict, "variables must be a context")
+    return {
+        "errorType": "bpmnError",
+        "code": code,
+        "message": message,
+        "variables": variables or {},
+    }
+
+
+@builtin("jobError", "message", "variables?", "retries?", "retryBackoff?", nulls=True)
+def _job_error(
+    state: EvalState,
+    message: Any,
+    variables: Any = None,
+    retries: Any = None,
+    retry_backoff: Any = None,
+) -> Any:
+    need(message is None or type(message) is str, "message must be a string")
+    need(variables is None or type(variables) is dict, "variables must be a context")
+    count = 0 if retries is None else to_int(retries, "retries")
+    need(count >= 0, "retries must not be negative")
+    need(
+        retry_backoff is None or type(retry_backoff) is timedelta,
+        "retryBackoff must be a days and time duration",
+    )
+    return {
+        "errorType": "jobError",
+        "message": message,
+        "variables": variables or {},
+        "retries": count,
+        "retryBackoff": retry_backoff,
+    }
+
+
+__all__: list[str] = []
+_ = Decimal

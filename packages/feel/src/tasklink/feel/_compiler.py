@@ -1,0 +1,741 @@
+"""Compiles the AST into a tree of Python closures.
+
+Each node becomes a function ``f(scope) -> value``; evaluation is then a
+chain of direct calls with no per-node dispatch on node types, which is what
+makes a compiled expression cheap to evaluate many times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from . import _ast as ast
+from ._ops import (
+    add,
+    arithmetic_safe,
+    divide,
+    get_property,
+    multiply,
+    negate,
+    power,
+    subtract,
+)
+from ._runtime import MISSING, Scope, call_function, lookup, resolve_global
+from ._temporal import parse_temporal
+from ._types import FeelFunction, Range
+from ._values import compare, equal, kind
+
+Fn = Callable[[Scope], Any]
+
+_ARITH = {
+    "+": arithmetic_safe(add),
+    "-": arithmetic_safe(subtract),
+    "*": arithmetic_safe(multiply),
+    "/": arithmetic_safe(divide),
+    "**": arithmetic_safe(power),
+}
+
+
+def compile_node(node: ast.Node) -> Fn:
+    """Return the closure evaluating ``node``."""
+    method = _DISPATCH[type(node)]
+    return method(node)
+
+
+def _literal(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Literal)
+    value = node.value
+
+    def literal(s: Scope) -> Any:
+        return value
+
+    return literal
+
+
+def _name(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Name)
+    name = node.name
+
+    def name_ref(s: Scope) -> Any:
+        sc: Scope | None = s
+        while sc is not None:
+            v = sc.vars.get(name, MISSING)
+            if v is not MISSING:
+                return v
+            sc = sc.parent
+        return resolve_global(s, name, True)
+
+    return name_ref
+
+
+def _path(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Path)
+    target = compile_node(node.target)
+    name = node.name
+
+    def path(s: Scope) -> Any:
+        v = target(s)
+        if type(v) is dict:
+            r = v.get(name, MISSING)
+            if r is MISSING:
+                return None
+            return r
+        return get_property(v, name, s.state)
+
+    return path
+
+
+def _filter(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Filter)
+    target = compile_node(node.target)
+    cond = compile_node(node.condition)
+    static_index = node.condition
+    if isinstance(static_index, ast.Literal) and isinstance(static_index.value, Decimal):
+        index_value: Decimal = static_index.value
+
+        def index_filter(s: Scope) -> Any:
+            return _index(target(s), index_value, s)
+
+        return index_filter
+
+    def filter_(s: Scope) -> Any:
+        items = target(s)
+        if items is None:
+            return None
+        if type(items) is not list:
+            items = [items]
+        result = []
+        first = True
+        for item in items:
+            inner = s.child({"item": item})
+            if type(item) is dict:
+                inner = inner.child(item)
+            v = cond(inner)
+            if first:
+                first = False
+                if type(v) is Decimal:
+                    return _index(items, v, s)
+            if v is True:
+                result.append(item)
+        return result
+
+    return filter_
+
+
+def _index(items: Any, index: Decimal, s: Scope) -> Any:
+    if items is None:
+        return None
+    if type(items) is not list:
+        items = [items]
+    if index != index.to_integral_value():
+        s.state.warn("list index is not an integer")
+        return None
+    i = int(index)
+    n = len(items)
+    if 1 <= i <= n:
+        return items[i - 1]
+    if -n <= i <= -1:
+        return items[n + i]
+    s.state.warn(f"list index {i} out of range")
+    return None
+
+
+def _call(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Call)
+    fnode = node.function
+    if isinstance(fnode, ast.Name) and fnode.name == "@":
+        return _temporal_literal(node)
+    if isinstance(fnode, ast.Name) and fnode.name == "@range":
+        return _comparison_range(node)
+    label = fnode.name if isinstance(fnode, ast.Name) else "function"
+    args = [compile_node(a) for a in node.args]
+    if node.named is not None:
+        named = [(n, compile_node(a)) for n, a in node.named]
+    else:
+        named = None
+    if isinstance(fnode, ast.Name):
+        fname = fnode.name
+
+        def get_function(s: Scope) -> Any:
+            sc: Scope | None = s
+            while sc is not None:
+                v = sc.vars.get(fname, MISSING)
+                if v is not MISSING:
+                    return v
+                sc = sc.parent
+            f = resolve_global(s, fname, False)
+            if f is None:
+                s.state.warn(f"no function found for name '{fname}'")
+            return f
+
+    else:
+        get_function = compile_node(fnode)
+
+    if named is None:
+
+        def call(s: Scope) -> Any:
+            f = get_function(s)
+            if f is None:
+                return None
+            return call_function(f, [a(s) for a in args], None, s.state, label)
+
+        return call
+
+    named_args = named
+
+    def call_named(s: Scope) -> Any:
+        f = get_function(s)
+        if f is None:
+            return None
+        return call_function(f, [], {n: a(s) for n, a in named_args}, s.state, label)
+
+    return call_named
+
+
+def _temporal_literal(node: ast.Call) -> Fn:
+    arg = node.args[0]
+    assert isinstance(arg, ast.Literal)
+    text = arg.value
+    value = parse_temporal(text)
+
+    def temporal(s: Scope) -> Any:
+        if value is None:
+            s.state.warn(f"invalid temporal literal @{text!r}")
+        return value
+
+    return temporal
+
+
+def _comparison_range(node: ast.Call) -> Fn:
+    op_node = node.args[0]
+    assert isinstance(op_node, ast.Literal)
+    op = op_node.value
+    endpoint = compile_node(node.args[1])
+
+    def comparison_range(s: Scope) -> Any:
+        v = endpoint(s)
+        if op == "<":
+            return Range(None, v, False, False)
+        if op == "<=":
+            return Range(None, v, False, True)
+        if op == ">":
+            return Range(v, None, False, False)
+        if op == ">=":
+            return Range(v, None, True, False)
+        if op == "=":
+            return Range(v, v, True, True)
+        s.state.warn("'!=' does not define a range")
+        return None
+
+    return comparison_range
+
+
+def _negation(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Negation)
+    operand = compile_node(node.operand)
+
+    def negation(s: Scope) -> Any:
+        return negate(operand(s), s.state)
+
+    return negation
+
+
+def _arithmetic(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Arithmetic)
+    left = compile_node(node.left)
+    right = compile_node(node.right)
+    op = _ARITH[node.op]
+    if node.op == "+":
+        from ._values import CTX
+
+        ctx_add = CTX.add
+
+        def plus(s: Scope) -> Any:
+            a = left(s)
+            b = right(s)
+            if type(a) is Decimal and type(b) is Decimal:
+                try:
+                    return ctx_add(a, b)
+                except ArithmeticError:
+                    pass
+            return op(a, b, s.state)
+
+        return plus
+
+    def arithmetic(s: Scope) -> Any:
+        return op(left(s), right(s), s.state)
+
+    return arithmetic
+
+
+def _compare_op(op: str) -> Callable[[Any, Any], Any]:
+    if op == "=":
+        return equal
+    if op == "!=":
+
+        def not_equal(a: Any, b: Any) -> Any:
+            r = equal(a, b)
+            return None if r is None else not r
+
+        return not_equal
+
+    def ordered(a: Any, b: Any) -> Any:
+        c = compare(a, b)
+        if c is None:
+            return None
+        if op == "<":
+            return c < 0
+        if op == "<=":
+            return c <= 0
+        if op == ">":
+            return c > 0
+        return c >= 0
+
+    return ordered
+
+
+def _comparison(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Comparison)
+    left = compile_node(node.left)
+    right = compile_node(node.right)
+    fn = _compare_op(node.op)
+    opname = node.op
+
+    if opname == "=":
+
+        def eq(s: Scope) -> Any:
+            a = left(s)
+            b = right(s)
+            ta = type(a)
+            if ta is type(b) and (ta is str or ta is Decimal or ta is bool):
+                return a == b
+            return equal(a, b)
+
+        return eq
+
+    def comparison(s: Scope) -> Any:
+        a = left(s)
+        b = right(s)
+        r = fn(a, b)
+        if r is None and a is not None and b is not None:
+            s.state.warn(f"cannot compare {kind(a)} and {kind(b)} with '{opname}'")
+        return r
+
+    return comparison
+
+
+def _and(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.And)
+    left = compile_node(node.left)
+    right = compile_node(node.right)
+
+    def and_(s: Scope) -> Any:
+        a = left(s)
+        if a is False:
+            return False
+        b = right(s)
+        if b is False:
+            return False
+        if a is True and b is True:
+            return True
+        return None
+
+    return and_
+
+
+def _or(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Or)
+    left = compile_node(node.left)
+    right = compile_node(node.right)
+
+    def or_(s: Scope) -> Any:
+        a = left(s)
+        if a is True:
+            return True
+        b = right(s)
+        if b is True:
+            return True
+        if a is False and b is False:
+            return False
+        return None
+
+    return or_
+
+
+def _between(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Between)
+    value = compile_node(node.value)
+    low = compile_node(node.low)
+    high = compile_node(node.high)
+
+    def between(s: Scope) -> Any:
+        v = value(s)
+        lo = compare(v, low(s))
+        hi = compare(v, high(s))
+        if lo is None or hi is None:
+            return None
+        return lo >= 0 and hi <= 0
+
+    return between
+
+
+def range_contains(r: Range, v: Any) -> bool | None:
+    """Whether ``v`` lies in range ``r`` (null if not comparable)."""
+    if r.start is not None:
+        c = compare(v, r.start)
+        if c is None:
+            return None
+        if c < 0 or (c == 0 and not r.start_included):
+            return False
+    if r.end is not None:
+        c = compare(v, r.end)
+        if c is None:
+            return None
+        if c > 0 or (c == 0 and not r.end_included):
+            return False
+    return True
+
+
+def compile_unary_tests(node: ast.UnaryTests) -> Callable[[Scope, Any], Any]:
+    """Compile unary tests into ``f(scope, input) -> bool | None``."""
+    tests = [_unary_test(t) for t in node.tests]
+    negated = node.negated
+
+    def unary_tests(s: Scope, value: Any) -> Any:
+        inner = s.child({"?": value})
+        saw_null = False
+        for t in tests:
+            r = t(inner, value)
+            if r is True:
+                return False if negated else True
+            if r is None:
+                saw_null = True
+        if saw_null:
+            return None
+        return True if negated else False
+
+    return unary_tests
+
+
+def _unary_test(test: ast.UnaryTest) -> Callable[[Scope, Any], Any]:
+    if test.op == "-":
+        return lambda s, v: True
+    assert test.operand is not None
+    operand = compile_node(test.operand)
+    if test.op is not None:
+        fn = _compare_op(test.op)
+
+        def compare_test(s: Scope, v: Any) -> Any:
+            return fn(v, operand(s))
+
+        return compare_test
+
+    def expression_test(s: Scope, v: Any) -> Any:
+        t = operand(s)
+        tt = type(t)
+        if tt is list:
+            for x in t:
+                if type(x) is Range:
+                    if range_contains(x, v) is True:
+                        return True
+                elif equal(v, x) is True:
+                    return True
+            return equal(v, t) is True
+        if tt is Range:
+            return range_contains(t, v)
+        if tt is bool and type(v) is not bool:
+            return t
+        if t is None and v is not None:
+            return False
+        return equal(v, t)
+
+    return expression_test
+
+
+def _in(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.In)
+    value = compile_node(node.value)
+    tests = compile_unary_tests(node.tests)
+
+    def in_(s: Scope) -> Any:
+        return tests(s, value(s))
+
+    return in_
+
+
+def conforms(value: Any, t: ast.TypeSpec) -> bool:
+    """``value instance of t``."""
+    if t.kind == "name":
+        name = t.name.removeprefix("feel:")
+        if name == "Any":
+            return value is not None
+        if name == "Null":
+            return value is None
+        if value is None:
+            return False
+        aliases = {
+            "dayTimeDuration": "days and time duration",
+            "day-time-duration": "days and time duration",
+            "yearMonthDuration": "years and months duration",
+            "year-month-duration": "years and months duration",
+            "dateTime": "date and time",
+        }
+        return kind(value) == aliases.get(name, name)
+    if value is None:
+        return False
+    if t.kind == "list":
+        return type(value) is list and all(
+            v is None or conforms(v, t.args[0]) for v in value
+        )
+    if t.kind == "context":
+        return type(value) is dict and all(
+            k in value and (value[k] is None or conforms(value[k], ft)) for k, ft in t.fields
+        )
+    if t.kind == "range":
+        if type(value) is not Range:
+            return False
+        return all(e is None or conforms(e, t.args[0]) for e in (value.start, value.end))
+    if t.kind == "function":
+        return kind(value) == "function"
+    return False
+
+
+def _instance_of(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.InstanceOf)
+    value = compile_node(node.value)
+    spec = node.type
+
+    def instance_of(s: Scope) -> Any:
+        return conforms(value(s), spec)
+
+    return instance_of
+
+
+def _if(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.If)
+    cond = compile_node(node.condition)
+    then = compile_node(node.then)
+    otherwise = compile_node(node.otherwise)
+
+    def if_(s: Scope) -> Any:
+        if cond(s) is True:
+            return then(s)
+        return otherwise(s)
+
+    return if_
+
+
+def _iteration_values(
+    s: Scope, source: Fn, until: Fn | None
+) -> list[Any] | None:
+    start = source(s)
+    if until is not None:
+        end = until(s)
+        return _int_range(s, start, end)
+    if start is None:
+        return []
+    if type(start) is list:
+        return start
+    if type(start) is Range:
+        if start.start is None or start.end is None:
+            s.state.warn("cannot iterate over an unbounded range")
+            return None
+        values = _int_range(s, start.start, start.end)
+        if values is None:
+            return None
+        if not start.start_included and values:
+            values = values[1:]
+        if not start.end_included and values:
+            values = values[:-1]
+        return values
+    return [start]
+
+
+def _int_range(s: Scope, start: Any, end: Any) -> list[Any] | None:
+    if type(start) is not Decimal or type(end) is not Decimal:
+        s.state.warn("iteration range bounds must be numbers")
+        return None
+    if start != start.to_integral_value() or end != end.to_integral_value():
+        s.state.warn("iteration range bounds must be integers")
+        return None
+    a, b = int(start), int(end)
+    if abs(b - a) > 10_000_000:
+        s.state.warn("iteration range too large")
+        return None
+    step = 1 if b >= a else -1
+    return [Decimal(i) for i in range(a, b + step, step)]
+
+
+def _for(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.For)
+    iterators = [
+        (it.name, compile_node(it.source), compile_node(it.until) if it.until else None)
+        for it in node.iterators
+    ]
+    body = compile_node(node.body)
+
+    def for_(s: Scope) -> Any:
+        results: list[Any] = []
+
+        def loop(level: int, scope: Scope) -> bool:
+            if level == len(iterators):
+                results.append(body(scope))
+                return True
+            name, source, until = iterators[level]
+            values = _iteration_values(scope, source, until)
+            if values is None:
+                return False
+            for v in values:
+                inner = scope.child({name: v, "partial": results})
+                if not loop(level + 1, inner):
+                    return False
+            return True
+
+        if not loop(0, s):
+            return None
+        return results
+
+    return for_
+
+
+def _quantified(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.Quantified)
+    iterators = [
+        (it.name, compile_node(it.source), compile_node(it.until) if it.until else None)
+        for it in node.iterators
+    ]
+    cond = compile_node(node.condition)
+    every = node.every
+
+    def quantified(s: Scope) -> Any:
+        outcomes: list[Any] = []
+
+        def loop(level: int, scope: Scope) -> bool:
+            if level == len(iterators):
+                outcomes.append(cond(scope))
+                return True
+            name, source, until = iterators[level]
+            values = _iteration_values(scope, source, until)
+            if values is None:
+                return False
+            for v in values:
+                if not loop(level + 1, scope.child({name: v})):
+                    return False
+            return True
+
+        if not loop(0, s):
+            return None
+        if every:
+            if all(o is True for o in outcomes):
+                return True
+            if any(o is False for o in outcomes):
+                return False
+            return None
+        if any(o is True for o in outcomes):
+            return True
+        if all(o is False for o in outcomes):
+            return False
+        return None
+
+    return quantified
+
+
+def _list(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.ListExpr)
+    items = [compile_node(i) for i in node.items]
+
+    def list_(s: Scope) -> Any:
+        return [i(s) for i in items]
+
+    return list_
+
+
+def _context(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.ContextExpr)
+    entries = [(k, compile_node(v)) for k, v in node.entries]
+    keys = [k for k, _ in node.entries]
+    duplicate = len(set(keys)) != len(keys)
+
+    def context(s: Scope) -> Any:
+        if duplicate:
+            s.state.warn("context has duplicate entry names")
+            return None
+        values: dict[str, Any] = {}
+        inner = s.child(values)
+        for key, fn in entries:
+            values[key] = fn(inner)
+        return values
+
+    return context
+
+
+def _function_def(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.FunctionDef)
+    names = tuple(n for n, _ in node.params)
+    types = [t for _, t in node.params]
+    body = compile_node(node.body)
+    external = node.external
+
+    def function_def(s: Scope) -> Any:
+        if external:
+            s.state.warn("external functions are not supported")
+            return None
+
+        def impl(state: Any, *args: Any) -> Any:
+            for value, t in zip(args, types, strict=False):
+                if t is not None and value is not None and not conforms(value, t):
+                    state.warn("argument does not conform to the declared parameter type")
+                    return None
+            frame = dict(zip(names, args, strict=False))
+            scope = Scope(frame, s, state)
+            return body(scope)
+
+        return FeelFunction("anonymous", names, impl)
+
+    return function_def
+
+
+def _range(node: ast.Node) -> Fn:
+    assert isinstance(node, ast.RangeExpr)
+    assert node.start is not None and node.end is not None
+    start = compile_node(node.start)
+    end = compile_node(node.end)
+    si, ei = node.start_included, node.end_included
+
+    def range_(s: Scope) -> Any:
+        a = start(s)
+        b = end(s)
+        if a is not None and b is not None and compare(a, b) is None:
+            s.state.warn("range endpoints are not comparable")
+            return None
+        return Range(a, b, si, ei)
+
+    return range_
+
+
+_DISPATCH: dict[type, Callable[[Any], Fn]] = {
+    ast.Literal: _literal,
+    ast.Name: _name,
+    ast.Path: _path,
+    ast.Filter: _filter,
+    ast.Call: _call,
+    ast.Negation: _negation,
+    ast.Arithmetic: _arithmetic,
+    ast.Comparison: _comparison,
+    ast.And: _and,
+    ast.Or: _or,
+    ast.Between: _between,
+    ast.In: _in,
+    ast.InstanceOf: _instance_of,
+    ast.If: _if,
+    ast.For: _for,
+    ast.Quantified: _quantified,
+    ast.ListExpr: _list,
+    ast.ContextExpr: _context,
+    ast.FunctionDef: _function_def,
+    ast.RangeExpr: _range,
+}
+
+__all__ = ["compile_node", "compile_unary_tests", "conforms", "lookup", "range_contains"]

@@ -1,0 +1,70 @@
+"""Exception types and evaluation warnings of the FEEL engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FeelError", "FeelEvaluationError", "FeelSyntaxError", "FeelWarning"]
+
+
+class FeelError(Exception):
+    """Base class of every exception raised by :mod:`tasklink.feel`."""
+
+
+class FeelSyntaxError(FeelError):
+    """The expression text is not valid FEEL.
+
+    ``line`` and ``column`` are 1-based and point at the offending character;
+    ``expression`` is the full text that was compiled.
+    """
+
+    def __init__(self, message: str, expression: str, offset: int) -> None:
+        offset = max(0, min(offset, len(expression)))
+        self.message = message
+        self.expression = expression
+        self.offset = offset
+        self.line = expression.count("\n", 0, offset) + 1
+        line_start = expression.rfind("\n", 0, offset) + 1
+        self.column = offset - line_start + 1
+        line_end = expression.find("\n", offset)
+        if line_end < 0:
+            line_end = len(expression)
+        self._source_line = expression[line_start:line_end]
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        # Long lines are clipped around the caret so the excerpt stays readable.
+        text = self._source_line
+        col = self.column - 1
+        if len(text) > 80:
+            start = max(0, col - 40)
+            text = ("..." if start else "") + text[start : start + 80]
+            col = col - start + (3 if start else 0)
+        return (
+            f"line {self.line}, column {self.column}: {self.message}\n"
+            f"  {text}\n  {' ' * col}^"
+        )
+
+    def __reduce__(self) -> tuple[type[FeelSyntaxError], tuple[str, str, int]]:
+        return (FeelSyntaxError, (self.message, self.expression, self.offset))
+
+
+class FeelEvaluationError(FeelError):
+    """Evaluation failed in a way that FEEL cannot express as null.
+
+    Raised for host problems such as an expression nesting so deep that the
+    interpreter runs out of stack, or when ``strict=True`` is requested and
+    the evaluation produced a warning.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class FeelWarning:
+    """A problem that FEEL semantics turned into ``null`` (for example a
+    missing variable, a type mismatch or a built-in called with bad arguments).
+    """
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
