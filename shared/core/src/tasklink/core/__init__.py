@@ -4,6 +4,7 @@ Declare a connector with :class:`Connector`, give each operation pydantic input 
 models, and the core supplies secrets, validation, errors, result mapping and discovery.
 """
 
+from .__about__ import __version__
 from ._activiti_mapping import (
     MappingType,
     SourceType,
@@ -54,7 +55,6 @@ from ._secrets import (
     SecretResolver,
     load_plugin_secret_providers,
 )
-from .__about__ import __version__
 
 __all__ = [
     "CONNECTORS_GROUP",

@@ -159,10 +159,10 @@ def _apply_patch(name: str, patch: Any, variables: Mapping[str, Any]) -> Any:
     current = variables.get(name)
     document: Any = copy.deepcopy(current) if isinstance(current, dict) else {}
     operations = []
-    for op in patch:
-        if not isinstance(op, Mapping) or "path" not in op:
+    for raw in patch:
+        if not isinstance(raw, Mapping) or "path" not in raw:
             raise InputError(f"mapping '{where}': each operation needs a path", field=where)
-        op = dict(op)
+        op = dict(raw)
         op["path"] = _PATH_VARIABLE.sub(
             lambda m: "/" + _path_variable(m.group(1), variables, where), str(op["path"])
         )
@@ -260,9 +260,7 @@ def decode_typed_value(value: Any, name: str = "value") -> Any:
             return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
         return json.loads(raw)  # json, object, array
     except (ValueError, InvalidOperation):
-        raise InputError(
-            f"variable '{name}': {raw!r} is not a valid {kind}", field=name
-        ) from None
+        raise InputError(f"variable '{name}': {raw!r} is not a valid {kind}", field=name) from None
 
 
 def decode_variables(variables: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class Connector:
     def __init__(
         self,
         *,
-        id: str,  # noqa: A002 - the template field is called id
+        id: str,
         name: str,
         title: str,
         job_type: str,
@@ -118,7 +118,7 @@ class Connector:
 
     def operation(
         self,
-        id: str | None = None,  # noqa: A002
+        id: str | None = None,
         *,
         name: str,
         description: str,
@@ -135,7 +135,13 @@ class Connector:
                 raise DeclarationError(f"{where}: declared twice")
             if not name or not description:
                 raise DeclarationError(f"{where}: name and description are required")
-            hints = get_type_hints(function)
+            try:
+                hints = get_type_hints(function)
+            except NameError as exc:
+                raise DeclarationError(
+                    f"{where}: cannot resolve its type hints ({exc}); declare the models at "
+                    "module level"
+                ) from None
             params = list(inspect.signature(function).parameters)
             if not params or len(params) > 2:
                 raise DeclarationError(f"{where}: takes (input) or (input, context)")
@@ -146,9 +152,7 @@ class Connector:
                 )
             returned = hints.get("return")
             output_model = (
-                returned
-                if isinstance(returned, type) and issubclass(returned, BaseModel)
-                else None
+                returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None
             )
             self._operations[op_id] = Operation(
                 connector=self,
@@ -205,4 +209,4 @@ class Connector:
                     stack.append(entry)
                 elif entry.name.endswith(".json"):
                     found.append(entry)
-        return sorted(found, key=lambda t: str(t))
+        return sorted(found, key=str)

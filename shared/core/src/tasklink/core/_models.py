@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -24,17 +26,59 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
+def _members(annotation: Any) -> list[Any]:
+    """The non-None members of a union (``[annotation]`` when it is not a union)."""
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        return [a for a in get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def _tag_values(member: Any) -> set[str]:
+    values: set[str] = {getattr(member, "__name__", "")}
+    if isinstance(member, type) and issubclass(member, BaseModel):
+        for info in member.model_fields.values():
+            if get_origin(info.annotation) is Literal:
+                values.update(str(v) for v in get_args(info.annotation))
+    return values
+
+
+def _path(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """A person's path for a pydantic error location.
+
+    Pydantic adds the member of a union (its tag, or a type name such as
+    ``function-after[...]``) to the location; walking the model drops those segments.
+    """
     out = ""
+    annotation: Any = model
     for part in loc:
+        members = _members(annotation)
+        if len(members) > 1:
+            chosen = next((m for m in members if str(part) in _tag_values(m)), None)
+            if chosen is not None or (isinstance(part, str) and "[" in part):
+                annotation = chosen
+                continue
+        annotation = members[0] if members else None
         if isinstance(part, int):
             out += f"[{part}]"
+            args = get_args(annotation)
+            annotation = args[0] if args else None
+            continue
+        if isinstance(part, str) and "[" in part:
+            continue
+        out += f".{part}" if out else str(part)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(str(part)) or next(
+                (f for f in annotation.model_fields.values() if f.alias == part), None
+            )
+            annotation = info.annotation if info else None
+        elif get_origin(annotation) in (dict, Mapping):
+            annotation = get_args(annotation)[-1]
         else:
-            out += f".{part}" if out else str(part)
+            annotation = None
     return out or "input"
 
 
-def format_validation_error(exc: ValidationError) -> InputError:
+def format_validation_error(exc: ValidationError, model: type[BaseModel]) -> InputError:
     """One :class:`InputError` naming every offending field path and its problem.
 
     The offending values are left out on purpose: they may hold secrets.
@@ -43,9 +87,7 @@ def format_validation_error(exc: ValidationError) -> InputError:
     fields: list[str] = []
     all_missing = True
     for error in exc.errors(include_input=False, include_url=False):
-        # Tagged unions add the tag to the location; it is noise for a person.
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        path = _path(loc)
+        path = _path(model, tuple(error["loc"]))
         fields.append(path)
         all_missing = all_missing and error["type"] == "missing"
         message = error["msg"]
@@ -78,4 +120,4 @@ def bind_input(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise format_validation_error(exc) from None
+        raise format_validation_error(exc, model) from None

@@ -93,7 +93,13 @@ class Redactor:
             return text
         if text in self._short:
             return MASK
-        return pattern.sub(MASK, text)
+        # A mask next to leftover characters can spell a secret made of mask characters
+        # ("****" in "*****"); each pass shortens the text, so this ends.
+        while True:
+            redacted = pattern.sub(MASK, text)
+            if redacted == text or not pattern.search(redacted):
+                return redacted
+            text = redacted
 
     def redact_data(self, data: Any) -> Any:
         """Return a copy of nested JSON-like ``data`` with secrets masked in keys and values."""

@@ -27,16 +27,14 @@ __all__ = [
     "load_plugin_secret_providers",
 ]
 
-SECRET_PROVIDERS_GROUP = "tasklink.secret_providers"
+SECRET_PROVIDERS_GROUP = "tasklink.secret_providers"  # noqa: S105 - a group name
 
 _log = logging.getLogger("tasklink.core.secrets")
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 # One scanner for well-formed and malformed placeholders: the malformed branches exist so
 # that a typo gives a clear input error instead of a literal "{{secrets.x" sent upstream.
-_PLACEHOLDER = re.compile(
-    r"\{\{\s*secrets\.(?:(?P<name>" + _NAME + r")\s*\}\}|(?P<bad>[^}\s]*))"
-)
+_PLACEHOLDER = re.compile(r"\{\{\s*secrets\.(?:(?P<name>" + _NAME + r")\s*\}\}|(?P<bad>[^}\s]*))")
 
 
 @runtime_checkable
@@ -74,9 +72,7 @@ class DotenvSecretProvider:
     def _load(self) -> dict[str, str]:
         if self._values is None:
             if not self.path.is_file():
-                raise InputError(
-                    f"secrets file {self.path} does not exist", field="secrets file"
-                )
+                raise InputError(f"secrets file {self.path} does not exist", field="secrets file")
             from dotenv import dotenv_values
 
             values = dotenv_values(self.path, interpolate=False)

@@ -5,19 +5,19 @@ scrubbed (:func:`recording_vcr`), check cassettes against OpenAPI specs, and giv
 connector package the standard suite (:class:`StandardConnectorSuite`).
 """
 
+from .__about__ import __version__
 from ._harness import arun_job, run_job
 from ._kit import repository_root, shared_kit_dir
 from ._readme import ReadmeExample, readme_examples, run_readme_example
 from ._recording import CassetteSecretError, Scrubber, recording_vcr
 from ._suite import SecretCase, StandardConnectorSuite
-from .__about__ import __version__
 
 __all__ = [
     "CassetteSecretError",
     "ReadmeExample",
+    "Scrubber",
     "SecretCase",
     "StandardConnectorSuite",
-    "Scrubber",
     "__version__",
     "arun_job",
     "readme_examples",

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tasklink.core import (
+    BpmnErrorThrown,
+    Completed,
+    Connector,
+    Failed,
+    Job,
+    JobExecutor,
+    JobInfo,
+    MappingSecretProvider,
+)
+
+SECRETS = {"TOKEN": "tok-0123456789"}
+
+
+def executor(evaluator: Any = None, **kwargs: Any) -> JobExecutor:
+    return JobExecutor(MappingSecretProvider(SECRETS), evaluator=evaluator, **kwargs)
+
+
+def job(mode: str = "ok", headers: dict[str, str] | None = None, **variables: Any) -> Job:
+    return Job(
+        {"name": "Ada", "token": "{{secrets.TOKEN}}", "mode": mode, **variables},
+        headers=headers or {},
+        info=JobInfo(retries=3),
+    )
+
+
+async def test_success_maps_result_variable_and_redacts(connector: Connector) -> None:
+    outcome = await executor().execute(
+        connector.get_operation("echo"), job(headers={"resultVariable": "result"})
+    )
+    assert isinstance(outcome, Completed)
+    assert outcome.output == {"greeting": "hello Ada ***", "count": 1}
+    assert outcome.variables == {"result": outcome.output}
+
+
+async def test_no_result_headers_set_no_variables(connector: Connector) -> None:
+    outcome = await executor().execute(connector.get_operation("echo"), job())
+    assert isinstance(outcome, Completed)
+    assert outcome.variables == {}
+
+
+async def test_connector_error_counts_retries_down_with_header_backoff(
+    connector: Connector,
+) -> None:
+    outcome = await executor().execute(
+        connector.get_operation("echo"), job("fail", headers={"retryBackoff": "PT30S"})
+    )
+    assert isinstance(outcome, Failed)
+    assert (outcome.code, outcome.retries, outcome.backoff) == (
+        "SERVICE_UNAVAILABLE",
+        2,
+        timedelta(seconds=30),
+    )
+    assert "tok-0123456789" not in outcome.message + str(outcome.variables)
+    assert not outcome.incident
+
+
+async def test_non_retryable_error_is_an_incident(connector: Connector) -> None:
+    outcome = await executor().execute(connector.get_operation("echo"), job("fatal"))
+    assert isinstance(outcome, Failed)
+    assert outcome.incident and outcome.code == "UNAUTHORIZED"
+
+
+async def test_retry_error_sets_retries(connector: Connector) -> None:
+    outcome = await executor().execute(connector.get_operation("echo"), job("retry"))
+    assert isinstance(outcome, Failed) and outcome.retries == 7
+
+
+async def test_bpmn_error_is_thrown(connector: Connector) -> None:
+    outcome = await executor().execute(connector.get_operation("echo"), job("bpmn"))
+    assert outcome == BpmnErrorThrown("NOT_FOUND", "no such thing", {"what": "Ada"})
+
+
+async def test_input_error_is_an_incident_naming_the_field(connector: Connector) -> None:
+    outcome = await executor().execute(
+        connector.get_operation("echo"), job(count=-1, address={"city": "X", "zip": "1"})
+    )
+    assert isinstance(outcome, Failed) and outcome.input_error and outcome.retries == 0
+    assert "count" in outcome.message and "address.zip" in outcome.message
+
+
+async def test_unknown_top_level_fields_only_fail_in_strict_jobs(connector: Connector) -> None:
+    op = connector.get_operation("echo")
+    lenient = await executor().execute(op, job(otherProcessVariable=1))
+    assert isinstance(lenient, Completed)
+    strict = await executor().execute(
+        op, Job({"name": "x", "otherProcessVariable": 1}, strict=True)
+    )
+    assert isinstance(strict, Failed) and "otherProcessVariable: unknown field" in strict.message
+
+
+async def test_unexpected_exception_is_a_retryable_unknown_error(
+    connector: Connector, caplog: pytest.LogCaptureFixture
+) -> None:
+    outcome = await executor().execute(connector.get_operation("echo"), job("bug"))
+    assert isinstance(outcome, Failed)
+    assert outcome.code == "UNKNOWN_ERROR" and outcome.retries == 2
+    assert "ZeroDivisionError" in outcome.message and "tok-0123456789" not in outcome.message
+
+
+async def test_timeout_fails_with_timeout_code(connector: Connector) -> None:
+    outcome = await executor().execute(connector.get_operation("echo"), job("slow"), timeout=0.05)
+    assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT" and outcome.retries == 2
+
+
+async def test_sync_operation_runs_inline_or_through_runner(connector: Connector) -> None:
+    calls: list[str] = []
+
+    async def runner(function: Any) -> Any:
+        calls.append("runner")
+        return function()
+
+    op = connector.get_operation("blocking")
+    inline = await executor().execute(op, Job({"name": "a"}))
+    through = await executor(run_sync=runner).execute(op, Job({"name": "b"}))
+    assert isinstance(inline, Completed) and inline.output == {"name": "a"}
+    assert isinstance(through, Completed) and through.output == {"name": "b"}
+    assert calls == ["runner"]
+
+
+async def test_invalid_retry_backoff_header_is_an_input_error(connector: Connector) -> None:
+    outcome = await executor().execute(
+        connector.get_operation("echo"), job("fail", headers={"retryBackoff": "30 seconds"})
+    )
+    assert isinstance(outcome, Failed) and outcome.input_error
+    assert "retryBackoff" in outcome.message
+
+
+async def test_result_expression_merges_context(connector: Connector, fake_evaluator: Any) -> None:
+    evaluator = fake_evaluator({"{n: response.count}": lambda c: {"n": c["response"]["count"]}})
+    outcome = await executor(evaluator).execute(
+        connector.get_operation("echo"),
+        job(headers={"resultExpression": "={n: response.count}", "resultVariable": "r"}),
+    )
+    assert isinstance(outcome, Completed)
+    assert outcome.variables["n"] == 1 and "r" in outcome.variables
+
+
+async def test_expressions_are_compiled_once(connector: Connector, fake_evaluator: Any) -> None:
+    evaluator = fake_evaluator({"{n: 1}": lambda c: {"n": 1}})
+    ex = executor(evaluator)
+    for _ in range(3):
+        await ex.execute(
+            connector.get_operation("echo"), job(headers={"resultExpression": "{n: 1}"})
+        )
+    assert evaluator.compiled == ["{n: 1}"]
+
+
+async def test_result_expression_must_return_a_context(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    evaluator = fake_evaluator({"5": lambda c: 5})
+    outcome = await executor(evaluator).execute(
+        connector.get_operation("echo"), job(headers={"resultExpression": "=5"})
+    )
+    assert isinstance(outcome, Failed) and outcome.input_error
+    assert "resultExpression must return a context" in outcome.message
+
+
+async def test_expression_syntax_error_is_an_incident_quoting_the_position(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    outcome = await executor(fake_evaluator({})).execute(
+        connector.get_operation("echo"), job(headers={"resultExpression": "={oops"})
+    )
+    assert isinstance(outcome, Failed) and outcome.retries == 0
+    assert "resultExpression" in outcome.message and "line 1, column 1" in outcome.message
+
+
+def bpmn_on_error(context: dict[str, Any]) -> Any:
+    error = context.get("error")
+    if error and error["code"] == "SERVICE_UNAVAILABLE":
+        return {"errorType": "bpmnError", "code": "UPSTREAM_DOWN", "message": error["message"]}
+    return None
+
+
+async def test_error_expression_turns_connector_error_into_bpmn_error(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    ev = fake_evaluator({"expr": bpmn_on_error})
+    outcome = await executor(ev).execute(
+        connector.get_operation("echo"), job("fail", headers={"errorExpression": "=expr"})
+    )
+    assert isinstance(outcome, BpmnErrorThrown)
+    assert outcome.code == "UPSTREAM_DOWN" and "tok-0123456789" not in outcome.message
+
+
+async def test_error_expression_sees_response_on_success(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    def job_error(context: dict[str, Any]) -> Any:
+        if context["response"]["count"] == 2:
+            return {
+                "errorType": "jobError",
+                "message": "count is two",
+                "variables": {"why": "two"},
+                "retries": 4,
+                "retryBackoff": timedelta(seconds=9),
+            }
+        return None
+
+    ex = executor(fake_evaluator({"je": job_error}))
+    op = connector.get_operation("echo")
+    failed = await ex.execute(op, job(count=2, headers={"errorExpression": "je"}))
+    assert failed == Failed("JOB_ERROR", "count is two", 4, timedelta(seconds=9), {"why": "two"})
+    passed = await ex.execute(op, job(count=1, headers={"errorExpression": "je"}))
+    assert isinstance(passed, Completed)
+
+
+async def test_error_expression_without_evaluator_is_a_clear_input_error(
+    connector: Connector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata as md
+
+    from tasklink.core import load_evaluator
+
+    load_evaluator.cache_clear()
+    monkeypatch.setattr(md, "entry_points", lambda **kw: [])
+    try:
+        outcome = await executor().execute(
+            connector.get_operation("echo"), job(headers={"errorExpression": "=x"})
+        )
+    finally:
+        load_evaluator.cache_clear()
+    assert isinstance(outcome, Failed) and outcome.input_error
+    assert "install tasklink-feel" in outcome.message
+
+
+async def test_context_logger_masks_secrets(
+    connector: Connector, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        await executor().execute(connector.get_operation("echo"), job())
+    assert "echo for Ada with ***" in caplog.text
+    assert "tok-0123456789" not in caplog.text

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, Field
+
+from tasklink.core import (
+    InputError,
+    InputModel,
+    bind_input,
+    parse_duration,
+    status_code_name,
+    to_jsonable,
+)
+
+
+class Basic(InputModel):
+    type: Literal["basic"]
+    username: str
+
+
+class Bearer(InputModel):
+    type: Literal["bearer"]
+    token: str
+
+
+class Item(InputModel):
+    name: str
+
+
+class Request(InputModel):
+    url: str
+    auth: Basic | Bearer = Field(discriminator="type")
+    headers: list[dict[str, str]] = []
+    items: list[Item] | None = None
+    either: int | Item = 0
+
+
+def test_errors_name_paths_inside_unions_and_lists() -> None:
+    with pytest.raises(InputError) as caught:
+        bind_input(
+            Request,
+            {
+                "url": 1,
+                "auth": {"type": "basic"},
+                "headers": [{"a": 1}],
+                "items": [{"name": "ok"}, {"nam": "typo"}],
+                "either": {"name": 5},
+            },
+            strict=True,
+        )
+    message = caught.value.message
+    assert "items[1].name: Field required" in message
+    assert "items[1].nam: unknown field" in message
+    assert "either.name: Input should be a valid string" in message
+    assert "url: Input should be a valid string" in message
+    assert "auth.username: Field required" in message
+    assert "headers[0].a" in message
+
+
+def test_unknown_auth_type_is_named() -> None:
+    with pytest.raises(InputError, match="auth: Input tag 'oauth' found using 'type'"):
+        bind_input(Request, {"url": "u", "auth": {"type": "oauth"}}, strict=True)
+
+
+def test_only_missing_fields_give_missing_input() -> None:
+    with pytest.raises(InputError) as caught:
+        bind_input(Request, {}, strict=True)
+    assert caught.value.code == "MISSING_INPUT"
+    assert caught.value.variables["fields"] == ["url", "auth"]
+
+
+def test_values_never_appear_in_validation_messages() -> None:
+    with pytest.raises(InputError) as caught:
+        bind_input(Request, {"url": ["hunter2-secret"], "auth": {"type": "x"}}, strict=True)
+    assert "hunter2-secret" not in caught.value.message
+
+
+def test_input_must_be_an_object() -> None:
+    with pytest.raises(InputError, match="must be a JSON object"):
+        bind_input(Request, [1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT30S", timedelta(seconds=30)),
+        ("PT1.5S", timedelta(seconds=1.5)),
+        ("P1DT2H", timedelta(days=1, hours=2)),
+        ("P2W", timedelta(weeks=2)),
+        ("-PT5M", timedelta(minutes=-5)),
+    ],
+)
+def test_parse_duration(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["30s", "P", "PT", "P1M", "P1Y", "PT1H2", ""])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="ISO-8601"):
+        parse_duration(text)
+
+
+def test_status_code_names() -> None:
+    assert status_code_name(404) == "NOT_FOUND"
+    assert status_code_name(503) == "SERVICE_UNAVAILABLE"
+    assert status_code_name(599) == "HTTP_599"
+
+
+def test_to_jsonable() -> None:
+    class M(BaseModel):
+        value: Decimal
+
+    assert to_jsonable({"m": M(value=Decimal("1.5")), "d": Decimal("2"), "b": b"hi"}) == {
+        "m": {"value": "1.5"},
+        "d": 2,
+        "b": "aGk=",
+    }
+    assert to_jsonable(timedelta(minutes=1, seconds=30)) == "P0DT0H1M30S"

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from tasklink.core import MASK, RedactingFilter, Redactor
+
+
+def test_masks_value_and_its_encoded_forms() -> None:
+    r = Redactor(['p@ss word"1'])
+    assert r.redact('pw=p@ss word"1') == f"pw={MASK}"
+    assert MASK in r.redact("https://h/?pw=p%40ss%20word%221")
+    assert 'p@ss word\\"1' not in r.redact(json.dumps({"pw": 'p@ss word"1'}))
+
+
+def test_longest_secret_is_masked_whole() -> None:
+    r = Redactor(["abcd", "abcdefgh"])
+    assert r.redact("xabcdefghx") == f"x{MASK}x"
+
+
+def test_short_secrets_are_masked_only_as_whole_words(caplog: pytest.LogCaptureFixture) -> None:
+    r = Redactor(["pw1"])
+    assert "shorter than" in caplog.text
+    assert r.redact("the pw1 is set") == f"the {MASK} is set"
+    assert r.redact("pw1") == MASK
+    assert r.redact("apw12") == "apw12", "inside another word the short value stays"
+    assert r.redact_data({"password": "pw1"}) == {"password": MASK}
+
+
+def test_redact_data_masks_keys_and_nested_values() -> None:
+    r = Redactor(["s3cr3t-value"])
+    data = {"a": ["x s3cr3t-value", {"s3cr3t-value": 1}], "n": 5, "b": None}
+    assert r.redact_data(data) == {"a": [f"x {MASK}", {MASK: 1}], "n": 5, "b": None}
+
+
+def test_empty_redactor_is_a_no_op() -> None:
+    data = {"a": "b"}
+    assert Redactor().redact_data(data) is data
+
+
+def test_logging_filter_masks_message_args_and_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    r = Redactor(["tok-98765"])
+    caplog.handler.addFilter(RedactingFilter(r))
+    log = logging.getLogger("test.redaction")
+    try:
+        raise ValueError("bad tok-98765")
+    except ValueError:
+        log.exception("failed with %s", "tok-98765")
+    assert "tok-98765" not in caplog.text
+    assert f"failed with {MASK}" in caplog.text
+    assert f"bad {MASK}" in caplog.text
