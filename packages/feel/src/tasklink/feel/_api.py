@@ -37,9 +37,9 @@ def _run(fn: Fn, context: Mapping[str, Any] | None, warnings: list[FeelWarning] 
          strict: bool) -> Any:
     if strict and warnings is None:
         warnings = []
-    state = EvalState(warnings, context if context is not None else _EMPTY)
+    state = EvalState(warnings)
     try:
-        result = fn(Scope({}, None, state))
+        result = fn(Scope({}, None, state, context if context is not None else _EMPTY))
     except FeelError:
         raise
     except RecursionError:

@@ -8,6 +8,7 @@ makes a compiled expression cheap to evaluate many times.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -542,6 +543,9 @@ def _iteration_values(
         if start.start is None or start.end is None:
             s.state.warn("cannot iterate over an unbounded range")
             return None
+        if (compare(start.start, start.end) or 0) > 0:
+            s.state.warn("cannot iterate over a range whose start is after its end")
+            return None
         values = _int_range(s, start.start, start.end)
         if values is None:
             return None
@@ -554,6 +558,13 @@ def _iteration_values(
 
 
 def _int_range(s: Scope, start: Any, end: Any) -> list[Any] | None:
+    if type(start) is date and type(end) is date:
+        days = (end - start).days
+        if abs(days) > 10_000_000:
+            s.state.warn("iteration range too large")
+            return None
+        step = 1 if days >= 0 else -1
+        return [start + timedelta(days=i) for i in range(0, days + step, step)]
     if type(start) is not Decimal or type(end) is not Decimal:
         s.state.warn("iteration range bounds must be numbers")
         return None

@@ -66,6 +66,8 @@ class Parser:
         self.tokens: list[Token] = tokenize(text)
         self.i = 0
         self.depth = 0
+        # Set while parsing a range's upper bound, where `[` closes the range.
+        self.no_filter = False
         self.scopes: list[set[str]] = [{n for n in known_names if _is_complex(n)}]
 
     # -- token helpers -------------------------------------------------
@@ -387,7 +389,7 @@ class Parser:
             if t.value == ".":
                 self.advance()
                 node = ast.Path(t.start, node, self.parse_name("a property name after '.'"))
-            elif t.value == "[":
+            elif t.value == "[" and not self.no_filter:
                 self.advance()
                 cond = self.expression()
                 self.expect_op("]", "']' to close the filter")
@@ -500,7 +502,20 @@ class Parser:
         return self._range_end(pos, start_included, low)
 
     def _range_end(self, pos: int, start_included: bool, low: ast.Node) -> ast.Node:
-        high = self.expression()
+        save = self.i
+        try:
+            high = self.expression()
+            ok = self.tok.kind == OP and self.tok.value in ("]", ")", "[")
+        except FeelSyntaxError:
+            ok = False
+        if not ok:
+            self.i = save
+            outer = self.no_filter
+            self.no_filter = True
+            try:
+                high = self.expression()
+            finally:
+                self.no_filter = outer
         t = self.tok
         if t.kind == OP and t.value == "]":
             self.advance()
@@ -511,6 +526,14 @@ class Parser:
         raise self.error("expected ']', ')' or '[' to close the range")
 
     def bracket(self) -> ast.Node:
+        outer = self.no_filter
+        self.no_filter = False
+        try:
+            return self._bracket()
+        finally:
+            self.no_filter = outer
+
+    def _bracket(self) -> ast.Node:
         start = self.advance()
         if self.at_op("]"):
             self.advance()

@@ -20,11 +20,10 @@ class EvalState:
     expression safe to share between threads.
     """
 
-    __slots__ = ("_now", "raw", "warnings")
+    __slots__ = ("_now", "warnings")
 
-    def __init__(self, warnings: list[FeelWarning] | None, raw: Mapping[str, Any] | None = None):
+    def __init__(self, warnings: list[FeelWarning] | None) -> None:
         self.warnings = warnings
-        self.raw = raw
         self._now: datetime | None = None
 
     def warn(self, message: str) -> None:
@@ -39,14 +38,27 @@ class EvalState:
 
 
 class Scope:
-    """A frame of name bindings; the root frame converts host values lazily."""
+    """A frame of name bindings.
 
-    __slots__ = ("parent", "state", "vars")
+    The root frame also holds the caller's input context (``raw``), whose
+    values are converted lazily on first reference. A function value keeps
+    the frame it was defined in, so its free names resolve against the
+    defining evaluation's input, not the caller's.
+    """
 
-    def __init__(self, vars: dict[str, Any], parent: Scope | None, state: EvalState) -> None:
+    __slots__ = ("parent", "raw", "state", "vars")
+
+    def __init__(
+        self,
+        vars: dict[str, Any],
+        parent: Scope | None,
+        state: EvalState,
+        raw: Mapping[str, Any] | None = None,
+    ) -> None:
         self.vars = vars
         self.parent = parent
         self.state = state
+        self.raw = raw
 
     def child(self, vars: dict[str, Any]) -> Scope:
         return Scope(vars, self, self.state)
@@ -64,8 +76,12 @@ def lookup(scope: Scope, name: str) -> Any:
 
 
 def resolve_global(scope: Scope, name: str, warn: bool) -> Any:
+    """Resolve ``name`` in the input context of ``scope``'s root, then built-ins."""
     state = scope.state
-    raw = state.raw
+    root = scope
+    while root.parent is not None:
+        root = root.parent
+    raw = root.raw
     if raw is not None:
         try:
             v = raw.get(name, MISSING)
@@ -74,9 +90,6 @@ def resolve_global(scope: Scope, name: str, warn: bool) -> Any:
         if v is not MISSING:
             converted = to_feel(v)
             # Cache in the root frame so repeated references convert once.
-            root = scope
-            while root.parent is not None:
-                root = root.parent
             root.vars[name] = converted
             return converted
     from ._builtins import BUILTINS

@@ -19,6 +19,7 @@ __all__ = [
     "fail",
     "need",
     "to_int",
+    "truncate",
 ]
 
 
@@ -43,6 +44,13 @@ def to_int(value: Any, what: str = "argument") -> int:
         fail(f"{what} must be a number")
     if value != value.to_integral_value():
         fail(f"{what} must be an integer")
+    return int(value)
+
+
+def truncate(value: Any, what: str = "argument") -> int:
+    """A FEEL number truncated towards zero (scale and length arguments)."""
+    if type(value) is not Decimal or not value.is_finite():
+        fail(f"{what} must be a number")
     return int(value)
 
 
@@ -84,16 +92,16 @@ class BuiltinFunction(FeelFunction):
                 if ov.required <= n and (n <= len(ov.params) or ov.variadic):
                     return ov, args
             return None
-        for ov in self.overloads:
-            if all(k in ov.params for k in named) and all(
-                p in named for p in ov.params[: ov.required]
-            ):
-                values = [named[p] if p in named else _ABSENT for p in ov.params]
-                while values and values[-1] is _ABSENT:
-                    values.pop()
-                if any(v is _ABSENT for v in values):
-                    continue
-                return ov, values
+        # Prefer a variant that gets all its required parameters; otherwise a
+        # variant whose names match, with missing parameters null (DMN 10.3.2.13).
+        candidates = [ov for ov in self.overloads if all(k in ov.params for k in named)]
+        candidates.sort(key=lambda ov: not all(p in named for p in ov.params[: ov.required]))
+        for ov in candidates:
+            values = [named[p] if p in named else _ABSENT for p in ov.params]
+            while len(values) > ov.required and values[-1] is _ABSENT:
+                values.pop()
+            values = [None if v is _ABSENT else v for v in values]
+            return ov, values
         return None
 
     def call(self, args: list[Any], named: dict[str, Any] | None, state: EvalState) -> Any:
@@ -132,7 +140,7 @@ def builtin(
     ``nulls=False`` a null argument short-cuts the call to null.
     """
     names = tuple(p.rstrip("?.") for p in params)
-    required = sum(1 for p in params if not p.endswith(("?", "...")))
+    required = sum(1 for p in params if not p.endswith("?"))
     variadic = any(p.endswith("...") for p in params)
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from .._runtime import EvalState, call_function
 from .._types import FeelFunction
 from .._values import CTX, compare, equal, kind
-from ._core import builtin, fail, need, to_int
+from ._core import builtin, fail, need, to_int, truncate
 
 _ONE = Decimal(1)
 
@@ -306,8 +306,11 @@ def _num(value: Any, what: str = "n") -> Decimal:
 
 def _round(n: Any, scale: Any, rounding: str) -> Decimal:
     number = _num(n)
-    places = to_int(scale, "scale")
+    places = truncate(scale, "scale")
     need(-6111 <= places <= 6176, "scale out of range")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -places:
+        return number  # already has no more than `places` decimals
     try:
         result = number.quantize(Decimal((0, (1,), -places)), rounding=rounding, context=CTX)
     except decimal.InvalidOperation:

@@ -289,6 +289,8 @@ def _get_entries(state: EvalState, m: Any) -> Any:
 
 @builtin("context", "entries")
 def _context(state: EvalState, entries: Any) -> Any:
+    if type(entries) is dict:
+        entries = [entries]  # a single entry stands for a singleton list
     need(type(entries) is list, "entries must be a list")
     out: dict[str, Any] = {}
     for e in entries:
@@ -315,13 +317,19 @@ def _put(ctx: dict[str, Any], keys: list[Any], value: Any) -> dict[str, Any]:
     return out
 
 
-@builtin("context put", "context", "key", "value", nulls=True)
+# Registered first so positional calls take it: it accepts a key or a key path.
 @builtin("context put", "context", "keys", "value", nulls=True)
+def _context_put_path(state: EvalState, context: Any, keys: Any, value: Any) -> Any:
+    if type(keys) is str:
+        keys = [keys]
+    need(type(keys) is list and bool(keys), "keys must be a non-empty list")
+    return _put(_ctx(context), keys, value)
+
+
+@builtin("context put", "context", "key", "value", nulls=True)
 def _context_put(state: EvalState, context: Any, key: Any, value: Any) -> Any:
-    ctx = _ctx(context)
-    keys = key if type(key) is list else [key]
-    need(bool(keys), "keys must not be empty")
-    return _put(ctx, keys, value)
+    need(type(key) is str, "key must be a string")
+    return _put(_ctx(context), [key], value)
 
 
 @builtin("context merge", "contexts")

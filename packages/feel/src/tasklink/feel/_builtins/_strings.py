@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._runtime import EvalState
-from ._core import builtin, fail, need, to_int
+from ._core import builtin, fail, need, truncate
 
 
 def _str(value: Any, what: str = "argument") -> str:
@@ -45,9 +45,8 @@ def _regex(pattern: Any, flags: Any) -> re.Pattern[str]:
 @builtin("substring", "string", "start position", "length?")
 def _substring(state: EvalState, s: Any, start: Any, length: Any = None) -> Any:
     text = _str(s, "string")
-    need(type(start) is Decimal, "start position must be a number")
     # Code points, not UTF-16 units: Python strings already index by code point.
-    first = int(start.to_integral_value())
+    first = truncate(start, "start position")
     n = len(text)
     if first > 0:
         begin = first - 1
@@ -57,8 +56,7 @@ def _substring(state: EvalState, s: Any, start: Any, length: Any = None) -> Any:
         fail("start position must not be 0")
     if length is None:
         return text[begin:]
-    need(type(length) is Decimal, "length must be a number")
-    count = int(length.to_integral_value())
+    count = truncate(length, "length")
     need(count >= 0, "length must not be negative")
     return text[begin : begin + count]
 
@@ -162,17 +160,15 @@ def _split(state: EvalState, s: Any, delimiter: Any) -> Any:
     return rx.split(_str(s))
 
 
-@builtin("string join", "list", "delimiter?", "prefix?", "suffix?", nulls=True)
-def _string_join(
-    state: EvalState, items: Any, delimiter: Any = None, prefix: Any = None, suffix: Any = None
-) -> Any:
-    need(type(items) is list, "list must be a list")
+@builtin("string join", "list", "delimiter?", nulls=True)
+def _string_join(state: EvalState, items: Any, delimiter: Any = None) -> Any:
+    need(items is not None, "list must not be null")
+    if type(items) is not list:
+        items = [items]  # a single value stands for a singleton list
     parts = [v for v in items if v is not None]
     need(all(type(v) is str for v in parts), "list items must be strings")
     sep = "" if delimiter is None else _str(delimiter, "delimiter")
-    pre = "" if prefix is None else _str(prefix, "prefix")
-    suf = "" if suffix is None else _str(suffix, "suffix")
-    return pre + sep.join(parts) + suf
+    return sep.join(parts)
 
 
 @builtin("trim", "string")

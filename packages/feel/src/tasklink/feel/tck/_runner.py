@@ -136,7 +136,8 @@ class _Coercer:
         if k == target:
             return value
         if k == "list" and len(value) == 1 and target != "list":
-            return self._coerce_builtin(value[0], target)
+            # Singleton lists unwrap one level only.
+            return value[0] if kind(value[0]) == target else None
         return None
 
     def _coerce_item(self, value: Any, item: ItemDefinition) -> Any:
@@ -161,16 +162,15 @@ class _Coercer:
                 value = value[0]
             if type(value) is not dict:
                 return None
-            out_ctx: dict[str, Any] = {}
+            # A context conforms if it has every component with a conforming
+            # value; extra entries are kept (the value itself is not changed).
             for comp in item.components:
                 if comp.name not in value:
                     return None
                 v = value[comp.name]
-                c = self._coerce_item(v, comp) if v is not None else None
-                if c is None and v is not None:
+                if v is not None and self._coerce_item(v, comp) is None:
                     return None
-                out_ctx[comp.name] = c
-            return out_ctx
+            return value
         result = self.coerce(value, item.type_ref) if item.type_ref else value
         if result is not None and item.allowed is not None:
             if item.allowed.matches(result) is not True:
@@ -250,7 +250,19 @@ def same_value(expected: Any, actual: Any) -> bool:
     if actual is None:
         return False
     if type(expected) is Decimal:
-        return type(actual) is Decimal and expected == actual
+        if type(actual) is not Decimal:
+            return False
+        if expected == actual:
+            return True
+        # The TCK writes irrational results (exp, log, ...) with 8 or more
+        # decimals; such values match when equal at that written precision.
+        exponent = expected.as_tuple().exponent
+        if isinstance(exponent, int) and exponent <= -8:
+            try:
+                return actual.quantize(expected, context=CTX) == expected
+            except InvalidOperation:
+                return False
+        return False
     if type(expected) is list:
         return (
             type(actual) is list
@@ -408,7 +420,11 @@ class _Session(Mapping[str, Any]):
         handler = _HANDLERS.get(tag)
         if handler is None:
             raise _EvalError(f"unsupported expression element <{tag}>")
-        return handler(self, el, env)
+        value = handler(self, el, env)
+        type_ref = el.get("typeRef")
+        if type_ref and tag != "invocation":
+            value = self.model.coercer.coerce(value, type_ref)
+        return value
 
     def _literal(self, el: ET.Element, env: Mapping[str, Any]) -> Any:
         text_el = _child(el, "text")
