@@ -1,7 +1,8 @@
 """tasklink.feel - a FEEL (DMN 1.5 Friendly Enough Expression Language) engine.
 
 >>> from tasklink.feel import evaluate
->>> evaluate("{total: sum(items.price), big: total > 100}", {"items": [{"price": 60}, {"price": 50}]})
+>>> items = [{"price": 60}, {"price": 50}]
+>>> evaluate("{total: sum(items.price), big: total > 100}", {"items": items})
 {'total': Decimal('110'), 'big': True}
 
 Numbers are returned as :class:`decimal.Decimal` (34 significant digits),
@@ -10,6 +11,7 @@ objects (years-and-months durations as :class:`YearsMonthsDuration`) and
 ranges as :class:`Range`.
 """
 
+from .__about__ import __version__
 from ._api import (
     CompiledExpression,
     CompiledUnaryTests,
@@ -20,7 +22,6 @@ from ._api import (
 )
 from ._errors import FeelError, FeelEvaluationError, FeelSyntaxError, FeelWarning
 from ._types import FeelFunction, Range, YearsMonthsDuration
-from .__about__ import __version__
 
 compile_unary_tests = compile_unary_tests_text
 

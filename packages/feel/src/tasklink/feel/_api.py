@@ -33,8 +33,9 @@ def _strip_equals(expression: str) -> str:
     return expression
 
 
-def _run(fn: Fn, context: Mapping[str, Any] | None, warnings: list[FeelWarning] | None,
-         strict: bool) -> Any:
+def _run(
+    fn: Fn, context: Mapping[str, Any] | None, warnings: list[FeelWarning] | None, strict: bool
+) -> Any:
     if strict and warnings is None:
         warnings = []
     state = EvalState(warnings)
@@ -45,7 +46,9 @@ def _run(fn: Fn, context: Mapping[str, Any] | None, warnings: list[FeelWarning] 
     except RecursionError:
         raise FeelEvaluationError("evaluation nested too deeply (recursion limit)") from None
     except Exception as exc:  # defensive: never leak a non-FEEL exception
-        raise FeelEvaluationError(f"internal evaluation error: {type(exc).__name__}: {exc}") from exc
+        raise FeelEvaluationError(
+            f"internal evaluation error: {type(exc).__name__}: {exc}"
+        ) from exc
     if strict and warnings:
         raise FeelEvaluationError("; ".join(w.message for w in warnings))
     return result
@@ -109,7 +112,7 @@ class CompiledUnaryTests:
         return result
 
 
-def compile(expression: str, *, known_names: Iterable[str] = ()) -> CompiledExpression:  # noqa: A001
+def compile(expression: str, *, known_names: Iterable[str] = ()) -> CompiledExpression:
     """Parse and compile a FEEL expression.
 
     One leading ``=`` (Camunda's expression marker) is ignored. ``known_names``

@@ -152,14 +152,12 @@ def _call(node: ast.Node) -> Fn:
         return _comparison_range(node)
     label = fnode.name if isinstance(fnode, ast.Name) else "function"
     args = [compile_node(a) for a in node.args]
-    if node.named is not None:
-        named = [(n, compile_node(a)) for n, a in node.named]
-    else:
-        named = None
+    named = [(n, compile_node(a)) for n, a in node.named] if node.named is not None else None
+    get_function: Fn
     if isinstance(fnode, ast.Name):
         fname = fnode.name
 
-        def get_function(s: Scope) -> Any:
+        def lookup_function(s: Scope) -> Any:
             sc: Scope | None = s
             while sc is not None:
                 v = sc.vars.get(fname, MISSING)
@@ -171,6 +169,7 @@ def _call(node: ast.Node) -> Fn:
                 s.state.warn(f"no function found for name '{fname}'")
             return f
 
+        get_function = lookup_function
     else:
         get_function = compile_node(fnode)
 
@@ -410,12 +409,12 @@ def compile_unary_tests(node: ast.UnaryTests) -> Callable[[Scope, Any], Any]:
         for t in tests:
             r = t(inner, value)
             if r is True:
-                return False if negated else True
+                return not negated
             if r is None:
                 saw_null = True
         if saw_null:
             return None
-        return True if negated else False
+        return bool(negated)
 
     return unary_tests
 
@@ -487,9 +486,7 @@ def conforms(value: Any, t: ast.TypeSpec) -> bool:
     if value is None:
         return False
     if t.kind == "list":
-        return type(value) is list and all(
-            v is None or conforms(v, t.args[0]) for v in value
-        )
+        return type(value) is list and all(v is None or conforms(v, t.args[0]) for v in value)
     if t.kind == "context":
         return type(value) is dict and all(
             k in value and (value[k] is None or conforms(value[k], ft)) for k, ft in t.fields
@@ -528,9 +525,7 @@ def _if(node: ast.Node) -> Fn:
     return if_
 
 
-def _iteration_values(
-    s: Scope, source: Fn, until: Fn | None
-) -> list[Any] | None:
+def _iteration_values(s: Scope, source: Fn, until: Fn | None) -> list[Any] | None:
     start = source(s)
     if until is not None:
         end = until(s)
@@ -631,10 +626,7 @@ def _quantified(node: ast.Node) -> Fn:
             values = _iteration_values(scope, source, until)
             if values is None:
                 return False
-            for v in values:
-                if not loop(level + 1, scope.child({name: v})):
-                    return False
-            return True
+            return all(loop(level + 1, scope.child({name: v})) for v in values)
 
         if not loop(0, s):
             return None

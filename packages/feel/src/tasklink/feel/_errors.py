@@ -40,10 +40,7 @@ class FeelSyntaxError(FeelError):
             start = max(0, col - 40)
             text = ("..." if start else "") + text[start : start + 80]
             col = col - start + (3 if start else 0)
-        return (
-            f"line {self.line}, column {self.column}: {self.message}\n"
-            f"  {text}\n  {' ' * col}^"
-        )
+        return f"line {self.line}, column {self.column}: {self.message}\n  {text}\n  {' ' * col}^"
 
     def __reduce__(self) -> tuple[type[FeelSyntaxError], tuple[str, str, int]]:
         return (FeelSyntaxError, (self.message, self.expression, self.offset))

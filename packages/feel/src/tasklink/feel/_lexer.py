@@ -53,12 +53,12 @@ class Token:
 
 def is_name_start(ch: str) -> bool:
     """True if ``ch`` may begin a FEEL name."""
-    return ch.isalpha() or ch == "_" or ch == "?"
+    return ch.isalpha() or ch in {"_", "?"}
 
 
 def is_name_part(ch: str) -> bool:
     """True if ``ch`` may continue a FEEL name word."""
-    return ch.isalnum() or ch == "_" or ch == "?" or ch == "'"
+    return ch.isalnum() or ch in {"_", "?", "'"}
 
 
 def _read_string(text: str, pos: int) -> tuple[str, int]:
@@ -88,7 +88,8 @@ def _read_string(text: str, pos: int) -> tuple[str, int]:
                 # A UTF-16 surrogate pair written as two \u escapes is one character.
                 if 0xD800 <= code <= 0xDBFF and text.startswith("\\u", i):
                     low_digits = text[i + 2 : i + 6]
-                    if len(low_digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in low_digits):
+                    hexdigits = "0123456789abcdefABCDEF"
+                    if len(low_digits) == 4 and all(c in hexdigits for c in low_digits):
                         low = int(low_digits, 16)
                         if 0xDC00 <= low <= 0xDFFF:
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
@@ -137,11 +138,7 @@ def tokenize(text: str) -> list[Token]:
         ):
             while i < n and text[i].isdigit():
                 i += 1
-            if i + 1 < n and text[i] == "." and text[i + 1].isdigit():
-                i += 1
-                while i < n and text[i].isdigit():
-                    i += 1
-            elif ch == ".":
+            if (i + 1 < n and text[i] == "." and text[i + 1].isdigit()) or ch == ".":
                 i += 1
                 while i < n and text[i].isdigit():
                     i += 1

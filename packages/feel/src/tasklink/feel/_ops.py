@@ -67,7 +67,7 @@ def subtract(a: Any, b: Any, state: EvalState) -> Any:
             state.warn("cannot subtract date and time values with and without time zone")
             return None
         return a - b
-    if ka == "date" and kb == "date and time" or ka == "date and time" and kb == "date":
+    if (ka == "date" and kb == "date and time") or (ka == "date and time" and kb == "date"):
         left = a if ka == "date and time" else datetime(a.year, a.month, a.day, tzinfo=b.tzinfo)
         right = b if kb == "date and time" else datetime(b.year, b.month, b.day, tzinfo=a.tzinfo)
         if (left.tzinfo is None) != (right.tzinfo is None):
@@ -93,10 +93,15 @@ def _temporal_add(a: Any, b: Any, sign: int, state: EvalState, op: str) -> Any:
         "time",
     ):
         return _shift(a, b, sign, state)
-    if sign > 0 and ka in ("days and time duration", "years and months duration") and kb in (
-        "date",
-        "date and time",
-        "time",
+    if (
+        sign > 0
+        and ka in ("days and time duration", "years and months duration")
+        and kb
+        in (
+            "date",
+            "date and time",
+            "time",
+        )
     ):
         return _shift(b, a, 1, state)
     state.warn(f"cannot apply '{op}' to {ka} and {kb}")
@@ -134,7 +139,8 @@ def multiply(a: Any, b: Any, state: EvalState) -> Any:
         if ta is timedelta:
             return seconds_timedelta(CTX.multiply(timedelta_seconds(a), b))
         if ta is YearsMonthsDuration:
-            return YearsMonthsDuration(int(CTX.to_integral_value(CTX.multiply(Decimal(a.months), b))))
+            months = CTX.to_integral_value(CTX.multiply(Decimal(a.months), b))
+            return YearsMonthsDuration(int(months))
     state.warn(f"cannot apply '*' to {kind(a)} and {kind(b)}")
     return None
 
@@ -243,21 +249,20 @@ def get_property(value: Any, name: str, state: EvalState) -> Any:
             return Decimal(value.day)
         if name == "weekday":
             return Decimal(value.isoweekday())
-    if k in ("time", "date and time"):
-        if k == "date and time" or isinstance(value, time):
-            if name == "hour":
-                return Decimal(value.hour)
-            if name == "minute":
-                return Decimal(value.minute)
-            if name == "second":
-                sec = Decimal(value.second)
-                if value.microsecond:
-                    sec += Decimal(value.microsecond) / _MICRO
-                return sec
-            if name == "time offset":
-                return _offset_of(value)
-            if name == "timezone":
-                return _zone_id(value)
+    if k in ("time", "date and time") and (k == "date and time" or isinstance(value, time)):
+        if name == "hour":
+            return Decimal(value.hour)
+        if name == "minute":
+            return Decimal(value.minute)
+        if name == "second":
+            sec = Decimal(value.second)
+            if value.microsecond:
+                sec += Decimal(value.microsecond) / _MICRO
+            return sec
+        if name == "time offset":
+            return _offset_of(value)
+        if name == "timezone":
+            return _zone_id(value)
     if k == "years and months duration":
         if name == "years":
             return Decimal(value.years)

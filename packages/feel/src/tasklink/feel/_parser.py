@@ -112,7 +112,7 @@ class Parser:
     def _candidates(self, first: str) -> list[str]:
         from ._builtins import MULTI_WORD_NAMES
 
-        out = [n for n in MULTI_WORD_NAMES.get(first, ())]
+        out = list(MULTI_WORD_NAMES.get(first, ()))
         for scope in self.scopes:
             out.extend(n for n in scope if n.startswith(first))
         return out
@@ -316,7 +316,8 @@ class Parser:
         if t.kind == OP and t.value == "-" and self.peek().kind == EOF:
             self.advance()
             return ast.UnaryTests(t.start, [ast.UnaryTest(t.start, "-", None)])
-        if t.kind == NAME and t.value == "not" and self.peek().kind == OP and self.peek().value == "(":
+        nxt = self.peek()
+        if t.kind == NAME and t.value == "not" and nxt.kind == OP and nxt.value == "(":
             save = self.i
             self.advance()
             self.advance()
@@ -487,7 +488,9 @@ class Parser:
             endpoint = self.additive()
             self.expect_op(")")
             return ast.Call(
-                start.start, ast.Name(start.start, "@range"), [ast.Literal(t.start, t.value), endpoint]
+                start.start,
+                ast.Name(start.start, "@range"),
+                [ast.Literal(t.start, t.value), endpoint],
             )
         inner = self.expression()
         if self.at_op(".."):

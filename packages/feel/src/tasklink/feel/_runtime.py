@@ -122,12 +122,9 @@ def call_function(
                 state.warn(f"{label}: unknown parameter(s) {', '.join(unknown)}")
                 return None
             args = [named.get(p) for p in params]
-        elif len(args) != len(params):
-            if len(args) > len(params) or not f.variadic:
-                state.warn(
-                    f"{label}: expected {len(params)} argument(s) but got {len(args)}"
-                )
-                return None
+        elif len(args) != len(params) and (len(args) > len(params) or not f.variadic):
+            state.warn(f"{label}: expected {len(params)} argument(s) but got {len(args)}")
+            return None
         return f.invoke(args, state)
     if f is None:
         state.warn(f"{label}: no function found")

@@ -8,7 +8,7 @@ Fractions of a second beyond microseconds are truncated (Python's limit).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -24,7 +24,7 @@ _DURATION_RE = re.compile(
     r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
     r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?"
 )
-_UTC = timezone.utc
+_UTC = UTC
 
 
 @lru_cache(maxsize=256)

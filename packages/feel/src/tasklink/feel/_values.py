@@ -5,6 +5,7 @@ ordering and the string form used by ``string()``.
 from __future__ import annotations
 
 import decimal
+import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -83,7 +84,7 @@ def number(value: int | float | Decimal) -> Decimal | None:
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if math.isnan(value) or math.isinf(value):
             return None
         # repr() gives the shortest decimal that round-trips, e.g. 0.1 -> "0.1".
         d = Decimal(repr(value))
@@ -205,7 +206,7 @@ def compare(a: Any, b: Any) -> int | None:
             if (a.tzinfo is None) != (b.tzinfo is None):
                 return None
             x2, y2 = a.replace(tzinfo=None), b.replace(tzinfo=None)
-            return (x2 > y2) - (x2 < y2)
+            return int(x2 > y2) - int(x2 < y2)
         return (x > y) - (x < y)
     if ka == DATETIME and (a.tzinfo is None) != (b.tzinfo is None):
         return None
@@ -227,7 +228,8 @@ def to_string(value: Any, quote: bool = False) -> str:
     k = kind(value)
     if k == STRING:
         if quote:
-            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            return f'"{text}"'
         return str(value)
     if k == NULL:
         return "null"

@@ -4,7 +4,7 @@ years and months duration, number, string, now, today, day of week, ..."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -95,7 +95,7 @@ def _time_from(state: EvalState, value: Any) -> Any:
     if k == "date and time":
         return value.timetz()
     if k == "date":
-        return time(0, 0, 0, tzinfo=timezone.utc)
+        return time(0, 0, 0, tzinfo=UTC)
     fail("expected a string, date or date and time")
 
 
@@ -130,6 +130,7 @@ def _duration(state: EvalState, value: Any) -> Any:
 def _ym_between(state: EvalState, start: Any, end: Any) -> Any:
     a, b = _date_of(start), _date_of(end)
     months = (b.year - a.year) * 12 + (b.month - a.month)
+
     # Only whole months count: step back if the day (and time) is not reached.
     def rest(v: Any) -> tuple[int, Any]:
         return (v.day, v.time() if isinstance(v, datetime) else time(0))

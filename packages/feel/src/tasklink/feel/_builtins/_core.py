@@ -14,7 +14,7 @@ from .._types import FeelFunction
 __all__ = [
     "BUILTINS",
     "BuiltinFunction",
-    "InvalidArgument",
+    "InvalidArgumentError",
     "builtin",
     "fail",
     "need",
@@ -23,19 +23,19 @@ __all__ = [
 ]
 
 
-class InvalidArgument(Exception):
+class InvalidArgumentError(Exception):
     """Raised inside a built-in to make the call return null with a warning."""
 
 
 def fail(message: str) -> NoReturn:
     """Abort the current built-in call: it evaluates to null with ``message``."""
-    raise InvalidArgument(message)
+    raise InvalidArgumentError(message)
 
 
 def need(condition: bool, message: str = "invalid argument") -> None:
     """Abort the current built-in call unless ``condition`` holds."""
     if not condition:
-        raise InvalidArgument(message)
+        raise InvalidArgumentError(message)
 
 
 def to_int(value: Any, what: str = "argument") -> int:
@@ -97,7 +97,7 @@ class BuiltinFunction(FeelFunction):
         candidates = [ov for ov in self.overloads if all(k in ov.params for k in named)]
         candidates.sort(key=lambda ov: not all(p in named for p in ov.params[: ov.required]))
         for ov in candidates:
-            values = [named[p] if p in named else _ABSENT for p in ov.params]
+            values = [named.get(p, _ABSENT) for p in ov.params]
             while len(values) > ov.required and values[-1] is _ABSENT:
                 values.pop()
             values = [None if v is _ABSENT else v for v in values]
@@ -115,7 +115,7 @@ class BuiltinFunction(FeelFunction):
             return None
         try:
             return ov.fn(state, *values)
-        except InvalidArgument as exc:
+        except InvalidArgumentError as exc:
             state.warn(f"{self.name}: {exc}")
             return None
         except (FeelEvaluationError, RecursionError):

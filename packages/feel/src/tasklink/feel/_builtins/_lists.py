@@ -18,13 +18,13 @@ _ONE = Decimal(1)
 def _list(value: Any, what: str = "list") -> list[Any]:
     if type(value) is not list:
         fail(f"{what} must be a list")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _items(args: tuple[Any, ...]) -> list[Any]:
     """Arguments of the ``f(list)`` / ``f(a, b, c...)`` built-ins."""
     if len(args) == 1 and type(args[0]) is list:
-        return args[0]  # type: ignore[no-any-return]
+        return args[0]
     return list(args)
 
 
@@ -301,7 +301,7 @@ def _sort(state: EvalState, items: Any, precedes: Any = None) -> Any:
 def _num(value: Any, what: str = "n") -> Decimal:
     if type(value) is not Decimal:
         fail(f"{what} must be a number")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _round(n: Any, scale: Any, rounding: str) -> Decimal:

@@ -59,7 +59,7 @@ def _cmp(a: Any, b: Any) -> int:
 class _R:
     """Range endpoints with unbounded sides as infinities (for the formulas)."""
 
-    __slots__ = ("end", "ei", "si", "start")
+    __slots__ = ("ei", "end", "si", "start")
 
     def __init__(self, r: Range) -> None:
         self.start = _LOW if r.start is None else r.start
@@ -141,9 +141,7 @@ def _overlaps(state: EvalState, a: Any, b: Any) -> Any:
     r1, r2 = _range(a), _range(b)
     c1 = _c(r1.end, r2.start)
     c2 = _c(r1.start, r2.end)
-    return (c1 > 0 or (c1 == 0 and r1.ei and r2.si)) and (
-        c2 < 0 or (c2 == 0 and r1.si and r2.ei)
-    )
+    return (c1 > 0 or (c1 == 0 and r1.ei and r2.si)) and (c2 < 0 or (c2 == 0 and r1.si and r2.ei))
 
 
 def _overlaps_before(a: Any, b: Any) -> bool:
@@ -264,7 +262,7 @@ def _coincides(state: EvalState, a: Any, b: Any) -> Any:
 def _ctx(value: Any, what: str = "context") -> dict[str, Any]:
     if type(value) is not dict:
         fail(f"{what} must be a context")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 @builtin("get value", "m", "key")

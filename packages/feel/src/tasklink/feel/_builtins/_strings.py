@@ -14,7 +14,7 @@ from ._core import builtin, fail, need, truncate
 def _str(value: Any, what: str = "argument") -> str:
     if type(value) is not str:
         fail(f"{what} must be a string")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _regex(pattern: Any, flags: Any) -> re.Pattern[str]:
@@ -142,9 +142,7 @@ def _expand(template: str, m: re.Match[str]) -> str:
 
 
 @builtin("replace", "input", "pattern", "replacement", "flags?")
-def _replace(
-    state: EvalState, s: Any, pattern: Any, replacement: Any, flags: Any = None
-) -> Any:
+def _replace(state: EvalState, s: Any, pattern: Any, replacement: Any, flags: Any = None) -> Any:
     rx = _regex(pattern, flags)
     text = _str(s, "input")
     template = _str(replacement, "replacement")

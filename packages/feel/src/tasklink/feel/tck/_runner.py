@@ -77,8 +77,7 @@ class TckResult:
 
     def summary_line(self) -> str:
         return (
-            f"TCK total: {self.passed}/{self.total} result nodes passed "
-            f"({100 * self.ratio:.1f}%)"
+            f"TCK total: {self.passed}/{self.total} result nodes passed ({100 * self.ratio:.1f}%)"
         )
 
 
@@ -145,8 +144,13 @@ class _Coercer:
             if type(value) is not list:
                 value = [value]
             single = ItemDefinition(
-                item.name, item.type_ref, False, item.components, item.allowed,
-                item.function_output, item.is_function,
+                item.name,
+                item.type_ref,
+                False,
+                item.components,
+                item.allowed,
+                item.function_output,
+                item.is_function,
             )
             out = []
             for v in value:
@@ -172,9 +176,12 @@ class _Coercer:
                     return None
             return value
         result = self.coerce(value, item.type_ref) if item.type_ref else value
-        if result is not None and item.allowed is not None:
-            if item.allowed.matches(result) is not True:
-                return None
+        if (
+            result is not None
+            and item.allowed is not None
+            and item.allowed.matches(result) is not True
+        ):
+            return None
         return result
 
 
@@ -277,9 +284,10 @@ def same_value(expected: Any, actual: Any) -> bool:
         )
     if kind(expected) != kind(actual):
         return False
-    if kind(expected) in ("time", "date and time"):
-        if (expected.tzinfo is None) != (actual.tzinfo is None):
-            return False
+    if kind(expected) in ("time", "date and time") and (
+        (expected.tzinfo is None) != (actual.tzinfo is None)
+    ):
+        return False
     return equal(expected, actual) is True
 
 
@@ -431,8 +439,10 @@ class _Session(Mapping[str, Any]):
         text = text_el.text if text_el is not None and text_el.text else ""
         if not text.strip():
             return None
-        names = [*self.model.known_names, *env.keys()] if not isinstance(env, _Session) else (
-            self.model.known_names
+        names = (
+            [*self.model.known_names, *env.keys()]
+            if not isinstance(env, _Session)
+            else (self.model.known_names)
         )
         compiled = feel_compile(text, known_names=names)
         return compiled.evaluate(env)
@@ -607,8 +617,11 @@ def _evaluate_decision_table(session: _Session, el: ET.Element, env: Mapping[str
                 defaults[out.get("name", "")] = None
         if any_default:
             return shape(defaults)
-        return [] if hit_policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER") and not aggregation \
+        return (
+            []
+            if hit_policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER") and not aggregation
             else None
+        )
     if hit_policy == "UNIQUE":
         return shape(matched[0][1]) if len(matched) == 1 else None
     if hit_policy == "ANY":
@@ -655,7 +668,10 @@ def _evaluate_decision_table(session: _Session, el: ET.Element, env: Mapping[str
 
 
 def _priority(
-    outputs: list[ET.Element], row: dict[str, Any], index: int, session: _Session,
+    outputs: list[ET.Element],
+    row: dict[str, Any],
+    index: int,
+    session: _Session,
     env: Mapping[str, Any],
 ) -> tuple[int, ...]:
     ranks: list[int] = []
@@ -689,8 +705,11 @@ def _run_test_file(model: Model, path: Path, result: DirectoryResult) -> None:
                 if case.get("type") == "decisionService" and invocable:
                     ds = _Session(model, {}).get(invocable)
                     params = ds.params if isinstance(ds, FeelFunction) else ()
-                    out = ds.invoke([inputs.get(p) for p in params], EvalState(None)) \
-                        if isinstance(ds, FeelFunction) else None
+                    out = (
+                        ds.invoke([inputs.get(p) for p in params], EvalState(None))
+                        if isinstance(ds, FeelFunction)
+                        else None
+                    )
                     actual = out.get(name) if type(out) is dict and len(out) > 1 else out
                 else:
                     actual = model.evaluate(name, inputs)
