@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,18 +42,22 @@ class CancellationToken:
     worker thread should call :meth:`raise_if_cancelled` between slow steps.
     """
 
+    __slots__ = ("_cancelled",)
+
     def __init__(self) -> None:
-        self._event = threading.Event()
+        # A plain flag: one writer, readers in any thread; a threading.Event per job
+        # would cost more than the rest of the job's bookkeeping.
+        self._cancelled = False
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._cancelled
 
     def cancel(self) -> None:
-        self._event.set()
+        self._cancelled = True
 
     def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
+        if self._cancelled:
             raise ConnectorError("the job was cancelled", code=ErrorCode.TIMEOUT)
 
 

@@ -215,7 +215,8 @@ class JobExecutor:
             result_expression=expression,
             expressions=self._expression_cache() if expression and expression.strip() else None,
         )
-        return Completed(output=output, variables=self.redactor.redact_data(variables))
+        # The variables derive from the redacted output (and expression text): no new secrets.
+        return Completed(output=output, variables=variables)
 
     def _on_error(self, error: TasklinkError, headers: Mapping[str, str], retries: int) -> Outcome:
         redact = self.redactor.redact

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -103,6 +104,12 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel]) -> Inp
     )
 
 
+@functools.cache
+def _input_names(model: type[BaseModel]) -> frozenset[str]:
+    fields = model.model_fields
+    return frozenset(fields) | {f.alias for f in fields.values() if f.alias}
+
+
 def bind_input(
     model: type[BaseModel], data: Mapping[str, Any], *, strict: bool = False
 ) -> BaseModel:
@@ -114,9 +121,9 @@ def bind_input(
     if not isinstance(data, Mapping):
         raise InputError(f"input must be a JSON object, not {type(data).__name__}")
     if not strict:
-        fields = model.model_fields
-        names = set(fields) | {f.alias for f in fields.values() if f.alias}
-        data = {k: v for k, v in data.items() if k in names}
+        names = _input_names(model)
+        if not data.keys() <= names:
+            data = {k: v for k, v in data.items() if k in names}
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -108,6 +108,15 @@ class Redactor:
         return self._walk(data)
 
     def _walk(self, data: Any) -> Any:
+        kind = type(data)  # exact type checks first: this runs over every result
+        if kind is str:
+            return self.redact(data)
+        if kind is dict:
+            return {self._walk(k): self._walk(v) for k, v in data.items()}
+        if kind is list:
+            return [self._walk(item) for item in data]
+        if kind in (int, float, bool, type(None)):
+            return data
         if isinstance(data, str):
             return self.redact(data)
         if isinstance(data, Mapping):

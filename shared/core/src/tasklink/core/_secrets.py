@@ -139,6 +139,24 @@ def load_plugin_secret_providers() -> list[SecretProvider]:
     return providers
 
 
+_Path = tuple[Any, str | int] | None
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _path_text(path: _Path) -> str:
+    parts: list[str | int] = []
+    while path is not None:
+        path, part = path
+        parts.append(part)
+    text = ""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
 class SecretResolver:
     """Replaces placeholders using a provider and registers every value with a redactor."""
 
@@ -173,29 +191,48 @@ class SecretResolver:
         self.redactor.add(value)
         return value
 
-    def resolve(self, data: Any, path: str = "") -> Any:
+    def resolve(self, data: Any) -> Any:
         """Return ``data`` with placeholders replaced; unchanged parts are not copied."""
-        if isinstance(data, str):
-            return self._resolve_string(data, path) if "{{" in data else data
-        if isinstance(data, dict):
-            out: dict[Any, Any] | None = None
-            for key, value in data.items():
-                new = self.resolve(value, f"{path}.{key}" if path else str(key))
-                if new is not value:
-                    if out is None:
-                        out = dict(data)
-                    out[key] = new
-            return data if out is None else out
-        if isinstance(data, list):
-            items: list[Any] | None = None
-            for index, value in enumerate(data):
-                new = self.resolve(value, f"{path}[{index}]")
-                if new is not value:
-                    if items is None:
-                        items = list(data)
-                    items[index] = new
-            return data if items is None else items
-        return data
+        return self._resolve(data, None)
+
+    def _resolve(self, data: Any, path: _Path) -> Any:
+        # Hot path: it runs over every job's whole input, so plain strings and scalars are
+        # skipped inline and the field path is a linked tuple that becomes text only when a
+        # placeholder is found.
+        kind = type(data)
+        if kind is str:
+            return self._resolve_string(data, _path_text(path)) if "{{" in data else data
+        if kind is dict or (kind is not list and isinstance(data, Mapping)):
+            entries: Iterable[tuple[Any, Any]] = data.items()
+        elif kind is list or isinstance(data, list | tuple):
+            entries = enumerate(data)
+        elif isinstance(data, str):
+            return self._resolve(str(data), path)
+        else:
+            return data
+        changed: dict[Any, Any] | None = None
+        for key, value in entries:
+            value_kind = type(value)
+            if value_kind is str:
+                if "{{" not in value:
+                    continue
+                new = self._resolve_string(value, _path_text((path, key)))
+            elif value_kind in _SCALARS:
+                continue
+            else:
+                new = self._resolve(value, (path, key))
+            if new is not value:
+                if changed is None:
+                    changed = {}
+                changed[key] = new
+        if changed is None:
+            return data
+        if kind is dict or isinstance(data, Mapping):
+            return {**data, **changed}
+        items = list(data)
+        for index, new in changed.items():
+            items[index] = new
+        return items
 
     def _resolve_string(self, text: str, field: str) -> str:
         def replace(match: re.Match[str]) -> str:

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""The full test run: README's test command (`hatch run test`) and CI call this.
+
+1. prerequisites: services the tests talk to (RabbitMQ) are started when down; npm tools
+   and Debian packages the tests drive (template validator, Chromium, Dovecot) are
+   installed by the set-up scripts;
+2. static checks: ruff, ruff format, mypy (strict for core and runtime);
+3. pytest over shared/, packages/ and tests/ (extra arguments go to pytest);
+4. every benchmark in --quick mode, printing its METRIC lines.
+
+Every step runs even when an earlier one failed, so one run reports everything; the exit
+status is non-zero when any step failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Set-up scripts, each idempotent and quick when everything is already in place.
+SETUP_SCRIPTS = [
+    "scripts/setup_node_tools.sh",
+    "packages/email/tests/setup_dovecot.sh",
+]
+NPM_FOLDERS = ["tests/workflows"]
+
+
+def banner(title: str) -> None:
+    print(f"\n=== {title} ===", flush=True)
+
+
+def run(command: list[str], **kwargs: object) -> int:
+    print("$ " + " ".join(command), flush=True)
+    return subprocess.run(command, cwd=ROOT, check=False, **kwargs).returncode  # type: ignore[call-overload]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+def ensure_rabbitmq() -> int:
+    if port_open(5672):
+        return 0
+    if shutil.which("rabbitmq-server") is None:
+        print("RabbitMQ is not running on 127.0.0.1:5672 and is not installed", file=sys.stderr)
+        return 1
+    print("starting RabbitMQ", flush=True)
+    run(["rabbitmq-server", "-detached"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if port_open(5672):
+            return run(["rabbitmqctl", "await_startup"])
+        time.sleep(1)
+    print("RabbitMQ did not start within 120 s", file=sys.stderr)
+    return 1
+
+
+def prerequisites() -> int:
+    banner("prerequisites")
+    failures = ensure_rabbitmq()
+    for folder in NPM_FOLDERS:
+        if not (ROOT / folder / "node_modules").is_dir():
+            failures += run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / folder) != 0
+    for script in SETUP_SCRIPTS:
+        if (ROOT / script).is_file():
+            failures += run(["bash", script]) != 0
+    return failures
+
+
+def static_checks() -> int:
+    banner("static checks")
+    failures = run([sys.executable, "-m", "ruff", "check", "."]) != 0
+    failures += run([sys.executable, "-m", "ruff", "format", "--check", "."]) != 0
+    failures += run([sys.executable, "-m", "mypy"]) != 0
+    return failures
+
+
+def tests(pytest_args: list[str]) -> int:
+    banner("tests")
+    code = run([sys.executable, "-m", "pytest", *pytest_args])
+    return 1 if code != 0 else 0  # exit 5 (no tests collected) counts as a failure too
+
+
+def benchmarks() -> int:
+    banner("benchmarks (--quick)")
+    failures = 0
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        if script.name.startswith("_"):
+            continue
+        failures += run([sys.executable, str(script), "--quick"]) != 0
+    return failures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-setup", action="store_true", help="skip the prerequisites")
+    parser.add_argument("--no-lint", action="store_true", help="skip ruff and mypy")
+    parser.add_argument("--no-bench", action="store_true", help="skip the benchmarks")
+    options, pytest_args = parser.parse_known_args()
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    results: dict[str, int] = {}
+    if not options.no_setup:
+        results["prerequisites"] = prerequisites()
+    if not options.no_lint:
+        results["static checks"] = static_checks()
+    results["tests"] = tests(pytest_args)
+    if not options.no_bench:
+        results["benchmarks"] = benchmarks()
+    banner("summary")
+    for step, failures in results.items():
+        print(f"{step}: {'ok' if not failures else 'FAILED'}")
+    return 1 if any(results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
