@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import _builtins  # noqa: F401  (registers the built-in functions)
 from ._compiler import Fn, compile_node, compile_unary_tests
 from ._errors import FeelError, FeelEvaluationError, FeelSyntaxError, FeelWarning
 from ._parser import parse_expression, parse_unary_tests

@@ -7,7 +7,8 @@ makes a compiled expression cheap to evaluate many times.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,7 +27,7 @@ from ._ops import (
 from ._runtime import MISSING, Scope, call_function, lookup, resolve_global
 from ._temporal import parse_temporal
 from ._types import FeelFunction, Range
-from ._values import compare, equal, kind
+from ._values import compare, equal, kind, to_feel
 
 Fn = Callable[[Scope], Any]
 
@@ -71,8 +72,23 @@ def _name(node: ast.Node) -> Fn:
     return name_ref
 
 
+def _path_chain(node: ast.Path) -> tuple[str, tuple[str, ...]] | None:
+    """``a.b.c`` as (``a``, (``b``, ``c``)) when the chain starts at a name."""
+    keys: list[str] = []
+    current: ast.Node = node
+    while isinstance(current, ast.Path):
+        keys.append(current.name)
+        current = current.target
+    if not isinstance(current, ast.Name):
+        return None
+    return current.name, tuple(reversed(keys))
+
+
 def _path(node: ast.Node) -> Fn:
     assert isinstance(node, ast.Path)
+    chain = _path_chain(node)
+    if chain is not None:
+        return _input_path(*chain)
     target = compile_node(node.target)
     name = node.name
 
@@ -88,6 +104,84 @@ def _path(node: ast.Node) -> Fn:
     return path
 
 
+def _input_path(root_name: str, keys: tuple[str, ...]) -> Fn:
+    """A path starting at a name, e.g. ``response.body.items``.
+
+    When the name comes from the caller's input context, the path walks the
+    host's own dicts and converts only the value it ends at (memoised for
+    the evaluation), instead of converting the whole input subtree.
+    """
+    cache_key = _path_key((root_name, *keys))
+
+    def input_path(s: Scope) -> Any:
+        sc = s
+        while True:
+            if root_name in sc.vars:
+                v = sc.vars[root_name]
+                break
+            parent = sc.parent
+            if parent is None:
+                return _raw_path(sc, s, root_name, keys, cache_key)
+            sc = parent
+        for key in keys:
+            if type(v) is dict:
+                v = v.get(key)
+            else:
+                v = get_property(v, key, s.state)
+        return v
+
+    return input_path
+
+
+def _raw_path(
+    root: Scope, s: Scope, root_name: str, keys: tuple[str, ...], cache_key: object
+) -> Any:
+    """Follow a path into the input context of ``root`` (see ``_input_path``)."""
+    cache: dict[Any, Any] = root.vars
+    v = cache.get(cache_key, MISSING)
+    if v is not MISSING:
+        return v
+    raw = root.raw
+    v = MISSING
+    if raw is not None:
+        try:
+            v = raw.get(root_name, MISSING)
+        except Exception:  # a host mapping with odd keys
+            v = MISSING
+    if v is MISSING:
+        v = resolve_global(s, root_name, True)
+        for key in keys:
+            v = get_property(v, key, s.state)
+        return v
+    walked = 0
+    for key in keys:
+        if type(v) is dict or isinstance(v, Mapping):
+            v = v.get(key)
+            walked += 1
+        else:
+            break
+    t = type(v)
+    if not (t is str or v is None or t is bool):
+        v = to_feel(v)
+    for rest in keys[walked:]:
+        v = get_property(v, rest, s.state)
+    cache[cache_key] = v
+    return v
+
+
+_PATH_KEYS: dict[tuple[str, ...], object] = {}
+
+
+def _path_key(path: tuple[str, ...]) -> object:
+    """A cheap-to-hash token per distinct path, shared by equal paths."""
+    key = _PATH_KEYS.get(path)
+    if key is None:
+        if len(_PATH_KEYS) > 100_000:
+            return object()  # bound the table in processes compiling endless variety
+        key = _PATH_KEYS.setdefault(path, object())
+    return key
+
+
 def _filter(node: ast.Node) -> Fn:
     assert isinstance(node, ast.Filter)
     target = compile_node(node.target)
@@ -101,18 +195,43 @@ def _filter(node: ast.Node) -> Fn:
 
         return index_filter
 
+    simple = _simple_item_test(node.condition)
+
     def filter_(s: Scope) -> Any:
         items = target(s)
+        if simple is not None and type(items) is list:
+            # Fast path for `list[name = constant]` over contexts.
+            name, constant = simple
+            ctype = type(constant)
+            matched = []
+            for item in items:
+                if type(item) is not dict or name not in item:
+                    break
+                v = item[name]
+                if type(v) is ctype:
+                    if v == constant:
+                        matched.append(item)
+                elif equal(v, constant) is True:
+                    matched.append(item)
+            else:
+                return matched
         if items is None:
             return None
         if type(items) is not list:
             items = [items]
         result = []
         first = True
+        state = s.state
+        # The item is `item`, and a context item's entries are names too. The
+        # two frames are reused for every item: nothing created while testing
+        # one item can outlive that test, so rebinding them is safe.
+        item_frame: dict[str, Any] = {}
+        outer = Scope(item_frame, s, state)
+        inner = Scope(item_frame, outer, state)
+        empty: dict[str, Any] = {}
         for item in items:
-            inner = s.child({"item": item})
-            if type(item) is dict:
-                inner = inner.child(item)
+            item_frame["item"] = item
+            inner.vars = item if type(item) is dict else empty
             v = cond(inner)
             if first:
                 first = False
@@ -123,6 +242,20 @@ def _filter(node: ast.Node) -> Fn:
         return result
 
     return filter_
+
+
+def _simple_item_test(cond: ast.Node) -> tuple[str, Any] | None:
+    """(``name``, constant) if ``cond`` is ``name = constant``."""
+    if (
+        isinstance(cond, ast.Comparison)
+        and cond.op == "="
+        and isinstance(cond.left, ast.Name)
+        and cond.left.name != "item"
+        and isinstance(cond.right, ast.Literal)
+        and type(cond.right.value) in (str, Decimal, bool)
+    ):
+        return cond.left.name, cond.right.value
+    return None
 
 
 def _index(items: Any, index: Decimal, s: Scope) -> Any:
@@ -303,6 +436,18 @@ def _comparison(node: ast.Node) -> Fn:
     fn = _compare_op(node.op)
     opname = node.op
 
+    if opname == "=" and isinstance(node.right, ast.Literal) and node.right.value is not None:
+        constant = node.right.value
+        ctype = type(constant)
+
+        def eq_constant(s: Scope) -> Any:
+            a = left(s)
+            if type(a) is ctype:
+                return a == constant
+            return equal(a, constant)
+
+        return eq_constant
+
     if opname == "=":
 
         def eq(s: Scope) -> Any:
@@ -315,9 +460,14 @@ def _comparison(node: ast.Node) -> Fn:
 
         return eq
 
+    fast = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}.get(opname)
+
     def comparison(s: Scope) -> Any:
         a = left(s)
         b = right(s)
+        ta = type(a)
+        if fast is not None and ta is type(b) and (ta is Decimal or ta is str):
+            return fast(a, b)
         r = fn(a, b)
         if r is None and a is not None and b is not None:
             s.state.warn(f"cannot compare {kind(a)} and {kind(b)} with '{opname}'")

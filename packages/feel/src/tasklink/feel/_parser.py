@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from . import _ast as ast
 from ._errors import FeelSyntaxError
+from ._registry import MULTI_WORD_NAMES
 from ._lexer import EOF, NAME, NUMBER, OP, STRING, TEMPORAL, Token, is_name_part, tokenize
 
 __all__ = ["Parser", "parse_expression", "parse_unary_tests"]
@@ -110,8 +111,6 @@ class Parser:
 
     # -- names ---------------------------------------------------------
     def _candidates(self, first: str) -> list[str]:
-        from ._builtins import MULTI_WORD_NAMES
-
         out = list(MULTI_WORD_NAMES.get(first, ()))
         for scope in self.scopes:
             out.extend(n for n in scope if n.startswith(first))

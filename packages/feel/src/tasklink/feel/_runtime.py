@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ._errors import FeelEvaluationError, FeelWarning
+from ._registry import BUILTINS
 from ._types import FeelFunction
 from ._values import to_feel
 
@@ -92,8 +93,6 @@ def resolve_global(scope: Scope, name: str, warn: bool) -> Any:
             # Cache in the root frame so repeated references convert once.
             root.vars[name] = converted
             return converted
-    from ._builtins import BUILTINS
-
     f = BUILTINS.get(name)
     if f is not None:
         return f
@@ -110,10 +109,10 @@ def call_function(
     label: str,
 ) -> Any:
     """Invoke a FEEL function value with positional or named arguments."""
-    from ._builtins import BuiltinFunction
-
-    if isinstance(f, BuiltinFunction):
-        return f.call(args, named, state)
+    call = getattr(f, "call", None)
+    if call is not None and isinstance(f, FeelFunction):
+        # Built-ins resolve overloads and named arguments themselves.
+        return call(args, named, state)
     if isinstance(f, FeelFunction):
         params = f.params
         if named is not None:

@@ -95,8 +95,23 @@ def number(value: int | float | Decimal) -> Decimal | None:
     return d
 
 
+# Decimals are immutable, so converting common small integers can share them.
+_SMALL_INTS: Final[dict[int, Decimal]] = {i: Decimal(i) for i in range(-128, 1025)}
+_small_int = _SMALL_INTS.get
+
+
 def _convert_dict(value: Mapping[Any, Any]) -> dict[str, Any]:
-    return {str(k): to_feel(v) for k, v in value.items()}
+    out: dict[str, Any] = {}
+    # Scalars are handled inline: this runs for every context in the input.
+    for k, v in value.items():
+        t = type(v)
+        if t is str or t is bool or v is None:
+            out[k if type(k) is str else str(k)] = v
+        elif t is int:
+            out[k if type(k) is str else str(k)] = _small_int(v) or Decimal(v)
+        else:
+            out[k if type(k) is str else str(k)] = to_feel(v)
+    return out
 
 
 def to_feel(value: Any) -> Any:
@@ -111,17 +126,23 @@ def to_feel(value: Any) -> Any:
             return None
         return value
     if t is int:
-        return Decimal(value)
+        return _small_int(value) or Decimal(value)
     if t is float:
         return number(value)
     if t is dict:
-        for v in value.values():
-            tv = type(v)
-            if not (tv is str or tv is Decimal or tv is bool or v is None):
-                return _convert_dict(value)
-        return value
+        return _convert_dict(value)
     if t is list or t is tuple:
-        return [to_feel(v) for v in value]
+        out: list[Any] = []
+        append = out.append
+        for v in value:
+            tv = type(v)
+            if tv is dict:
+                append(_convert_dict(v))
+            elif tv is str or tv is bool or v is None:
+                append(v)
+            else:
+                append(to_feel(v))
+        return out
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):

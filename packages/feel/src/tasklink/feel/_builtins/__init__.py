@@ -6,6 +6,7 @@ Importing this package registers every built-in in :data:`BUILTINS`.
 from __future__ import annotations
 
 from . import _conversion, _lists, _misc, _strings  # noqa: F401  (registration)
+from .._registry import MULTI_WORD_NAMES as _MULTI
 from ._core import BUILTINS, BuiltinFunction
 
 
@@ -19,6 +20,7 @@ def _multi_word_index() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
 
 
-MULTI_WORD_NAMES = _multi_word_index()
+_MULTI.update(_multi_word_index())
+MULTI_WORD_NAMES = _MULTI
 
 __all__ = ["BUILTINS", "MULTI_WORD_NAMES", "BuiltinFunction"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Final, NoReturn
 
 from .._errors import FeelEvaluationError
+from .._registry import BUILTINS as _REGISTRY
 from .._runtime import EvalState
 from .._types import FeelFunction
 
@@ -127,7 +128,7 @@ class BuiltinFunction(FeelFunction):
 
 _ABSENT: Final[Any] = object()
 
-BUILTINS: dict[str, BuiltinFunction] = {}
+BUILTINS: dict[str, BuiltinFunction] = _REGISTRY
 
 
 def builtin(
