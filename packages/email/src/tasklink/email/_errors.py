@@ -1,0 +1,75 @@
+"""Error codes of the email connector and the mapping of network failures onto them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasklink.core import ConnectorError, ErrorCode
+
+__all__ = ["EmailErrorCode", "network_error"]
+
+
+class EmailErrorCode:
+    """Stable codes of :class:`~tasklink.core.ConnectorError` raised by the email connector.
+
+    Input problems use the core's ``INVALID_INPUT`` / ``MISSING_INPUT``.
+    """
+
+    #: The server rejected the credentials (or offers no way to log in). Not retried.
+    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+    #: The server could not be reached or dropped the connection. Retried.
+    CONNECTION_FAILED = "CONNECTION_FAILED"
+    #: The server did not answer in time. Retried.
+    TIMEOUT = ErrorCode.TIMEOUT
+    #: The TLS handshake failed: untrusted certificate, wrong host name, or a TLS/plain
+    #: mismatch between ``security`` and the port. Not retried: the settings must change.
+    TLS_FAILED = "TLS_FAILED"
+    #: Every recipient was refused. Retried only when all refusals were temporary (4xx).
+    RECIPIENTS_REFUSED = "RECIPIENTS_REFUSED"
+    #: The server refused the sender address. Retried only for temporary (4xx) refusals.
+    SENDER_REFUSED = "SENDER_REFUSED"
+    #: The server refused the message content. Retried only for temporary (4xx) refusals.
+    MESSAGE_REFUSED = "MESSAGE_REFUSED"
+    #: Any other SMTP failure. Retried only for temporary (4xx) replies.
+    SMTP_ERROR = "SMTP_ERROR"
+    #: No message with the given uid / Message-ID in the folder. Not retried.
+    MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
+    #: The folder does not exist. Not retried.
+    FOLDER_NOT_FOUND = "FOLDER_NOT_FOUND"
+    #: The IMAP server refused a command for another reason. Retried.
+    IMAP_ERROR = "IMAP_ERROR"
+    #: The POP3 server refused a command for another reason. Retried.
+    POP3_ERROR = "POP3_ERROR"
+
+
+def network_error(exc: BaseException, *, protocol: str, host: str, port: int) -> ConnectorError:
+    """Classify a socket-level failure (connect, TLS, timeout, reset) as a connector error."""
+    import ssl  # only the client modules need it; keep discovery light
+
+    where: dict[str, Any] = {"protocol": protocol, "host": host, "port": port}
+    target = f"{protocol} server {host}:{port}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ConnectorError(
+            f"TLS certificate of the {target} is not trusted: {exc.verify_message}",
+            code=EmailErrorCode.TLS_FAILED,
+            variables=where,
+            retryable=False,
+        )
+    if isinstance(exc, ssl.SSLError):
+        return ConnectorError(
+            f"TLS handshake with the {target} failed ({exc.reason or exc}); check that "
+            "'security' matches the port (implicit TLS vs STARTTLS vs none)",
+            code=EmailErrorCode.TLS_FAILED,
+            variables=where,
+            retryable=False,
+        )
+    if isinstance(exc, TimeoutError):
+        return ConnectorError(
+            f"the {target} did not answer in time", code=EmailErrorCode.TIMEOUT, variables=where
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ConnectorError(
+        f"could not talk to the {target}: {reason or type(exc).__name__}",
+        code=EmailErrorCode.CONNECTION_FAILED,
+        variables=where,
+    )

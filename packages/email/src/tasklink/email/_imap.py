@@ -1,0 +1,384 @@
+"""A small synchronous IMAP session over :mod:`imaplib`, with errors mapped to codes.
+
+The operations run in the runtime's worker threads: imaplib is mature, in the standard
+library, and its blocking calls honour the socket timeout from the settings.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from tasklink.core import ConnectorError, Context, InputError
+
+from ._errors import EmailErrorCode, network_error
+from ._models import Connection
+from ._tls import port_of, require_login, tls_context
+from ._utf7 import decode_mailbox, encode_mailbox
+
+__all__ = ["FetchedMessage", "ImapSession", "imap_session", "quote"]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_FETCH_START = re.compile(rb"^\d+ \(")
+_UID = re.compile(rb"\bUID (\d+)")
+_FLAGS = re.compile(rb"\bFLAGS \(([^)]*)\)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+_INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+_LIST = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delim>"(?:[^"\\]|\\.)*"|NIL) (?P<name>.*)$')
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    """One FETCH result: metadata and the literal (header or whole message)."""
+
+    uid: int
+    flags: list[str]
+    size: int
+    internal_date: datetime | None
+    data: bytes
+
+
+def quote(value: str) -> bytes:
+    """An IMAP quoted string (UTF-8 bytes; callers add ``CHARSET UTF-8`` when needed)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return b'"' + escaped.encode("utf-8") + b'"'
+
+
+def imap_date(value: date) -> str:
+    """``1-Feb-2026``, the date form of SEARCH SINCE / BEFORE (month names are English)."""
+    return f"{value.day}-{_MONTHS[value.month - 1]}-{value.year}"
+
+
+def _internal_date(raw: bytes) -> datetime | None:
+    # "23-Nov-2026 22:54:26 +0000"
+    match = re.match(
+        rb"^\s*(\d{1,2})-(\w{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$", raw
+    )
+    if not match:
+        return None
+    day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
+    try:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        zone = timezone(-offset if sign == b"-" else offset)
+        return datetime(
+            int(year),
+            _MONTHS.index(month.decode("ascii").title()) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=zone,
+        )
+    except ValueError:
+        return None
+
+
+def _text(data: Sequence[object]) -> str:
+    parts = [d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d) for d in data if d]
+    return " ".join(parts)
+
+
+class ImapSession:
+    """A logged-in IMAP connection; use :func:`imap_session` to open one."""
+
+    def __init__(self, client: imaplib.IMAP4, connection: Connection, port: int) -> None:
+        self.client = client
+        self.connection = connection
+        self.port = port
+        self.capabilities: set[str] = set(client.capabilities)
+        self.selected: str | None = None
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def _where(self) -> dict[str, object]:
+        return {"protocol": "IMAP", "host": self.connection.host, "port": self.port}
+
+    def _failed(self, what: str, data: Sequence[object]) -> ConnectorError:
+        return ConnectorError(
+            f"IMAP {what} failed: {_text(data)}",
+            code=EmailErrorCode.IMAP_ERROR,
+            variables=self._where(),
+        )
+
+    def _response_code(self, name: str) -> list[bytes]:
+        """Pop a response code (``[TRYCREATE]``, ``[COPYUID ...]``) imaplib stashed."""
+        found = self.client.untagged_responses.pop(name, [])
+        return [v for v in found if isinstance(v, bytes)]
+
+    def _folder_missing(self, folder: str, field: str) -> ConnectorError:
+        return ConnectorError(
+            f"the folder {folder!r} does not exist",
+            code=EmailErrorCode.FOLDER_NOT_FOUND,
+            variables={**self._where(), "folder": folder},
+            retryable=False,
+        )
+
+    # --- commands -------------------------------------------------------------------
+
+    def refresh_capabilities(self) -> None:
+        typ, data = self.client.capability()
+        if typ == "OK" and data and isinstance(data[0], bytes):
+            self.capabilities = set(data[0].decode("ascii", "replace").upper().split())
+
+    def select(self, folder: str, *, readonly: bool, field: str = "folder") -> int:
+        """Select ``folder``; returns the number of messages in it."""
+        self.client.untagged_responses.pop("NONEXISTENT", None)
+        typ, data = self.client.select(encode_mailbox(folder), readonly=readonly)
+        if typ != "OK":
+            text = _text(data).lower()
+            if (
+                self._response_code("NONEXISTENT")
+                or "doesn't exist" in text
+                or "not exist" in text
+                or "unknown mailbox" in text
+            ):
+                raise self._folder_missing(folder, field)
+            raise self._failed(f"SELECT {folder!r}", data)
+        self.selected = folder
+        first = data[0] if data else b"0"
+        return int(first) if isinstance(first, bytes) and first.isdigit() else 0
+
+    def search(self, criteria: Sequence[bytes | str], *, utf8: bool = False) -> list[int]:
+        """UIDs matching ``criteria`` in the selected folder, ascending."""
+        charset = "UTF-8" if utf8 else None
+        typ, data = self.client.uid("SEARCH", charset, *criteria)  # type: ignore[arg-type]
+        if typ != "OK":
+            raise self._failed("SEARCH", data)
+        uids: list[int] = []
+        for chunk in data:
+            if isinstance(chunk, bytes):
+                uids.extend(int(part) for part in chunk.split() if part.isdigit())
+        return sorted(set(uids))
+
+    def fetch(self, uids: Sequence[int], *, headers_only: bool) -> list[FetchedMessage]:
+        """FETCH metadata and the header (or the whole message, never setting \\Seen)."""
+        if not uids:
+            return []
+        section = "BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
+        uid_set = ",".join(str(u) for u in uids)
+        typ, data = self.client.uid(
+            "FETCH", uid_set, f"(UID FLAGS RFC822.SIZE INTERNALDATE {section})"
+        )
+        if typ != "OK":
+            raise self._failed("FETCH", data)
+        found: dict[int, FetchedMessage] = {}
+        meta: bytes | None = None
+        literal = b""
+
+        def flush() -> None:
+            if meta is None:
+                return
+            uid_match = _UID.search(meta)
+            if not uid_match:
+                return
+            flags_match = _FLAGS.search(meta)
+            size_match = _SIZE.search(meta)
+            date_match = _INTERNALDATE.search(meta)
+            uid = int(uid_match.group(1))
+            found[uid] = FetchedMessage(
+                uid=uid,
+                flags=flags_match.group(1).decode("utf-8", "replace").split()
+                if flags_match
+                else [],
+                size=int(size_match.group(1)) if size_match else len(literal),
+                internal_date=_internal_date(date_match.group(1)) if date_match else None,
+                data=literal,
+            )
+
+        for item in data:
+            if isinstance(item, tuple):
+                flush()
+                meta, literal = item[0], item[1]
+            elif isinstance(item, bytes):
+                if _FETCH_START.match(item):
+                    # An unsolicited FETCH (e.g. a flag change) without a literal.
+                    flush()
+                    meta, literal = None, b""
+                elif meta is not None:
+                    meta += b" " + item  # metadata sent after the literal
+        flush()
+        wanted = set(uids)
+        return [found[u] for u in uids if u in found and u in wanted]
+
+    def store_flags(self, uids: Sequence[int], flag: str, *, add: bool) -> None:
+        command = "+FLAGS.SILENT" if add else "-FLAGS.SILENT"
+        typ, data = self.client.uid("STORE", ",".join(map(str, uids)), command, f"({flag})")
+        if typ != "OK":
+            raise self._failed("STORE", data)
+
+    def move(self, uids: Sequence[int], target: str) -> list[int]:
+        """Move messages; returns their new UIDs when the server reports them (UIDPLUS)."""
+        uid_set = ",".join(map(str, uids))
+        mailbox = encode_mailbox(target)
+        self._response_code("COPYUID")
+        self._response_code("TRYCREATE")
+        if "MOVE" in self.capabilities:
+            typ, data = self.client.uid("MOVE", uid_set, mailbox)
+            if typ != "OK":
+                raise self._copy_failed(target, data)
+            copied = self._response_code("COPYUID")
+        else:
+            typ, data = self.client.uid("COPY", uid_set, mailbox)
+            if typ != "OK":
+                raise self._copy_failed(target, data)
+            copied = self._response_code("COPYUID")
+            self.delete(uids)
+        return _copyuid_targets(copied, uids)
+
+    def _copy_failed(self, target: str, data: Sequence[object]) -> ConnectorError:
+        text = _text(data).lower()
+        if self._response_code("TRYCREATE") or "doesn't exist" in text or "not exist" in text:
+            return self._folder_missing(target, "targetFolder")
+        return self._failed(f"MOVE to {target!r}", data)
+
+    def delete(self, uids: Sequence[int]) -> None:
+        """Flag as deleted and expunge (only these UIDs when the server has UIDPLUS)."""
+        self.store_flags(uids, "\\Deleted", add=True)
+        if "UIDPLUS" in self.capabilities:
+            typ, data = self.client.uid("EXPUNGE", ",".join(map(str, uids)))
+        else:
+            typ, data = self.client.expunge()
+        if typ != "OK":
+            raise self._failed("EXPUNGE", data)
+
+    def folders(self) -> list[tuple[str, str | None, list[str]]]:
+        typ, data = self.client.list()
+        if typ != "OK":
+            raise self._failed("LIST", data)
+        out: list[tuple[str, str | None, list[str]]] = []
+        for item in data:
+            if isinstance(item, tuple):  # the name came as a literal
+                head, name_raw = item[0], item[1]
+                line = head.rsplit(b"{", 1)[0] + b'"' + name_raw.replace(b'"', b'\\"') + b'"'
+            elif isinstance(item, bytes):
+                line = item
+            else:
+                continue
+            match = _LIST.match(line.strip())
+            if not match:
+                continue
+            delim_raw = match.group("delim")
+            delimiter = None if delim_raw == b"NIL" else _unquote(delim_raw)
+            name = _unquote(match.group("name"))
+            flags = match.group("flags").decode("ascii", "replace").split()
+            out.append((decode_mailbox(name), delimiter, flags))
+        return out
+
+
+def _unquote(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def _copyuid_targets(codes: list[bytes], uids: Sequence[int]) -> list[int]:
+    """Target UIDs from ``[COPYUID <validity> <source set> <target set>]``."""
+    for code in codes:
+        parts = code.split()
+        if len(parts) == 3:
+            return _expand_set(parts[2])
+    return []
+
+
+def _expand_set(raw: bytes) -> list[int]:
+    out: list[int] = []
+    for piece in raw.decode("ascii", "replace").split(","):
+        if ":" in piece:
+            low, high = piece.split(":", 1)
+            if low.isdigit() and high.isdigit():
+                a, b = sorted((int(low), int(high)))
+                out.extend(range(a, b + 1))
+        elif piece.isdigit():
+            out.append(int(piece))
+    return out
+
+
+@contextmanager
+def imap_session(connection: Connection, ctx: Context) -> Iterator[ImapSession]:
+    """Connect (implicit TLS, STARTTLS or plain), log in, yield a session, log out.
+
+    Every failure leaves as a :class:`ConnectorError` with an email error code.
+    """
+    username, password = require_login(connection, "IMAP")
+    port = port_of(connection, "IMAP")
+    host = connection.host
+    context = tls_context(connection) if connection.security != "none" else None
+    client: imaplib.IMAP4 | None = None
+    try:
+        if connection.security == "tls":
+            client = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=connection.timeout)
+        else:
+            client = imaplib.IMAP4(host, port, timeout=connection.timeout)
+            if connection.security == "starttls":
+                if "STARTTLS" not in client.capabilities:
+                    raise ConnectorError(
+                        f"the IMAP server {host}:{port} does not offer STARTTLS",
+                        code=EmailErrorCode.TLS_FAILED,
+                        variables={"protocol": "IMAP", "host": host, "port": port},
+                        retryable=False,
+                    )
+                client.starttls(context)
+        ctx.cancellation.raise_if_cancelled()
+        _login(client, connection, username, password, port)
+        session = ImapSession(client, connection, port)
+        session.refresh_capabilities()
+        yield session
+    except (ConnectorError, InputError):
+        raise
+    except imaplib.IMAP4.abort as exc:
+        raise ConnectorError(
+            f"the IMAP server {host}:{port} dropped the connection: {exc}",
+            code=EmailErrorCode.CONNECTION_FAILED,
+            variables={"protocol": "IMAP", "host": host, "port": port},
+        ) from None
+    except imaplib.IMAP4.error as exc:
+        raise ConnectorError(
+            f"IMAP failed: {exc}",
+            code=EmailErrorCode.IMAP_ERROR,
+            variables={"protocol": "IMAP", "host": host, "port": port},
+        ) from None
+    except OSError as exc:
+        raise network_error(exc, protocol="IMAP", host=host, port=port) from None
+    finally:
+        if client is not None:
+            _close(client)
+
+
+def _login(
+    client: imaplib.IMAP4, connection: Connection, username: str, password: str, port: int
+) -> None:
+    method = connection.auth_method
+    try:
+        if method == "plain" or (method == "auto" and "AUTH=PLAIN" in client.capabilities):
+            payload = f"\0{username}\0{password}".encode()
+            client.authenticate("PLAIN", lambda _challenge: payload)
+        else:
+            client.login(username, password)
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error as exc:
+        detail = str(
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else exc
+        )
+        raise ConnectorError(
+            f"the IMAP server rejected the credentials: {detail}",
+            code=EmailErrorCode.AUTHENTICATION_FAILED,
+            variables={"protocol": "IMAP", "host": connection.host, "port": port},
+            retryable=False,
+        ) from None
+
+
+def _close(client: imaplib.IMAP4) -> None:
+    # LOGOUT, not CLOSE: CLOSE would expunge every message flagged \Deleted by anyone.
+    try:
+        client.logout()
+    except (imaplib.IMAP4.error, OSError):
+        with suppress(OSError):
+            client.shutdown()

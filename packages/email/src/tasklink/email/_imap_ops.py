@@ -1,0 +1,199 @@
+"""The IMAP operations, on top of :mod:`._imap`."""
+
+from __future__ import annotations
+
+from tasklink.core import ConnectorError, Context, InputError
+
+from ._errors import EmailErrorCode
+from ._imap import FetchedMessage, ImapSession, imap_date, imap_session, quote
+from ._mailbox_models import (
+    FolderInfo,
+    FolderList,
+    ImapFolders,
+    ImapList,
+    ImapMark,
+    ImapMessage,
+    ImapMessageList,
+    ImapMessageSummary,
+    ImapMove,
+    ImapRead,
+    ImapSearch,
+    ImapSelect,
+    ImapUpdated,
+)
+from ._parse import content_fields, parse, summary_fields
+from ._tls import register_credentials
+
+__all__ = [
+    "delete_message",
+    "list_folders",
+    "list_messages",
+    "mark_message",
+    "move_message",
+    "read_message",
+    "search_messages",
+]
+
+SEEN = "\\Seen"
+
+
+def _check_selector(data: ImapSelect) -> None:
+    if data.uid is None and data.message_id is None:
+        raise InputError("uid: give the message's uid or its messageId", field="uid")
+    if data.uid is not None and data.message_id is not None:
+        raise InputError("uid: give either uid or messageId, not both", field="uid")
+
+
+def _selected_uids(session: ImapSession, data: ImapSelect) -> list[int]:
+    if data.uid is not None:
+        uids = session.search([b"UID", str(data.uid).encode("ascii")])
+        what = f"uid {data.uid}"
+    else:
+        assert data.message_id is not None
+        uids = session.search([b"HEADER", b"Message-ID", quote(data.message_id)])
+        what = f"Message-ID {data.message_id}"
+    if not uids:
+        raise ConnectorError(
+            f"no message with {what} in the folder {data.folder!r}",
+            code=EmailErrorCode.MESSAGE_NOT_FOUND,
+            variables={"folder": data.folder, "uid": data.uid, "messageId": data.message_id},
+            retryable=False,
+        )
+    return uids
+
+
+def _summaries(session: ImapSession, uids: list[int], ctx: Context) -> list[ImapMessageSummary]:
+    out: list[ImapMessageSummary] = []
+    # Fetch in batches so a large limit neither builds one huge command nor ignores
+    # cancellation for long.
+    for start in range(0, len(uids), 100):
+        ctx.cancellation.raise_if_cancelled()
+        for fetched in session.fetch(uids[start : start + 100], headers_only=True):
+            out.append(_summary(fetched))
+    return out
+
+
+def _summary(fetched: FetchedMessage) -> ImapMessageSummary:
+    return ImapMessageSummary(
+        **summary_fields(parse(fetched.data), fetched.size),
+        uid=fetched.uid,
+        seen=SEEN in fetched.flags,
+        flags=fetched.flags,
+        received_at=fetched.internal_date,
+    )
+
+
+def list_folders(data: ImapFolders, ctx: Context) -> FolderList:
+    register_credentials(data.connection, ctx)
+    with imap_session(data.connection, ctx) as session:
+        folders = session.folders()
+    return FolderList(folders=[FolderInfo(name=n, delimiter=d, flags=f) for n, d, f in folders])
+
+
+def list_messages(data: ImapList, ctx: Context) -> ImapMessageList:
+    register_credentials(data.connection, ctx)
+    with imap_session(data.connection, ctx) as session:
+        session.select(data.folder, readonly=True)
+        uids = session.search([b"UNSEEN"] if data.unseen_only else [b"ALL"])
+        newest = sorted(uids, reverse=True)[: data.limit]
+        messages = _summaries(session, newest, ctx)
+    return ImapMessageList(folder=data.folder, total=len(uids), messages=messages)
+
+
+def _criteria(data: ImapSearch) -> tuple[list[bytes], bool]:
+    criteria: list[bytes] = []
+    texts = (
+        (b"FROM", data.sender),
+        (b"TO", data.to),
+        (b"SUBJECT", data.subject),
+        (b"BODY", data.body),
+    )
+    utf8 = False
+    for key, value in texts:
+        if value is not None:
+            criteria += [key, quote(value)]
+            utf8 = utf8 or not value.isascii()
+    if data.since is not None:
+        criteria += [b"SINCE", imap_date(data.since).encode("ascii")]
+    if data.before is not None:
+        criteria += [b"BEFORE", imap_date(data.before).encode("ascii")]
+    if data.unseen_only:
+        criteria.append(b"UNSEEN")
+    return criteria or [b"ALL"], utf8
+
+
+def search_messages(data: ImapSearch, ctx: Context) -> ImapMessageList:
+    if data.since and data.before and data.since >= data.before:
+        raise InputError("before: must be later than since", field="before")
+    register_credentials(data.connection, ctx)
+    criteria, utf8 = _criteria(data)
+    with imap_session(data.connection, ctx) as session:
+        session.select(data.folder, readonly=True)
+        uids = session.search(criteria, utf8=utf8)
+        newest = sorted(uids, reverse=True)[: data.limit]
+        messages = _summaries(session, newest, ctx)
+    return ImapMessageList(folder=data.folder, total=len(uids), messages=messages)
+
+
+def read_message(data: ImapRead, ctx: Context) -> ImapMessage:
+    _check_selector(data)
+    register_credentials(data.connection, ctx)
+    with imap_session(data.connection, ctx) as session:
+        session.select(data.folder, readonly=not data.mark_as_seen)
+        uid = max(_selected_uids(session, data))
+        fetched = session.fetch([uid], headers_only=False)
+        if not fetched:  # expunged between SEARCH and FETCH
+            raise ConnectorError(
+                f"the message with uid {uid} disappeared from {data.folder!r}",
+                code=EmailErrorCode.MESSAGE_NOT_FOUND,
+                variables={"folder": data.folder, "uid": uid},
+                retryable=False,
+            )
+        message = fetched[0]
+        flags = list(message.flags)
+        if data.mark_as_seen and SEEN not in flags:
+            session.store_flags([uid], SEEN, add=True)
+            flags.append(SEEN)
+    fields = content_fields(
+        parse(message.data), message.size, with_content=data.include_attachment_content
+    )
+    return ImapMessage(
+        **fields,
+        uid=uid,
+        folder=data.folder,
+        seen=SEEN in flags,
+        flags=flags,
+        received_at=message.internal_date,
+    )
+
+
+def move_message(data: ImapMove, ctx: Context) -> ImapUpdated:
+    _check_selector(data)
+    register_credentials(data.connection, ctx)
+    with imap_session(data.connection, ctx) as session:
+        session.select(data.folder, readonly=False)
+        uids = _selected_uids(session, data)
+        targets = session.move(uids, data.target_folder)
+    return ImapUpdated(
+        folder=data.folder, uids=uids, target_folder=data.target_folder, target_uids=targets
+    )
+
+
+def delete_message(data: ImapSelect, ctx: Context) -> ImapUpdated:
+    _check_selector(data)
+    register_credentials(data.connection, ctx)
+    with imap_session(data.connection, ctx) as session:
+        session.select(data.folder, readonly=False)
+        uids = _selected_uids(session, data)
+        session.delete(uids)
+    return ImapUpdated(folder=data.folder, uids=uids)
+
+
+def mark_message(data: ImapMark, ctx: Context) -> ImapUpdated:
+    _check_selector(data)
+    register_credentials(data.connection, ctx)
+    with imap_session(data.connection, ctx) as session:
+        session.select(data.folder, readonly=False)
+        uids = _selected_uids(session, data)
+        session.store_flags(uids, SEEN, add=data.seen)
+    return ImapUpdated(folder=data.folder, uids=uids)

@@ -1,0 +1,318 @@
+"""The connection settings every operation shares, and the input and output of ``send``.
+
+Field names are snake_case in Python and camelCase on the wire (``replyTo``,
+``templateData``), as Camunda and Activiti process variables are.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic.alias_generators import to_camel
+
+from tasklink.core import InputModel, OutputModel, field
+
+from ._addresses import (
+    check_header_name,
+    check_header_text,
+    normalize_address,
+    normalize_address_list,
+    split_addresses,
+)
+
+__all__ = [
+    "Attachment",
+    "Connection",
+    "EmailInput",
+    "EmailOutput",
+    "RefusedRecipient",
+    "Security",
+    "SendEmail",
+    "SendResult",
+]
+
+Security = Literal["none", "starttls", "tls"]
+
+# Headers the connector writes itself; a custom header may not replace them.
+RESERVED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "reply-to",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "content-disposition",
+    }
+)
+_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class EmailInput(InputModel):
+    """Base of every input: camelCase names on the wire, unknown fields refused."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, alias_generator=to_camel, str_strip_whitespace=False
+    )
+
+
+class EmailOutput(OutputModel):
+    """Base of every output: camelCase names on the wire."""
+
+    model_config = ConfigDict(populate_by_name=True, alias_generator=to_camel)
+
+
+def _host(value: str) -> str:
+    check_header_text(value)
+    value = value.strip()
+    if not value or any(c.isspace() for c in value) or "/" in value:
+        raise ValueError("must be a host name or IP address")
+    return value
+
+
+HeaderText = Annotated[str, AfterValidator(check_header_text)]
+AddressList = Annotated[
+    list[str],
+    BeforeValidator(split_addresses, json_schema_input_type=list[str] | str | None),
+    AfterValidator(normalize_address_list),
+]
+
+
+class Connection(EmailInput):
+    """Where and how to reach a mail server; shared by SMTP, IMAP and POP3 operations."""
+
+    host: Annotated[str, AfterValidator(_host)] = field(
+        description="Host name or IP address of the mail server", group="connection"
+    )
+    port: int | None = field(
+        None,
+        description=(
+            "Server port. Empty: the protocol's default for the security mode "
+            "(SMTP 25 / 587 / 465, IMAP 143 / 143 / 993, POP3 110 / 110 / 995 for "
+            "none / starttls / tls)"
+        ),
+        ge=1,
+        le=65535,
+        group="connection",
+    )
+    security: Security = field(
+        "tls",
+        description=(
+            "Transport security: 'tls' (implicit TLS from the first byte), 'starttls' "
+            "(plain connection upgraded with STARTTLS, which must succeed) or 'none'"
+        ),
+        group="connection",
+    )
+    username: HeaderText | None = field(
+        None,
+        description="User name for authentication; empty to send without logging in (SMTP only)",
+        group="connection",
+    )
+    password: str | None = field(
+        None,
+        description="Password for authentication; use a secret such as {{secrets.MAIL_PASSWORD}}",
+        secret=True,
+        group="connection",
+    )
+    auth_method: Literal["auto", "plain", "login"] = field(
+        "auto",
+        description=(
+            "Authentication mechanism: 'auto' picks the best the server offers, or force "
+            "'plain' or 'login'"
+        ),
+        group="connection",
+    )
+    timeout: float = field(
+        30.0,
+        description="Seconds to wait for the connection and for each server reply",
+        gt=0,
+        le=600,
+        group="connection",
+    )
+    verify_certificate: bool = field(
+        True,
+        description="Check the server's TLS certificate and host name (turn off only for tests)",
+        group="connection",
+    )
+    ca_certificate: str | None = field(
+        None,
+        description=(
+            "PEM-encoded CA certificate(s) to trust in addition to the system's, for servers "
+            "with a private certificate authority"
+        ),
+        multiline=True,
+        group="connection",
+    )
+
+    @field_validator("password")
+    @classmethod
+    def _needs_username(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and not info.data.get("username"):
+            raise ValueError("a password needs a username")
+        return value
+
+
+def _non_empty(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("at least one recipient is required")
+    return value
+
+
+def _base64(value: str) -> str:
+    compact = _WHITESPACE.sub("", value)
+    try:
+        base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("is not valid base64") from None
+    return compact
+
+
+def _content_type(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _CONTENT_TYPE.match(value):
+        raise ValueError(f"{value!r} is not a content type such as 'application/pdf'")
+    return value.lower()
+
+
+def _file_name(value: str) -> str:
+    check_header_text(value)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class Attachment(EmailInput):
+    """A file to attach: its name, its bytes as base64 and optionally its content type."""
+
+    file_name: Annotated[str, AfterValidator(_file_name)] = field(
+        description="File name shown to the recipient, e.g. 'invoice.pdf'"
+    )
+    content: Annotated[str, AfterValidator(_base64)] = field(
+        description="The file's bytes, base64-encoded"
+    )
+    content_type: Annotated[str | None, AfterValidator(_content_type)] = field(
+        None,
+        description="MIME type such as 'application/pdf'; empty: guessed from the file name",
+    )
+
+    def data(self) -> bytes:
+        """The decoded bytes."""
+        return base64.b64decode(self.content)
+
+
+def _headers(value: dict[str, str]) -> dict[str, str]:
+    seen: set[str] = set()
+    for name, text in value.items():
+        try:
+            check_header_name(name)
+        except ValueError as exc:
+            raise ValueError(f"header {name!r}: {exc}") from None
+        lowered = name.lower()
+        if lowered in RESERVED_HEADERS:
+            raise ValueError(f"header {name!r} is set by the connector; use its own field")
+        if lowered in seen:
+            raise ValueError(f"header {name!r} is given twice")
+        seen.add(lowered)
+        try:
+            check_header_text(text)
+        except ValueError as exc:
+            raise ValueError(f"header {name!r}: {exc}") from None
+    return value
+
+
+class SendEmail(EmailInput):
+    """Input of ``send``: one message to one or more recipients."""
+
+    connection: Connection = field(description="SMTP server settings")
+    sender: Annotated[str, AfterValidator(normalize_address)] = field(
+        alias="from",
+        description="Sender address, e.g. 'Orders <orders@example.com>'",
+        group="message",
+    )
+    to: Annotated[AddressList, AfterValidator(_non_empty)] = field(
+        description="Recipients: a list or a comma-separated string of addresses",
+        group="message",
+    )
+    cc: AddressList = field(
+        default_factory=list,
+        description="Carbon-copy recipients (list or comma-separated)",
+        group="message",
+    )
+    bcc: AddressList = field(
+        default_factory=list,
+        description="Blind-copy recipients (list or comma-separated); never written into headers",
+        group="message",
+    )
+    reply_to: AddressList = field(
+        default_factory=list,
+        description="Addresses replies should go to (list or comma-separated)",
+        group="message",
+    )
+    subject: HeaderText = field("", description="Subject line", group="message")
+    text: str | None = field(
+        None,
+        description="Plain text body (a Jinja2 template when templateEngine is 'jinja2')",
+        multiline=True,
+        group="message",
+    )
+    html: str | None = field(
+        None,
+        description="HTML body (a Jinja2 template when templateEngine is 'jinja2', autoescaped)",
+        multiline=True,
+        group="message",
+    )
+    headers: Annotated[dict[str, str], AfterValidator(_headers)] = field(
+        default_factory=dict,
+        description=(
+            "Extra headers such as {'X-Ticket': '42'}; From, To, Subject... have their own fields"
+        ),
+        group="message",
+    )
+    attachments: list[Attachment] = field(
+        default_factory=list,
+        description="Files to attach: objects with fileName, content (base64) and contentType",
+        group="attachments",
+    )
+    template_engine: Literal["none", "jinja2"] = field(
+        "none",
+        description=(
+            "'jinja2' renders subject, text and html as sandboxed Jinja2 templates with "
+            "templateData; 'none' sends them as given"
+        ),
+        group="template",
+    )
+    template_data: dict[str, Any] = field(
+        default_factory=dict,
+        description="Values the templates can use, e.g. {'order': {'id': 42}}",
+        group="template",
+    )
+
+
+class RefusedRecipient(EmailOutput):
+    """A recipient the SMTP server refused."""
+
+    address: str = field(description="The refused address")
+    code: int = field(description="SMTP reply code, e.g. 550")
+    message: str = field(description="The server's reply text")
+
+
+class SendResult(EmailOutput):
+    """Output of ``send``."""
+
+    message_id: str = field(description="The Message-ID header of the sent message")
+    accepted: list[str] = field(description="Envelope recipients the server accepted")
+    refused: list[RefusedRecipient] = field(
+        description="Envelope recipients the server refused (the others still got the message)"
+    )

@@ -1,0 +1,133 @@
+"""Turning raw RFC 5322 bytes into the summary and content fields of the outputs."""
+
+from __future__ import annotations
+
+import base64
+import email
+from datetime import datetime
+from email.message import EmailMessage, Message
+from email.policy import default
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+__all__ = ["content_fields", "parse", "summary_fields"]
+
+
+def parse(raw: bytes) -> EmailMessage:
+    """Parse a message (or only its header) with the modern email policy."""
+    message = email.message_from_bytes(raw, policy=default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _header(message: Message, name: str) -> str | None:
+    try:
+        value = message.get(name)
+    except (ValueError, IndexError, TypeError):  # a malformed header must not fail a read
+        raw = message.get_all(name, failobj=[None])
+        value = raw[0] if raw else None
+    return None if value is None else str(value)
+
+
+def _addresses(message: Message, name: str) -> list[str]:
+    values = [str(v) for v in message.get_all(name, failobj=[])]
+    out: list[str] = []
+    for display, spec in getaddresses(values):
+        if spec:
+            out.append(f"{display} <{spec}>" if display else spec)
+    return out
+
+
+def _date(message: Message) -> datetime | None:
+    value = _header(message, "Date")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def summary_fields(message: Message, size: int) -> dict[str, Any]:
+    """The :class:`~tasklink.email.MessageSummary` fields of a parsed message."""
+    return {
+        "message_id": _header(message, "Message-ID"),
+        "sender": _header(message, "From"),
+        "to": _addresses(message, "To"),
+        "cc": _addresses(message, "Cc"),
+        "subject": _header(message, "Subject") or "",
+        "date": _date(message),
+        "size": size,
+    }
+
+
+def _part_text(part: EmailMessage) -> str:
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError, AssertionError):  # unknown charset and the like
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return content if isinstance(content, str) else str(content)
+
+
+def _leaves(message: EmailMessage) -> list[EmailMessage]:
+    """Leaf parts, treating an attached message/rfc822 as one leaf."""
+    if message.is_multipart() and message.get_content_maintype() == "multipart":
+        out: list[EmailMessage] = []
+        for part in message.iter_parts():
+            assert isinstance(part, EmailMessage)
+            out.extend(_leaves(part))
+        return out
+    return [message]
+
+
+def _part_bytes(part: EmailMessage) -> bytes:
+    if part.get_content_maintype() == "message":
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            return inner[0].as_bytes()
+        if isinstance(inner, str):
+            return inner.encode("utf-8", "surrogateescape")
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> dict[str, Any]:
+    """Summary plus headers, bodies and attachments of a whole parsed message."""
+    text_part = message.get_body(preferencelist=("plain",))
+    html_part = message.get_body(preferencelist=("html",))
+    headers: dict[str, str] = {}
+    for name, raw in message.raw_items():
+        text = _decoded(message, name, raw)
+        headers[name] = f"{headers[name]}, {text}" if name in headers else text
+    attachments: list[dict[str, Any]] = []
+    for part in _leaves(message):
+        if part is text_part or part is html_part:
+            continue
+        data = _part_bytes(part)
+        content_id = part.get("Content-ID")
+        attachments.append(
+            {
+                "file_name": part.get_filename(),
+                "content_type": part.get_content_type(),
+                "size": len(data),
+                "inline": part.get_content_disposition() == "inline",
+                "content_id": str(content_id).strip() if content_id else None,
+                "content": base64.b64encode(data).decode("ascii") if with_content else None,
+            }
+        )
+    return {
+        **summary_fields(message, size),
+        "reply_to": _addresses(message, "Reply-To"),
+        "headers": headers,
+        "text": _part_text(text_part) if isinstance(text_part, EmailMessage) else None,
+        "html": _part_text(html_part) if isinstance(html_part, EmailMessage) else None,
+        "attachments": attachments,
+    }
+
+
+def _decoded(message: Message, name: str, raw: str) -> str:
+    try:
+        return str(message.policy.header_fetch_parse(name, raw))
+    except Exception:
+        return raw

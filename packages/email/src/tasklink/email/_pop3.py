@@ -1,0 +1,162 @@
+"""A small synchronous POP3 session over :mod:`poplib`, with errors mapped to codes."""
+
+from __future__ import annotations
+
+import poplib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from tasklink.core import ConnectorError, Context, InputError
+
+from ._errors import EmailErrorCode, network_error
+from ._models import Connection
+from ._tls import port_of, require_login, tls_context
+
+__all__ = ["Pop3Session", "pop3_session"]
+
+
+class Pop3Session:
+    """A logged-in POP3 connection; use :func:`pop3_session` to open one.
+
+    Deletions take effect when the session ends with QUIT (:func:`pop3_session` does).
+    """
+
+    def __init__(self, client: poplib.POP3, connection: Connection, port: int) -> None:
+        self.client = client
+        self.connection = connection
+        self.port = port
+        self._uids: dict[str, int] | None = None
+
+    def _failed(self, what: str, exc: poplib.error_proto) -> ConnectorError:
+        return ConnectorError(
+            f"POP3 {what} failed: {_reply(exc)}",
+            code=EmailErrorCode.POP3_ERROR,
+            variables={"protocol": "POP3", "host": self.connection.host, "port": self.port},
+        )
+
+    def uids(self) -> dict[str, int]:
+        """Unique id -> message number, from UIDL."""
+        if self._uids is None:
+            try:
+                _, lines, _ = self.client.uidl()
+            except poplib.error_proto as exc:
+                raise self._failed("UIDL", exc) from None
+            found: dict[str, int] = {}
+            for line in lines:
+                number, _, uid = line.decode("utf-8", "replace").partition(" ")
+                if number.isdigit() and uid:
+                    found[uid.strip()] = int(number)
+            self._uids = found
+        return self._uids
+
+    def sizes(self) -> dict[int, int]:
+        """Message number -> size in bytes, from LIST."""
+        try:
+            _, lines, _ = self.client.list()
+        except poplib.error_proto as exc:
+            raise self._failed("LIST", exc) from None
+        out: dict[int, int] = {}
+        for line in lines:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+                out[int(parts[0])] = int(parts[1])
+        return out
+
+    def number_of(self, uid: str) -> int:
+        number = self.uids().get(uid)
+        if number is None:
+            raise ConnectorError(
+                f"no message with unique id {uid!r} in the mailbox",
+                code=EmailErrorCode.MESSAGE_NOT_FOUND,
+                variables={"uid": uid},
+                retryable=False,
+            )
+        return number
+
+    def header(self, number: int) -> bytes:
+        try:
+            _, lines, _ = self.client.top(number, 0)
+        except poplib.error_proto as exc:
+            raise self._failed("TOP", exc) from None
+        return b"\r\n".join(lines) + b"\r\n"
+
+    def retrieve(self, number: int) -> bytes:
+        try:
+            _, lines, _ = self.client.retr(number)
+        except poplib.error_proto as exc:
+            raise self._failed("RETR", exc) from None
+        return b"\r\n".join(lines) + b"\r\n"
+
+    def delete(self, number: int) -> None:
+        try:
+            self.client.dele(number)
+        except poplib.error_proto as exc:
+            raise self._failed("DELE", exc) from None
+
+
+def _reply(exc: poplib.error_proto) -> str:
+    arg = exc.args[0] if exc.args else b""
+    return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+
+
+@contextmanager
+def pop3_session(connection: Connection, ctx: Context) -> Iterator[Pop3Session]:
+    """Connect, log in, yield a session and QUIT (which commits deletions).
+
+    When the block raises, the session is closed without QUIT, so nothing is deleted.
+    """
+    username, password = require_login(connection, "POP3")
+    port = port_of(connection, "POP3")
+    host = connection.host
+    where = {"protocol": "POP3", "host": host, "port": port}
+    context = tls_context(connection) if connection.security != "none" else None
+    client: poplib.POP3 | None = None
+    committed = False
+    try:
+        if connection.security == "tls":
+            client = poplib.POP3_SSL(host, port, context=context, timeout=connection.timeout)
+        else:
+            client = poplib.POP3(host, port, timeout=connection.timeout)
+            if connection.security == "starttls":
+                try:
+                    client.stls(context)
+                except poplib.error_proto as exc:
+                    raise ConnectorError(
+                        f"the POP3 server {host}:{port} refused STARTTLS (STLS): {_reply(exc)}",
+                        code=EmailErrorCode.TLS_FAILED,
+                        variables=where,
+                        retryable=False,
+                    ) from None
+        ctx.cancellation.raise_if_cancelled()
+        try:
+            client.user(username)
+            client.pass_(password)
+        except poplib.error_proto as exc:
+            raise ConnectorError(
+                f"the POP3 server rejected the credentials: {_reply(exc)}",
+                code=EmailErrorCode.AUTHENTICATION_FAILED,
+                variables=where,
+                retryable=False,
+            ) from None
+        yield Pop3Session(client, connection, port)
+        try:
+            client.quit()
+        except poplib.error_proto as exc:
+            raise ConnectorError(
+                f"the POP3 server did not confirm the session's changes: {_reply(exc)}",
+                code=EmailErrorCode.POP3_ERROR,
+                variables=where,
+            ) from None
+        committed = True
+    except (ConnectorError, InputError):
+        raise
+    except poplib.error_proto as exc:
+        raise ConnectorError(
+            f"POP3 failed: {_reply(exc)}", code=EmailErrorCode.POP3_ERROR, variables=where
+        ) from None
+    except OSError as exc:
+        raise network_error(exc, protocol="POP3", host=host, port=port) from None
+    finally:
+        if client is not None and not committed:
+            with suppress(OSError):
+                client.close()

@@ -1,0 +1,77 @@
+"""TLS contexts and default ports from the shared connection settings."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Literal
+
+from tasklink.core import Context, InputError
+
+from ._models import Connection
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "Protocol",
+    "port_of",
+    "register_credentials",
+    "require_login",
+    "tls_context",
+]
+
+Protocol = Literal["SMTP", "IMAP", "POP3"]
+
+DEFAULT_PORTS: dict[Protocol, dict[str, int]] = {
+    "SMTP": {"none": 25, "starttls": 587, "tls": 465},
+    "IMAP": {"none": 143, "starttls": 143, "tls": 993},
+    "POP3": {"none": 110, "starttls": 110, "tls": 995},
+}
+
+
+def port_of(connection: Connection, protocol: Protocol) -> int:
+    """The configured port, or the protocol's default for the security mode."""
+    return connection.port or DEFAULT_PORTS[protocol][connection.security]
+
+
+def tls_context(connection: Connection) -> ssl.SSLContext:
+    """A client context: system trust store plus ``caCertificate``; verification unless
+    turned off."""
+    context = ssl.create_default_context()
+    if connection.ca_certificate:
+        try:
+            context.load_verify_locations(cadata=connection.ca_certificate)
+        except (ssl.SSLError, ValueError) as exc:
+            raise InputError(
+                f"connection.caCertificate: not a PEM certificate ({exc})",
+                field="connection.caCertificate",
+            ) from None
+    if not connection.verify_certificate:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def register_credentials(connection: Connection, ctx: Context) -> None:
+    """Mask the password wherever it could surface, including the encoded forms
+    authentication puts on the wire (AUTH PLAIN / LOGIN send base64)."""
+    import base64
+
+    password = connection.password
+    if not password:
+        return
+    username = connection.username or ""
+    ctx.redactor.add(password)
+    for raw in (password, f"\0{username}\0{password}", f"{username}\0{username}\0{password}"):
+        ctx.redactor.add(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
+
+
+def require_login(connection: Connection, protocol: Protocol) -> tuple[str, str]:
+    """IMAP and POP3 always log in: username and password are required."""
+    if not connection.username:
+        raise InputError(
+            f"connection.username: {protocol} needs a user name", field="connection.username"
+        )
+    if not connection.password:
+        raise InputError(
+            f"connection.password: {protocol} needs a password", field="connection.password"
+        )
+    return connection.username, connection.password
