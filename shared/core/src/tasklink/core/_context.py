@@ -77,7 +77,10 @@ class _RedactingAdapter(logging.LoggerAdapter[logging.Logger]):
     def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
         if not self.isEnabledFor(level):
             return
-        text = str(msg) % args if args else str(msg)
+        try:
+            text = str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):  # a connector's logging mistake must not fail the job
+            text = f"{msg} {args!r}"
         msg, kwargs = self.process(self._redactor.redact(text), kwargs)
         self.logger.log(level, msg, **kwargs)
 

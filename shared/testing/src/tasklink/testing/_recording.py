@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tasklink.core import MASK, Redactor
 
+from ._leaks import base64_fragments
+
 __all__ = [
     "SENSITIVE_BODY_FIELDS",
     "SENSITIVE_HEADERS",
@@ -87,11 +89,17 @@ def _scrub_json(data: Any) -> Any:
 
 
 class Scrubber:
-    """Scrubs vcrpy requests and responses; used by :func:`recording_vcr`."""
+    """Scrubs vcrpy requests and responses; used by :func:`recording_vcr`.
+
+    Known secrets are masked wherever they appear in plain, URL-encoded or JSON-escaped
+    form. A secret that survives in another encoding (base64 inside a custom header, say)
+    cannot be masked reliably, so the recording fails instead.
+    """
 
     def __init__(self, known_secrets: Iterable[str] = ()) -> None:
-        self.redactor = Redactor(known_secrets)
-        self.known = [s for s in known_secrets if s]
+        secrets = [s for s in known_secrets if s]
+        self.redactor = Redactor(secrets)
+        self.known = secrets + [f for s in secrets for f in base64_fragments(s)]
 
     def _text(self, text: str) -> str:
         return self.redactor.redact(text)

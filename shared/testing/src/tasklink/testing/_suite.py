@@ -39,6 +39,7 @@ from tasklink.core import (
 )
 
 from ._harness import arun_job
+from ._leaks import leak_forms
 from ._readme import readme_examples, run_readme_example
 
 __all__ = ["SecretCase", "StandardConnectorSuite"]
@@ -242,8 +243,14 @@ class StandardConnectorSuite:
         )
 
     def test_no_secret_reaches_logs_errors_or_results(
-        self, secret_cases: list[SecretCase], caplog: pytest.LogCaptureFixture
+        self,
+        secret_cases: list[SecretCase],
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
+        """Runs each case as the runtime would (a redacting filter on the log handlers) and
+        looks for each secret, and its base64 forms (a derived Basic header, say), in the
+        outcome, the logs and anything printed."""
         import asyncio
 
         has_secrets = any(
@@ -269,8 +276,14 @@ class StandardConnectorSuite:
             seen = repr(outcome) + json.dumps(getattr(outcome, "variables", {}), default=str)
             seen += json.dumps(getattr(outcome, "output", None), default=str)
             seen += "\n".join(caplog.messages) + (caplog.text or "")
+            printed = capsys.readouterr()
+            seen += printed.out + printed.err
             for value in case.secrets.values():
-                assert value not in seen, f"a secret value leaked from operation {case.operation}"
+                for form in leak_forms(value):
+                    assert form not in seen, (
+                        f"a secret leaked from operation {case.operation} "
+                        f"({'plain' if form == value else 'base64-encoded'})"
+                    )
 
     # -- discovery --------------------------------------------------------------------
 

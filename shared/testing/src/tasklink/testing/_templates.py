@@ -130,7 +130,9 @@ def _validator_entry() -> Path:
         if entry.is_file():
             return entry
     looked = ", ".join(str(c) for c in candidates) or "nowhere"
-    raise TemplateToolsMissing(f"{_VALIDATOR_PACKAGE} not found (looked in {looked}); {_SETUP_HINT}")
+    raise TemplateToolsMissing(
+        f"{_VALIDATOR_PACKAGE} not found (looked in {looked}); {_SETUP_HINT}"
+    )
 
 
 def _node() -> str:
@@ -312,9 +314,13 @@ def validate_activiti_definition(definition: Mapping[str, Any]) -> list[str]:
             if not isinstance(action, Mapping):
                 continue
             if action.get("id") != key:
-                problems.append(f"actions/{key}: key differs from the action id {action.get('id')!r}")
+                problems.append(
+                    f"actions/{key}: key differs from the action id {action.get('id')!r}"
+                )
             for direction in ("inputs", "outputs"):
-                names = [p.get("name") for p in action.get(direction) or [] if isinstance(p, Mapping)]
+                names = [
+                    p.get("name") for p in action.get(direction) or [] if isinstance(p, Mapping)
+                ]
                 ids = [p.get("id") for p in action.get(direction) or [] if isinstance(p, Mapping)]
                 for label, values in (("name", names), ("id", ids)):
                     repeated = sorted({v for v in values if values.count(v) > 1})
