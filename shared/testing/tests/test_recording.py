@@ -51,7 +51,7 @@ def post(url: str, body: dict[str, str], headers: dict[str, str]) -> dict[str, o
         headers={"Content-Type": "application/json", **headers},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 

@@ -49,9 +49,10 @@ class TestSample(StandardConnectorSuite):
 
     @pytest.fixture
     def secret_cases(self) -> list[SecretCase]:
+        secrets = {{"TOKEN": "tok-123456789"}}
         return [
-            SecretCase("fetch", {{"url": "ok", "token": "{{{{secrets.TOKEN}}}}"}}, {{"TOKEN": "tok-123456789"}}),
-            SecretCase("fetch", {{"url": "fail", "token": "{{{{secrets.TOKEN}}}}"}}, {{"TOKEN": "tok-123456789"}}),
+            SecretCase("fetch", {{"url": url, "token": "{{{{secrets.TOKEN}}}}"}}, secrets)
+            for url in ("ok", "fail")
         ]
 """
 
