@@ -18,11 +18,12 @@ import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
-from typing import Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["Connector", "Operation", "OperationFunction"]
 
@@ -190,6 +191,8 @@ class Connector:
 
     def resource(self, *parts: str) -> Traversable:
         """A file bundled in the connector's package (icon, templates)."""
+        from importlib import resources  # deferred: only template tooling needs it
+
         node: Traversable = resources.files(self.package)
         for part in parts:
             node = node / part

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
-from importlib.resources.abc import Traversable
+    from importlib.resources.abc import Traversable
 
 from ._connector import Connector
 

@@ -8,7 +8,6 @@ map the output -> evaluate result and error expressions -> outcome. Engine adapt
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -177,6 +176,8 @@ class JobExecutor:
             if limit is None:
                 result = await self.call(operation, model, context)
             else:
+                import asyncio  # deferred: importing tasklink.core stays cheap
+
                 try:
                     async with asyncio.timeout(limit):
                         result = await self.call(operation, model, context)
