@@ -132,6 +132,8 @@ def compile(expression: str, *, known_names: Iterable[str] = ()) -> CompiledExpr
         raise
     except RecursionError:
         raise FeelSyntaxError("expression is nested too deeply", text, 0) from None
+    except Exception as exc:  # safety net: never leak a non-FEEL exception
+        raise FeelSyntaxError(f"cannot compile expression ({type(exc).__name__})", text, 0) from exc
     return CompiledExpression(expression, fn)
 
 

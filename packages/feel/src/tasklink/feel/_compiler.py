@@ -124,10 +124,7 @@ def _input_path(root_name: str, keys: tuple[str, ...]) -> Fn:
                 return _raw_path(sc, s, root_name, keys, cache_key)
             sc = parent
         for key in keys:
-            if type(v) is dict:
-                v = v.get(key)
-            else:
-                v = get_property(v, key, s.state)
+            v = v.get(key) if type(v) is dict else get_property(v, key, s.state)
         return v
 
     return input_path
@@ -597,9 +594,8 @@ def _unary_test(test: ast.UnaryTest) -> Callable[[Scope, Any], Any]:
             return range_contains(t, v)
         if tt is bool and type(v) is not bool:
             return t
-        if t is None and v is not None:
-            return False
-        return equal(v, t)
+        # An equality test against a value of another type is simply no match.
+        return equal(v, t) is True
 
     return expression_test
 

@@ -20,6 +20,8 @@ TEMPORAL: Final = "temporal"
 OP: Final = "op"
 EOF: Final = "eof"
 
+# Only ASCII digits form numbers (str.isdigit() also accepts e.g. superscripts).
+_DIGITS: Final = frozenset("0123456789")
 _TWO_CHAR_OPS: Final = frozenset({"..", "**", "<=", ">=", "!=", "->"})
 _ONE_CHAR_OPS: Final = frozenset("+-*/=<>()[]{},.:!")
 # Tokens after which a '.' cannot start a number like `.5` (it is a path dot).
@@ -129,26 +131,26 @@ def tokenize(text: str) -> list[Token]:
             i = close + 2
             continue
         start = i
-        if ch.isdigit() or (
+        if ch in _DIGITS or (
             ch == "."
             and i + 1 < n
-            and text[i + 1].isdigit()
+            and text[i + 1] in _DIGITS
             and (not tokens or tokens[-1].kind not in _VALUE_ENDS)
             and (not tokens or tokens[-1].value not in (")", "]", "}"))
         ):
-            while i < n and text[i].isdigit():
+            while i < n and text[i] in _DIGITS:
                 i += 1
-            if (i + 1 < n and text[i] == "." and text[i + 1].isdigit()) or ch == ".":
+            if (i + 1 < n and text[i] == "." and text[i + 1] in _DIGITS) or ch == ".":
                 i += 1
-                while i < n and text[i].isdigit():
+                while i < n and text[i] in _DIGITS:
                     i += 1
             # Optional exponent (DMN 1.4+ allows 1.2e3).
             if i < n and text[i] in "eE":
                 j = i + 1
                 if j < n and text[j] in "+-":
                     j += 1
-                if j < n and text[j].isdigit():
-                    while j < n and text[j].isdigit():
+                if j < n and text[j] in _DIGITS:
+                    while j < n and text[j] in _DIGITS:
                         j += 1
                     i = j
             if i < n and is_name_start(text[i]) and text[i] != "?":

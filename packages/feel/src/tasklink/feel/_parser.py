@@ -22,8 +22,8 @@ from functools import lru_cache
 
 from . import _ast as ast
 from ._errors import FeelSyntaxError
-from ._registry import MULTI_WORD_NAMES
 from ._lexer import EOF, NAME, NUMBER, OP, STRING, TEMPORAL, Token, is_name_part, tokenize
+from ._registry import MULTI_WORD_NAMES
 
 __all__ = ["Parser", "parse_expression", "parse_unary_tests"]
 
@@ -562,7 +562,7 @@ class Parser:
         # taken verbatim (with whitespace normalised) so `foo+bar` works.
         first = t
         last = t
-        while self.tok.kind in (NAME, NUMBER) or (
+        while self.tok.kind == NAME or (
             self.tok.kind == OP and self.tok.value in ("+", "-", "*", "/", ".")
         ):
             last = self.advance()
