@@ -15,6 +15,7 @@ large spec is slow.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import email.parser
@@ -26,7 +27,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -262,7 +263,7 @@ def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any) -> 
 
 
 def _pattern_properties(
-    validator: Validator, patterns: Mapping[str, Any], instance: Any, schema: Any
+    validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Any
 ) -> Iterator[Any]:
     if not isinstance(instance, dict):
         return
@@ -274,8 +275,9 @@ def _pattern_properties(
 
 
 _KEYWORD_OVERRIDES = {"pattern": _pattern, "patternProperties": _pattern_properties}
-_Draft4 = validators.extend(validators.Draft4Validator, _KEYWORD_OVERRIDES)
-_Draft202012 = validators.extend(validators.Draft202012Validator, _KEYWORD_OVERRIDES)
+_extend: Callable[..., Any] = validators.extend
+_Draft4 = _extend(validators.Draft4Validator, _KEYWORD_OVERRIDES)
+_Draft202012 = _extend(validators.Draft202012Validator, _KEYWORD_OVERRIDES)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -615,8 +617,9 @@ class _Document:
             root=self.raw,
         )
         specification = DRAFT202012 if self.version == "3.1" else DRAFT4
-        resource: Resource[Any] = Resource(contents=contents, specification=specification)
-        return Registry().with_resource(self.uri, resource)
+        resource: Resource[Any] = specification.create_resource(contents)
+        registry: Registry[Any] = Registry().with_resource(self.uri, resource)
+        return registry
 
     def _validator_class(self) -> Any:
         return _Draft202012 if self.version == "3.1" else _Draft4
@@ -677,10 +680,8 @@ class _Document:
         out: dict[str, Any] = {}
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/"):
-            try:
+            with contextlib.suppress(KeyError, IndexError, ValueError):
                 out.update(self.flatten(_resolve_pointer(self.raw, ref[1:]), depth + 1))
-            except (KeyError, IndexError, ValueError):
-                pass
         for part in node.get("allOf") or ():
             sub = self.flatten(part, depth + 1)
             props = {**out.get("properties", {}), **sub.get("properties", {})}
@@ -690,9 +691,8 @@ class _Document:
         for key in ("type", "items", "properties", "format"):
             if key in node:
                 out[key] = node[key]
-        if key_type := out.get("type"):
-            if isinstance(key_type, list):
-                out["type"] = next((t for t in key_type if t != "null"), None)
+        if isinstance(out.get("type"), list):
+            out["type"] = next((t for t in out["type"] if t != "null"), None)
         return out
 
 
@@ -1143,12 +1143,19 @@ class OpenAPISpec:
                 f"status {status} is not declared for {operation.method} {operation.path} "
                 f"(declared: {', '.join(map(str, responses)) or 'none'})"
             ]
-        problems = self._check_response_body(operation, responses, key, status, body, content_type)
-        if problems and key != "default" and status in self.default_body_statuses:
-            if "default" in responses and not self._check_response_body(
-                operation, responses, "default", status, body, content_type
-            ):
-                return []
+        problems = self._check_response_body(
+            operation, responses, key, status, body=body, content_type=content_type
+        )
+        if (
+            problems
+            and key != "default"
+            and status in self.default_body_statuses
+            and "default" in responses
+            and not self._check_response_body(
+                operation, responses, "default", status, body=body, content_type=content_type
+            )
+        ):
+            return []
         return problems
 
     @staticmethod
@@ -1164,6 +1171,7 @@ class OpenAPISpec:
         responses: Mapping[str, Any],
         key: str,
         status: int,
+        *,
         body: Body,
         content_type: str | None,
     ) -> list[str]:
