@@ -224,6 +224,10 @@ class _Builder:
             prop["optional"] = True
             if len(constraints) > 0:
                 constraints["notEmpty"] = False
+            pattern = constraints.get("pattern")
+            if pattern is not None:
+                # The modeler checks patterns on empty values too; empty is fine here.
+                pattern["value"] = f"^$|(?:{pattern['value']})"
         if not constraints:
             del prop["constraints"]
 

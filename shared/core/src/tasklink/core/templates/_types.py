@@ -247,8 +247,17 @@ def _literal_choices(values: tuple[Any, ...]) -> tuple[Choice, ...]:
                 f"Literal values must be strings to become a dropdown, got {value!r}; "
                 "use a str Literal or an Enum"
             )
-        choices.append(Choice(value, humanize(value) if value else "(empty)"))
+        choices.append(Choice(value, _choice_label(value)))
     return tuple(choices)
+
+
+def _choice_label(value: str) -> str:
+    """``"friendly"`` -> ``"Friendly"``; codes such as ``"GET"`` or ``"en"`` stay as they are."""
+    if not value:
+        return "(empty)"
+    if value.isupper() or len(value) <= 2 or not value.isascii():
+        return value
+    return humanize(value)
 
 
 def _enum_choices(enum_type: type[enum.Enum]) -> tuple[tuple[Choice, ...], bool]:
@@ -397,6 +406,7 @@ def walk_model(
     conditions: tuple[Condition, ...] = (),
     optional_parent: bool = False,
     skip: frozenset[str] = frozenset(),
+    label_prefix: str = "",
 ) -> list[FieldSpec]:
     """Flatten ``model`` into template fields, in declaration order."""
     specs: list[FieldSpec] = []
@@ -426,6 +436,8 @@ def walk_model(
         required = info.is_required() and not type_info.nullable and not optional_parent
         options = field_options(info)
         label = info.title or humanize(name)
+        if label_prefix:
+            label = f"{label_prefix}: {label}"
         description = info.description.strip()
         if type_info.kind == "model":
             assert type_info.model is not None
@@ -438,6 +450,7 @@ def walk_model(
                     id_parts=(*id_parts, name),
                     conditions=conditions,
                     optional_parent=optional_parent or not required,
+                    label_prefix=label,
                 )
             )
             continue

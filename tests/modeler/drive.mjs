@@ -1,0 +1,49 @@
+// Drives the modeler page in an already running Chromium (started and killed by the Python
+// test): loads all templates, applies each one to a service task, sets one required field,
+// exports the BPMN XML and writes everything to a JSON file for the test to check.
+//
+//   node drive.mjs <job.json> <result.json>
+import { readFileSync, writeFileSync } from 'node:fs';
+import puppeteer from 'puppeteer-core';
+
+const [jobFile, resultFile] = process.argv.slice(2);
+const job = JSON.parse(readFileSync(jobFile, 'utf-8'));
+
+const browser = await puppeteer.connect({
+  browserWSEndpoint: job.wsEndpoint,
+  defaultViewport: { width: 1400, height: 1600 },
+  protocolTimeout: 60000,
+});
+const result = { pageErrors: [], cases: {} };
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('pageerror', (error) => result.pageErrors.push(String(error && error.message)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') {
+      result.pageErrors.push(`console: ${msg.text()}`);
+    }
+  });
+  await page.goto(job.url, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.tasklinkModeler !== undefined);
+  result.load = await page.evaluate((templates) => window.tasklinkModeler.load(templates), job.templates);
+  for (const item of job.cases) {
+    result.cases[item.key] = await page.evaluate(
+      (c) => window.tasklinkModeler.apply(c.id, c.version, c.field).catch((e) => ({ error: String(e) })),
+      item,
+    );
+  }
+  if (job.screenshot) {
+    const item = job.screenshot;
+    await page.evaluate((c) => window.tasklinkModeler.apply(c.id, c.version, c.field), item);
+    await page.evaluate(() => window.tasklinkModeler.expandGroups());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const panel = await page.$('#properties');
+    await panel.screenshot({ path: item.path });
+    result.screenshot = item.path;
+  }
+  await page.close();
+} finally {
+  await browser.disconnect();
+}
+writeFileSync(resultFile, JSON.stringify(result));

@@ -1,0 +1,108 @@
+// The page the modeler check drives: the embeddable Camunda 8 modeler with a properties
+// panel, and a small API (window.tasklinkModeler) the test calls through the DevTools
+// protocol to load templates, apply one to a service task and export the diagram.
+import Modeler from 'camunda-bpmn-js/lib/camunda-cloud/Modeler';
+import { getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
+
+const DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+  id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="Process_1" isExecutable="true">
+    <bpmn:task id="Task_1" name="Connector task" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram_1">
+    <bpmndi:BPMNPlane id="Plane_1" bpmnElement="Process_1">
+      <bpmndi:BPMNShape id="Task_1_di" bpmnElement="Task_1">
+        <dc:Bounds x="160" y="100" width="100" height="80" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>`;
+
+let modeler = null;
+const templateErrors = [];
+const templateWarnings = [];
+
+function message(error) {
+  return String((error && error.message) || error);
+}
+
+async function load(templates) {
+  modeler = new Modeler({
+    container: '#canvas',
+    propertiesPanel: { parent: '#properties' },
+  });
+  modeler.on('elementTemplates.errors', (event) => {
+    templateErrors.push(...event.errors.map(message));
+  });
+  modeler.on('elementTemplates.warnings', (event) => {
+    templateWarnings.push(...event.warnings.map(message));
+  });
+  await modeler.importXML(DIAGRAM);
+  // The loader validates every template exactly as Camunda Modeler does and reports
+  // rejected ones through 'elementTemplates.errors'.
+  modeler.get('elementTemplatesLoader').setTemplates(templates);
+  const loaded = modeler.get('elementTemplates').getAll().map((t) => `${t.id}@${t.version}`);
+  return { loaded, errors: templateErrors.slice(), warnings: templateWarnings.slice() };
+}
+
+function ioMapping(element) {
+  const bo = getBusinessObject(element);
+  const extensions = bo.get('extensionElements');
+  if (!extensions) {
+    return null;
+  }
+  return extensions.get('values').find((value) => value.$instanceOf('zeebe:IoMapping')) || null;
+}
+
+function setInput(element, name, value) {
+  const modeling = modeler.get('modeling');
+  const mapping = ioMapping(element);
+  if (!mapping) {
+    throw new Error('the template created no input mapping');
+  }
+  const existing = mapping.get('inputParameters').find((p) => p.get('target') === name);
+  if (existing) {
+    modeling.updateModdleProperties(element, existing, { source: value });
+  } else {
+    const input = modeler.get('bpmnFactory').create('zeebe:Input', { source: value, target: name });
+    modeling.updateModdleProperties(element, mapping, {
+      inputParameters: [...mapping.get('inputParameters'), input],
+    });
+  }
+}
+
+async function apply(id, version, field) {
+  await modeler.importXML(DIAGRAM);
+  const errorsBefore = templateErrors.length;
+  const elementTemplates = modeler.get('elementTemplates');
+  const template = elementTemplates.get(id, version);
+  if (!template) {
+    return { error: `template ${id}@${version} is not loaded` };
+  }
+  const task = modeler.get('elementRegistry').get('Task_1');
+  const element = elementTemplates.applyTemplate(task, template);
+  if (field) {
+    setInput(element, field.name, field.value);
+  }
+  modeler.get('selection').select(element);
+  const applied = elementTemplates.get(element);
+  const { xml } = await modeler.saveXML({ format: true });
+  return {
+    xml,
+    applied: applied ? `${applied.id}@${applied.version}` : null,
+    elementType: element.type,
+    errors: templateErrors.slice(errorsBefore),
+  };
+}
+
+function expandGroups() {
+  for (const header of document.querySelectorAll('.bio-properties-panel-group-header:not(.open)')) {
+    header.click();
+  }
+}
+
+window.tasklinkModeler = { load, apply, expandGroups };
