@@ -73,7 +73,7 @@ def _smtp_error(exc: BaseException, where: dict[str, Any]) -> ConnectorError:
         return network_error(cause, protocol="SMTP", host=host, port=port)
     if isinstance(exc, OSError):
         return network_error(exc, protocol="SMTP", host=host, port=port)
-    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+    if isinstance(exc, aiosmtplib.SMTPNotSupported) or "STARTTLS" in str(exc):
         return ConnectorError(
             f"the SMTP server {host}:{port} does not support what the settings ask: {exc}",
             code=EmailErrorCode.TLS_FAILED if "TLS" in str(exc) else EmailErrorCode.SMTP_ERROR,
@@ -94,6 +94,8 @@ async def _login(client: aiosmtplib.SMTP, connection: Connection) -> None:
     username, password = connection.username, connection.password or ""
     if not username:
         return
+    if connection.auth_method != "auto" and client.is_ehlo_or_helo_needed:
+        await client.ehlo()  # login() does this itself; the forced mechanisms do not
     if connection.auth_method == "plain":
         await client.auth_plain(username, password)
     elif connection.auth_method == "login":
