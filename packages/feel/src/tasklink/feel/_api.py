@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import _builtins  # noqa: F401  (registers the built-in functions)
-from ._compiler import Fn, compile_node, compile_unary_tests
 from ._errors import FeelError, FeelEvaluationError, FeelSyntaxError, FeelWarning
-from ._parser import parse_expression, parse_unary_tests
 from ._runtime import EvalState, Scope
+
+# The parser, compiler and built-in library are imported on the first
+# compile() so that `import tasklink.feel` stays cheap for hosts that only
+# register the evaluator plug-in.
+Fn = Callable[[Scope], Any]
 
 __all__ = [
     "CompiledExpression",
@@ -125,6 +127,10 @@ def compile(expression: str, *, known_names: Iterable[str] = ()) -> CompiledExpr
     if not isinstance(expression, str):
         raise FeelError("expression must be a string")
     text = _strip_equals(expression)
+    from . import _builtins  # noqa: F401  (registers the built-in functions)
+    from ._compiler import compile_node
+    from ._parser import parse_expression
+
     try:
         node = parse_expression(text, known_names)
         fn = compile_node(node)
@@ -143,6 +149,10 @@ def compile_unary_tests_text(
     """Parse and compile FEEL unary tests (``"a", "b"``, ``[1..5]``, ``not(3)``, ``-``)."""
     if not isinstance(expression, str):
         raise FeelError("unary tests must be a string")
+    from . import _builtins  # noqa: F401  (registers the built-in functions)
+    from ._compiler import compile_unary_tests
+    from ._parser import parse_unary_tests
+
     try:
         node = parse_unary_tests(expression, known_names)
         fn = compile_unary_tests(node)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 __all__ = ["FeelError", "FeelEvaluationError", "FeelSyntaxError", "FeelWarning"]
 
 
@@ -55,13 +53,24 @@ class FeelEvaluationError(FeelError):
     """
 
 
-@dataclass(frozen=True, slots=True)
 class FeelWarning:
     """A problem that FEEL semantics turned into ``null`` (for example a
     missing variable, a type mismatch or a built-in called with bad arguments).
     """
 
-    message: str
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FeelWarning) and other.message == self.message
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def __repr__(self) -> str:
+        return f"FeelWarning({self.message!r})"
 
     def __str__(self) -> str:
         return self.message

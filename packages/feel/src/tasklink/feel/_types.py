@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["FeelFunction", "Range", "YearsMonthsDuration"]
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@functools.total_ordering
 class YearsMonthsDuration:
     """A FEEL ``years and months duration``, e.g. ``P1Y2M`` (14 months).
 
@@ -18,7 +18,30 @@ class YearsMonthsDuration:
     hashable. ``str()`` gives the ISO 8601 form.
     """
 
+    __slots__ = ("months",)
     months: int
+
+    def __init__(self, months: int) -> None:
+        object.__setattr__(self, "months", int(months))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("YearsMonthsDuration is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, YearsMonthsDuration):
+            return self.months == other.months
+        return NotImplemented
+
+    def __lt__(self, other: YearsMonthsDuration) -> bool:
+        if isinstance(other, YearsMonthsDuration):
+            return self.months < other.months
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("ym", self.months))
+
+    def __repr__(self) -> str:
+        return f"YearsMonthsDuration(months={self.months})"
 
     @property
     def years(self) -> int:
@@ -41,17 +64,45 @@ class YearsMonthsDuration:
         return f"{sign}P{months}M"
 
 
-@dataclass(frozen=True, slots=True)
 class Range:
     """A FEEL range (interval) such as ``[1..10)`` or ``(< 5)``.
 
-    ``start``/``end`` are ``None`` for an unbounded side.
+    ``start``/``end`` are ``None`` for an unbounded side. Immutable.
     """
 
+    __slots__ = ("end", "end_included", "start", "start_included")
     start: Any
     end: Any
-    start_included: bool = True
-    end_included: bool = True
+    start_included: bool
+    end_included: bool
+
+    def __init__(
+        self, start: Any, end: Any, start_included: bool = True, end_included: bool = True
+    ) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "start_included", start_included)
+        object.__setattr__(self, "end_included", end_included)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Range is immutable")
+
+    def _key(self) -> tuple[Any, Any, bool, bool]:
+        return (self.start, self.end, self.start_included, self.end_included)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Range):
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Range(start={self.start!r}, end={self.end!r}, "
+            f"start_included={self.start_included!r}, end_included={self.end_included!r})"
+        )
 
     def __str__(self) -> str:
         from ._values import to_string
