@@ -711,6 +711,9 @@ def test_openapi3_responses(oas3: OpenAPISpec) -> None:
         "at $.updated",
         "date-time",
     )
+    for stamp, valid in (("2025-01-02T03:04:05+0100", True), ("2025-01-02T03:04:05+25:00", False)):
+        problems = oas3.validate_response("POST", url, 201, body={**item, "updated": stamp})
+        assert (problems == []) is valid, (stamp, problems)
     no_key = {k: v for k, v in item.items() if k != "key"}
     _one(
         oas3.validate_response(
