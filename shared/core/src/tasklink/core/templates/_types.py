@@ -311,6 +311,11 @@ def classify(annotation: Any, *, discriminator: str | None = None) -> TypeInfo:
         return TypeInfo("json", nullable, metadata)
     if not isinstance(tp, type):
         raise _Unsupported(f"type {tp!r} is not supported")
+    if issubclass(tp, bytes | bytearray | memoryview):
+        raise _Unsupported(
+            f"type {tp.__name__} cannot be typed into a form; take a str (e.g. base64 or a "
+            "document reference) instead"
+        )
     if issubclass(tp, bool):
         return TypeInfo("boolean", nullable, metadata)
     if issubclass(tp, enum.Enum):
