@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tasklink.testing import recording_vcr, shared_kit_dir
-from tasklink.testing._openapi import (
+from tasklink.testing import (
     OpenAPISpec,
     OperationNotFoundError,
     assert_cassette_matches_spec,
     check_cassette,
+    recording_vcr,
+    shared_kit_dir,
 )
 
 # --------------------------------------------------------------------------- small specs

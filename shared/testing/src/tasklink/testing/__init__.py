@@ -8,18 +8,30 @@ connector package the standard suite (:class:`StandardConnectorSuite`).
 from .__about__ import __version__
 from ._harness import arun_job, run_job
 from ._kit import repository_root, shared_kit_dir
+from ._openapi import (
+    OpenAPISpec,
+    OperationNotFoundError,
+    SpecOperation,
+    assert_cassette_matches_spec,
+    check_cassette,
+)
 from ._readme import ReadmeExample, readme_examples, run_readme_example
 from ._recording import CassetteSecretError, Scrubber, recording_vcr
 from ._suite import SecretCase, StandardConnectorSuite
 
 __all__ = [
     "CassetteSecretError",
+    "OpenAPISpec",
+    "OperationNotFoundError",
     "ReadmeExample",
     "Scrubber",
     "SecretCase",
+    "SpecOperation",
     "StandardConnectorSuite",
     "__version__",
     "arun_job",
+    "assert_cassette_matches_spec",
+    "check_cassette",
     "readme_examples",
     "recording_vcr",
     "repository_root",
