@@ -64,9 +64,11 @@ def content_hash(template: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def workspace_targets(repo: Path, packages: Sequence[str] = ()) -> list[Target]:
-    """The connectors declared by the workspace packages (imported from their sources)."""
+def workspace_targets(repo: Path, packages: Sequence[str] = ()) -> tuple[list[Target], list[str]]:
+    """The connectors declared by the workspace packages (imported from their sources),
+    and a message for every declared connector that could not be loaded."""
     targets: list[Target] = []
+    problems: list[str] = []
     found: set[str] = set()
     for pyproject in sorted(repo.glob("packages/*/pyproject.toml")):
         folder = pyproject.parent
@@ -75,25 +77,32 @@ def workspace_targets(repo: Path, packages: Sequence[str] = ()) -> list[Target]:
         found.add(folder.name)
         project = tomllib.loads(pyproject.read_text("utf-8")).get("project", {})
         entry_points = project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {})
-        if not entry_points:
-            continue
         src = str(folder / "src")
-        if src not in sys.path:
+        if entry_points and src not in sys.path:
             sys.path.insert(0, src)
         for name, value in sorted(entry_points.items()):
-            module_name, _, attribute = value.partition(":")
-            connector = getattr(importlib.import_module(module_name), attribute)
-            if not isinstance(connector, Connector):
-                raise SystemExit(f"{pyproject}: entry point {name!r} is not a tasklink Connector")
-            package_file = importlib.import_module(connector.package).__file__
-            if package_file is None:
-                raise SystemExit(f"{pyproject}: package {connector.package!r} has no __init__.py")
-            targets.append(Target(connector, Path(package_file).parent / "templates"))
-    if packages:
-        missing = sorted(set(packages) - found)
-        if missing:
-            raise SystemExit(f"no connector packages named {missing} under packages/")
-    return targets
+            where = f"{pyproject.relative_to(repo)}: entry point {name!r}"
+            try:
+                target = _load_target(value)
+            except Exception as exc:  # report every broken package, not just the first
+                problems.append(f"{where} cannot be loaded: {type(exc).__name__}: {exc}")
+                continue
+            targets.append(target)
+    missing = sorted(set(packages) - found)
+    if missing:
+        problems.append(f"no packages named {missing} under packages/")
+    return targets, problems
+
+
+def _load_target(value: str) -> Target:
+    module_name, _, attribute = value.partition(":")
+    connector = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(connector, Connector):
+        raise TypeError(f"{value} is a {type(connector).__name__}, not a tasklink Connector")
+    package_file = importlib.import_module(connector.package).__file__
+    if package_file is None:
+        raise TypeError(f"package {connector.package!r} has no __init__.py")
+    return Target(connector, Path(package_file).parent / "templates")
 
 
 def _read_json(path: Path) -> Any:
@@ -260,7 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repo", type=Path, default=REPO, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
-    targets = workspace_targets(repo, args.package)
+    targets, load_problems = workspace_targets(repo, args.package)
+    if load_problems:
+        for problem in load_problems:
+            print(problem, file=sys.stderr)
+        return 1
     if args.check:
         problems = check(repo, targets, everything=not args.package)
         for problem in problems:
