@@ -1,0 +1,45 @@
+"""Camunda 8 job workers: ``tasklink run --engine camunda``.
+
+Every served connector becomes a job worker for its job type, over the Orchestration
+Cluster REST API (default, httpx) or the Zeebe gRPC gateway (``protocol = "grpc"``,
+through pyzeebe: ``pip install 'tasklink-runtime[zeebe]'``). Jobs run through the
+runtime pipeline; outcomes are reported as Camunda's connector runtime does (complete,
+fail with ``retries - 1`` and ``retryBackoff``, BPMN error, incident). See
+``docs/camunda.md`` for settings and task headers.
+"""
+
+from ._auth import AuthenticationError, OAuth2ClientCredentials
+from ._backoff import Backoff
+from ._gateway import Gateway, GatewayError, MalformedResponseError
+from ._headers import SUPPORTED_HEADERS, fetch_variables, job_timeout_ms, select_operation
+from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job
+from ._rest import RestGateway, normalize_rest_address
+from ._run import build_gateway, run
+from ._settings import NATIVE_ENVIRONMENT, CamundaSettings
+from ._worker import CamundaWorker, JobTypeWorker, WorkerOptions
+
+__all__ = [
+    "NATIVE_ENVIRONMENT",
+    "SUPPORTED_HEADERS",
+    "ActivatedJob",
+    "ActivationRequest",
+    "AuthenticationError",
+    "Backoff",
+    "CamundaSettings",
+    "CamundaWorker",
+    "Gateway",
+    "GatewayError",
+    "JobTypeWorker",
+    "MalformedJobError",
+    "MalformedResponseError",
+    "OAuth2ClientCredentials",
+    "RestGateway",
+    "WorkerOptions",
+    "build_gateway",
+    "fetch_variables",
+    "job_timeout_ms",
+    "normalize_rest_address",
+    "parse_rest_job",
+    "run",
+    "select_operation",
+]

@@ -1,0 +1,82 @@
+"""What a worker needs from a Camunda gateway, whatever the transport (REST or gRPC)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ._model import ActivatedJob, ActivationRequest
+
+__all__ = ["Gateway", "GatewayError", "MalformedResponseError"]
+
+
+class GatewayError(Exception):
+    """The gateway refused or failed a request.
+
+    ``status`` is the HTTP status (gRPC codes are mapped to the nearest one: UNAVAILABLE ->
+    503, RESOURCE_EXHAUSTED -> 429, UNAUTHENTICATED -> 401, NOT_FOUND -> 404,
+    FAILED_PRECONDITION -> 409, INVALID_ARGUMENT -> 400); ``retry_after`` is the delay in
+    seconds the gateway asked for, if any. ``status`` is ``None`` when the gateway could not
+    be reached at all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        """Worth sending again after a backoff: unreachable, throttled or failing server.
+
+        401 counts as retryable because credentials may be rotated without a restart.
+        """
+        return self.status is None or self.status in (401, 408, 429) or self.status >= 500
+
+    @property
+    def job_gone(self) -> bool:
+        """The job no longer exists or is not active: there is nothing left to report."""
+        return self.status in (404, 409)
+
+
+class MalformedResponseError(GatewayError):
+    """The gateway answered with a body that does not fit the API (logged and retried)."""
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class Gateway(Protocol):
+    """Job commands of the Zeebe gateway. Implementations raise :class:`GatewayError`."""
+
+    async def activate(self, request: ActivationRequest) -> list[ActivatedJob]:
+        """Long-poll for jobs; an empty list when the request timed out without work."""
+        ...
+
+    async def complete(self, job: ActivatedJob, variables: dict[str, Any]) -> None: ...
+
+    async def fail(
+        self,
+        job: ActivatedJob,
+        *,
+        retries: int,
+        message: str,
+        backoff_ms: int,
+        variables: dict[str, Any],
+    ) -> None: ...
+
+    async def throw_error(
+        self, job: ActivatedJob, *, code: str, message: str, variables: dict[str, Any]
+    ) -> None: ...
+
+    async def update_timeout(self, job: ActivatedJob, timeout_ms: int) -> None: ...
+
+    async def aclose(self) -> None: ...

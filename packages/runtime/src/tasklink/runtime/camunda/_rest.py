@@ -1,0 +1,227 @@
+"""The Orchestration Cluster REST API job endpoints (``/v2/jobs/...``) over httpx."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ._gateway import GatewayError, MalformedResponseError
+from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job
+
+__all__ = ["RestGateway", "normalize_rest_address"]
+
+_log = logging.getLogger("tasklink.runtime.camunda.rest")
+
+# The activation request stays open for the long poll; the client waits a little longer
+# than the gateway so that an empty answer, not a client timeout, ends a quiet poll.
+_LONG_POLL_MARGIN = 10.0
+
+
+def normalize_rest_address(address: str) -> str:
+    """``http://host:8080`` or ``http://host:8080/v2/`` -> ``http://host:8080/v2``."""
+    text = address.strip().rstrip("/")
+    if not text:
+        raise ValueError("the REST address is empty")
+    if "://" not in text:
+        text = "http://" + text
+    if not text.endswith("/v2"):
+        text += "/v2"
+    return text
+
+
+class RestGateway:
+    """Job activation and job commands against ``POST /v2/jobs/...``.
+
+    ``auth`` is any httpx auth (``None``, :class:`httpx.BasicAuth`, or
+    :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`).
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        auth: httpx.Auth | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = "tasklink-runtime",
+        max_connections: int = 100,
+    ) -> None:
+        self.base_url = normalize_rest_address(address)
+        self._auth = auth
+        self._timeout = timeout
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=auth,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            transport=transport,
+            limits=httpx.Limits(max_connections=max_connections),
+        )
+
+    async def aclose(self) -> None:
+        """Close the connections (and the token client of an OAuth auth)."""
+        await self._client.aclose()
+        close = getattr(self._auth, "aclose", None)
+        if close is not None:
+            await close()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        *,
+        action: str,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        try:
+            response = await self._client.request(
+                method,
+                path,
+                json=body,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.HTTPError as exc:
+            raise GatewayError(f"{action}: {type(exc).__name__}: {exc}") from None
+        if response.is_success:
+            return response
+        raise _gateway_error(response, action)
+
+    async def activate(self, request: ActivationRequest) -> list[ActivatedJob]:
+        body: dict[str, Any] = {
+            "type": request.job_type,
+            "worker": request.worker,
+            "timeout": request.timeout_ms,
+            "maxJobsToActivate": request.max_jobs,
+            "requestTimeout": request.request_timeout_ms,
+        }
+        if request.fetch_variables is not None:
+            body["fetchVariable"] = list(request.fetch_variables)
+        if request.tenant_ids:
+            body["tenantIds"] = list(request.tenant_ids)
+        wait = max(request.request_timeout_ms, 0) / 1000 + _LONG_POLL_MARGIN
+        action = f"activating {request.job_type} jobs"
+        response = await self._send(
+            "POST", "/jobs/activation", body, action=action, timeout=max(wait, self._timeout)
+        )
+        try:
+            payload = response.json()
+        except ValueError:
+            raise MalformedResponseError(
+                f"{action}: the gateway answered HTTP {response.status_code} with a body that "
+                f"is not JSON: {response.text[:200]!r}",
+                status=response.status_code,
+            ) from None
+        raw_jobs = payload.get("jobs") if isinstance(payload, dict) else None
+        if not isinstance(raw_jobs, list):
+            raise MalformedResponseError(
+                f"{action}: the gateway's answer has no 'jobs' list: {response.text[:200]!r}",
+                status=response.status_code,
+            )
+        jobs: list[ActivatedJob] = []
+        for raw in raw_jobs:
+            try:
+                jobs.append(parse_rest_job(raw))
+            except MalformedJobError as exc:
+                # The job stays locked until its timeout and is then offered again.
+                _log.error("skipping a malformed job in the activation response: %s", exc)
+        return jobs
+
+    async def complete(self, job: ActivatedJob, variables: dict[str, Any]) -> None:
+        body: dict[str, Any] = {"variables": variables}
+        _lease(body, job)
+        await self._send(
+            "POST", f"/jobs/{_key(job)}/completion", body, action=f"completing job {job.key}"
+        )
+
+    async def fail(
+        self,
+        job: ActivatedJob,
+        *,
+        retries: int,
+        message: str,
+        backoff_ms: int,
+        variables: dict[str, Any],
+    ) -> None:
+        body: dict[str, Any] = {
+            "retries": retries,
+            "errorMessage": message,
+            "retryBackOff": backoff_ms,
+        }
+        if variables:
+            body["variables"] = variables
+        _lease(body, job)
+        await self._send(
+            "POST", f"/jobs/{_key(job)}/failure", body, action=f"failing job {job.key}"
+        )
+
+    async def throw_error(
+        self, job: ActivatedJob, *, code: str, message: str, variables: dict[str, Any]
+    ) -> None:
+        body: dict[str, Any] = {"errorCode": code, "errorMessage": message}
+        if variables:
+            body["variables"] = variables
+        _lease(body, job)
+        await self._send(
+            "POST",
+            f"/jobs/{_key(job)}/error",
+            body,
+            action=f"throwing BPMN error {code!r} for job {job.key}",
+        )
+
+    async def update_timeout(self, job: ActivatedJob, timeout_ms: int) -> None:
+        body: dict[str, Any] = {"changeset": {"timeout": timeout_ms}}
+        await self._send(
+            "PATCH", f"/jobs/{_key(job)}", body, action=f"updating the timeout of job {job.key}"
+        )
+
+
+def _key(job: ActivatedJob) -> str:
+    return quote(job.key, safe="")
+
+
+def _lease(body: dict[str, Any], job: ActivatedJob) -> None:
+    # Only leased activations (8.10+) carry a token; older gateways reject unknown fields.
+    if job.lease_token:
+        body["leaseToken"] = job.lease_token
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _gateway_error(response: httpx.Response, action: str) -> GatewayError:
+    title: str | None = None
+    detail = ""
+    try:
+        problem = response.json()
+    except ValueError:
+        detail = response.text[:200]
+    else:
+        if isinstance(problem, dict):
+            title = problem.get("title") if isinstance(problem.get("title"), str) else None
+            detail = str(problem.get("detail") or "")
+        else:
+            detail = response.text[:200]
+    reason = " ".join(part for part in (title, detail) if part) or response.reason_phrase
+    return GatewayError(
+        f"{action}: HTTP {response.status_code} {reason}",
+        status=response.status_code,
+        title=title,
+        retry_after=_retry_after(response),
+    )

@@ -1,0 +1,117 @@
+"""``tasklink run --engine camunda``: build the gateway, serve, shut down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import httpx
+
+from tasklink.core import Redactor
+
+from ..__about__ import __version__
+from .._engines import EngineError
+from .._settings import SettingsError
+from ._auth import OAuth2ClientCredentials
+from ._gateway import Gateway
+from ._rest import RestGateway
+from ._settings import CamundaSettings
+from ._worker import CamundaWorker
+
+if TYPE_CHECKING:
+    from .._pipeline import Pipeline
+    from .._settings import RuntimeSettings
+
+__all__ = ["build_gateway", "run"]
+
+_log = logging.getLogger("tasklink.runtime.camunda")
+
+
+def _oauth(settings: CamundaSettings, redactor: Redactor) -> OAuth2ClientCredentials:
+    assert settings.client_id is not None
+    assert settings.client_secret is not None
+    return OAuth2ClientCredentials(
+        token_url=settings.effective_oauth_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        audience=settings.effective_audience,
+        scope=settings.scope,
+        redactor=redactor,
+    )
+
+
+def build_gateway(settings: CamundaSettings, redactor: Redactor | None = None) -> Gateway:
+    """The REST or gRPC gateway the settings describe, with its authentication.
+
+    Raises :class:`~tasklink.runtime.EngineError` when gRPC is asked for without pyzeebe.
+    """
+    redactor = redactor if redactor is not None else Redactor()
+    auth_kind = settings.effective_auth
+    if settings.basic_password is not None:
+        redactor.add(settings.basic_password.get_secret_value())
+    if settings.protocol == "grpc":
+        if auth_kind == "basic":
+            raise EngineError("basic auth is not available over gRPC; use oauth or rest")
+        try:
+            from ._grpc import GrpcGateway
+        except ImportError as exc:
+            raise EngineError(
+                f"protocol grpc needs pyzeebe: pip install 'tasklink-runtime[zeebe]' ({exc})"
+            ) from None
+        oauth = _oauth(settings, redactor) if auth_kind == "oauth" else None
+        return GrpcGateway.connect(
+            settings.effective_grpc_address, tls=settings.grpc_tls, auth=oauth
+        )
+    auth: httpx.Auth | None = None
+    if auth_kind == "oauth":
+        auth = _oauth(settings, redactor)
+    elif auth_kind == "basic":
+        assert settings.basic_username is not None
+        assert settings.basic_password is not None
+        auth = httpx.BasicAuth(settings.basic_username, settings.basic_password.get_secret_value())
+    return RestGateway(
+        settings.effective_rest_address,
+        auth=auth,
+        user_agent=f"tasklink-runtime/{__version__}",
+    )
+
+
+async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
+    """Serve the pipeline's connectors as Camunda 8 job workers until the pipeline stops.
+
+    The runtime's engine contract (see ``tasklink.runtime._engines``): poll, stop polling
+    when asked, drain in-flight jobs within the grace period (jobs still running then are
+    failed with their retries unchanged so another worker takes them), disconnect.
+    """
+    try:
+        camunda = CamundaSettings.load(settings)
+    except SettingsError as exc:
+        raise EngineError(str(exc)) from None
+    gateway = build_gateway(camunda, pipeline.redactor)
+    where = (
+        camunda.effective_rest_address
+        if camunda.protocol == "rest"
+        else camunda.effective_grpc_address
+    )
+    _log.info(
+        "connecting to Camunda at %s over %s (auth: %s)",
+        where,
+        camunda.protocol,
+        camunda.effective_auth,
+    )
+    worker = CamundaWorker(pipeline, gateway, camunda.worker_options(settings))
+    serving = asyncio.ensure_future(worker.serve())
+    stopping = asyncio.ensure_future(pipeline.wait_stopping())
+    try:
+        await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+        worker.stop()
+        await serving
+        unfinished = await pipeline.drain()
+        if unfinished:
+            _log.warning("%d jobs were handed back to Camunda unfinished", unfinished)
+    finally:
+        stopping.cancel()
+        if not serving.done():
+            serving.cancel()
+        await gateway.aclose()

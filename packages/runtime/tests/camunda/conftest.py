@@ -1,0 +1,65 @@
+"""Fixtures of the Camunda worker tests: the OpenAPI document, fake gateways, a store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from camunda_fakes import JobStore  # noqa: E402
+from camunda_fakes.rest import FakeRestGateway, OAuthClient, OpenAPISpec  # noqa: E402
+
+from tasklink.testing import shared_kit_dir  # noqa: E402
+
+SPEC_PATH = "specs/camunda/rest-api.bundle.json"
+
+
+@pytest.fixture(scope="session")
+def camunda_spec() -> Any:
+    """The official Orchestration Cluster API document from the developer kit."""
+    kit = shared_kit_dir(HERE)
+    if kit is None or not (kit / SPEC_PATH).is_file():
+        pytest.skip(
+            f"the developer kit with {SPEC_PATH} is absent "
+            "(set TASKLINK_SHARED_DIR to the folder holding it)"
+        )
+    return OpenAPISpec.load(kit / SPEC_PATH)
+
+
+@pytest.fixture
+def store() -> JobStore:
+    return JobStore()
+
+
+async def _started(fake: FakeRestGateway) -> AsyncIterator[FakeRestGateway]:
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+    assert fake.violations == [], "requests or answers broke the OpenAPI contract"
+
+
+@pytest.fixture
+async def gateway(store: JobStore, camunda_spec: Any) -> AsyncIterator[FakeRestGateway]:
+    """A REST gateway without authentication that checks every exchange against the API."""
+    async for fake in _started(FakeRestGateway(store, camunda_spec)):
+        yield fake
+
+
+OAUTH = OAuthClient("tasklink-worker", "a-very-secret-client-secret", audience="zeebe-api")
+
+
+@pytest.fixture
+async def oauth_gateway(store: JobStore, camunda_spec: Any) -> AsyncIterator[FakeRestGateway]:
+    """A REST gateway that wants bearer tokens from its own identity provider."""
+    fake = FakeRestGateway(store, camunda_spec, auth="oauth", oauth_client=OAUTH)
+    async for started in _started(fake):
+        yield started

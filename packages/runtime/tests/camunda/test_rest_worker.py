@@ -1,0 +1,454 @@
+"""The REST job worker against the fake gateway; every exchange is checked against the
+official OpenAPI document (the ``gateway`` fixture fails a test that broke it)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from camunda_fakes import JobStore, WorkerHarness
+from camunda_fakes.connectors import greeter, single, started
+from camunda_fakes.rest import Fault, FakeRestGateway
+
+from tasklink.core import MappingSecretProvider
+from tasklink.runtime.camunda import RestGateway, WorkerOptions, fetch_variables
+
+GREETER = greeter.job_type
+
+
+def _harness(fake: FakeRestGateway, *connectors: Any, **kwargs: Any) -> WorkerHarness:
+    return WorkerHarness(connectors or (greeter,), RestGateway(fake.rest_address), **kwargs)
+
+
+def _only(store: JobStore, key: str) -> dict[str, Any]:
+    outcomes = store.outcomes_of(key)
+    assert len(outcomes) == 1, outcomes
+    return {"kind": outcomes[0].kind, **outcomes[0].body}
+
+
+# -- success --------------------------------------------------------------------------------
+
+
+async def test_completes_with_the_result_variable(store: JobStore, gateway: FakeRestGateway) -> None:
+    job = store.add(
+        GREETER,
+        {"operation": "greet", "name": "Ada", "times": 2, "unrelated": "ignored"},
+        headers={"resultVariable": "answer", "elementTemplateId": "io.tasklink.test.greeter"},
+    )
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key) == {
+        "kind": "complete",
+        "variables": {"answer": {"greeting": "Hello Ada Hello Ada", "length": 19}},
+    }
+    first = store.activation_requests[0]
+    assert first["type"] == GREETER
+    assert first["worker"] == "tasklink"
+    assert first["timeout"] == 300_000
+    assert first["requestTimeout"] == 2_000
+    assert 1 <= first["maxJobsToActivate"] <= 4
+    assert first["fetchVariable"] == list(fetch_variables(greeter) or ())
+
+
+async def test_completes_without_variables_when_no_mapping_is_set(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(single.job_type, {"text": "abc"})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key) == {"kind": "complete", "variables": {}}
+
+
+def test_fetch_variables_come_from_the_input_models() -> None:
+    names = fetch_variables(greeter)
+    assert names is not None
+    # Field names, aliases, and the operation selector of a multi-operation connector.
+    assert {"name", "times", "address", "apiKey", "api_key", "seconds", "operation"} <= set(names)
+    assert fetch_variables(single) == ("text",)
+
+
+async def test_only_the_input_variables_are_fetched(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(single.job_type, {"text": "x", "huge": "y" * 10_000})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: store.done(job))
+    assert store.activation_requests[0]["fetchVariable"] == ["text"]
+
+
+async def test_all_variables_are_fetched_when_configured(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(single.job_type, {"text": "x"})
+    options = WorkerOptions(request_timeout_ms=2_000, fetch_all_variables=True)
+    async with _harness(gateway, single, options=options):
+        await store.wait_for(lambda: store.done(job))
+    assert "fetchVariable" not in store.activation_requests[0]
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+async def test_the_operation_header_wins_over_the_variable(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(
+        GREETER,
+        {"operation": "sleep", "name": "Bo"},
+        headers={"operation": "greet", "resultVariable": "r"},
+    )
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key)["variables"]["r"]["greeting"] == "Hello Bo"
+
+
+async def test_an_unknown_operation_is_an_incident_naming_the_field(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    unknown = store.add(GREETER, {"operation": "dance", "name": "x"})
+    missing = store.add(GREETER, {"name": "x"})
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(unknown, missing))
+    for job in (unknown, missing):
+        outcome = _only(store, job.key)
+        assert outcome["kind"] == "fail"
+        assert outcome["retries"] == 0
+        assert outcome["errorMessage"].startswith("operation:")
+        assert job.state == "incident"
+    assert "dance" in _only(store, unknown.key)["errorMessage"]
+
+
+async def test_a_single_operation_connector_ignores_an_operation_variable(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(single.job_type, {"text": "hi", "operation": "something-else"})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key)["kind"] == "complete"
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+async def test_variables_that_do_not_fit_fail_with_zero_retries_naming_the_field(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    missing = store.add(GREETER, {"operation": "greet"}, retries=5)
+    nested = store.add(GREETER, {"operation": "greet", "name": "x", "address": {"city": 3}})
+    ranged = store.add(GREETER, {"operation": "greet", "name": "x", "times": 99})
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(missing, nested, ranged))
+    for job, field in ((missing, "name"), (nested, "address.city"), (ranged, "times")):
+        outcome = _only(store, job.key)
+        assert outcome["kind"] == "fail"
+        assert outcome["retries"] == 0
+        assert f"{field}:" in outcome["errorMessage"]
+        assert job.state == "incident"
+
+
+async def test_a_bad_retry_backoff_header_is_an_incident(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(GREETER, {"operation": "fail"}, headers={"retryBackoff": "soon"})
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(job))
+    outcome = _only(store, job.key)
+    assert outcome["retries"] == 0
+    assert "retryBackoff" in outcome["errorMessage"]
+
+
+# -- failures, retries and backoff ----------------------------------------------------------
+
+
+async def test_connector_errors_count_retries_down_to_an_incident(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(GREETER, {"operation": "fail", "message": "upstream is down"}, retries=3)
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(job))
+    attempts = store.outcomes_of(job.key)
+    assert [o.body["retries"] for o in attempts] == [2, 1, 0]
+    assert all(o.body["errorMessage"] == "upstream is down" for o in attempts)
+    assert all(o.body["retryBackOff"] == 0 for o in attempts)
+    assert attempts[0].body["variables"] == {"upstream": "example"}
+    assert job.state == "incident"
+    assert job.activations == 3
+
+
+async def test_the_retry_backoff_header_is_sent_in_milliseconds(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(GREETER, {"operation": "fail"}, retries=2, headers={"retryBackoff": "PT0.2S"})
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(job))
+    attempts = store.outcomes_of(job.key)
+    assert [(o.body["retries"], o.body["retryBackOff"]) for o in attempts] == [(1, 200), (0, 200)]
+
+
+async def test_errors_that_retries_cannot_fix_and_connector_chosen_retries(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    fatal = store.add(GREETER, {"operation": "fail", "retryable": False}, retries=3)
+    chosen = store.add(
+        GREETER, {"operation": "fail", "retries": 0, "backoff_seconds": 1.5}, retries=3
+    )
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(fatal, chosen))
+    assert _only(store, fatal.key)["retries"] == 0
+    outcome = _only(store, chosen.key)
+    assert (outcome["retries"], outcome["retryBackOff"]) == (0, 1500)
+
+
+async def test_a_bpmn_error_is_thrown_with_code_message_and_variables(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    job = store.add(GREETER, {"operation": "bpmn", "code": "NOT_FOUND", "message": "no such", "detail": "d"})
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key) == {
+        "kind": "error",
+        "errorCode": "NOT_FOUND",
+        "errorMessage": "no such",
+        "variables": {"detail": "d"},
+    }
+
+
+# -- job timeout ----------------------------------------------------------------------------
+
+
+async def test_the_job_timeout_header_extends_the_lock(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    iso = store.add(GREETER, {"operation": "greet", "name": "a"}, headers={"jobTimeout": "PT10M"})
+    millis = store.add(GREETER, {"operation": "greet", "name": "b"}, headers={"jobTimeout": "45000"})
+    async with _harness(gateway):
+        await store.wait_for(lambda: store.done(iso, millis))
+    assert [o.kind for o in store.outcomes_of(iso.key)] == ["update_timeout", "complete"]
+    assert store.outcomes_of(iso.key)[0].body == {"changeset": {"timeout": 600_000}}
+    assert store.outcomes_of(millis.key)[0].body == {"changeset": {"timeout": 45_000}}
+
+
+async def test_an_operation_outliving_the_job_timeout_fails_and_a_bad_timeout_is_an_incident(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    slow = store.add(
+        GREETER, {"operation": "sleep", "seconds": 30}, retries=1, headers={"jobTimeout": "PT0.2S"}
+    )
+    bad = store.add(GREETER, {"operation": "greet", "name": "a"}, headers={"jobTimeout": "later"})
+    def failures() -> list[Any]:
+        return [o for o in store.outcomes_of(slow.key) if o.kind == "fail"]
+
+    async with _harness(gateway):
+        await store.wait_for(lambda: bool(failures()) and store.done(bad))
+    # (The lock lapses as the operation is cancelled, so the job may be offered again.)
+    assert "did not finish within 0.2 seconds" in failures()[0].body["errorMessage"]
+    outcome = _only(store, bad.key)
+    assert (outcome["retries"], outcome["errorMessage"].split(":")[0]) == (0, "jobTimeout")
+
+
+# -- concurrency and long polling -----------------------------------------------------------
+
+
+async def test_activation_asks_for_no_more_jobs_than_can_run(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    jobs = store.add_many(GREETER, [{"operation": "sleep", "seconds": 0.05}] * 7)
+    active: list[int] = []
+    original = store.activate
+
+    async def observe(**kwargs: Any) -> Any:
+        taken = await original(**kwargs)
+        active.append(sum(1 for j in store.jobs.values() if j.state == "activated"))
+        return taken
+
+    store.activate = observe  # type: ignore[method-assign]
+    async with _harness(gateway, concurrency=2):
+        await store.wait_for(lambda: store.done(*jobs))
+    requested = [r["maxJobsToActivate"] for r in store.activation_requests]
+    assert max(requested) == 2
+    assert min(requested) >= 1
+    assert max(active) <= 2
+
+
+async def test_a_long_poll_delivers_a_job_that_arrives_while_it_waits(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    options = WorkerOptions(request_timeout_ms=30_000)
+    async with _harness(gateway, single, options=options):
+        await store.wait_for(lambda: len(store.activation_requests) == 1)
+        job = store.add(single.job_type, {"text": "late"})
+        await store.wait_for(lambda: store.done(job))
+    # Still the first request: the job was handed out while it was open.
+    assert job.activations == 1
+    assert store.activation_requests[0]["requestTimeout"] == 30_000
+    assert len(store.activation_requests) <= 2
+
+
+async def test_empty_long_polls_are_repeated(store: JobStore, gateway: FakeRestGateway) -> None:
+    options = WorkerOptions(request_timeout_ms=20)
+    async with _harness(gateway, single, options=options):
+        await store.wait_for(lambda: len(store.activation_requests) >= 3)
+        job = store.add(single.job_type, {"text": "x"})
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key)["kind"] == "complete"
+
+
+# -- secrets --------------------------------------------------------------------------------
+
+
+async def test_secrets_are_resolved_and_never_logged(
+    store: JobStore, gateway: FakeRestGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = "s3cr3t-api-key-value"
+    job = store.add(
+        GREETER,
+        {"operation": "greet", "name": "x", "apiKey": "{{secrets.API_KEY}}"},
+        headers={"resultVariable": "r"},
+    )
+    missing = store.add(GREETER, {"operation": "greet", "name": "{{secrets.NOPE}}"})
+    secrets = MappingSecretProvider({"API_KEY": secret})
+    async with _harness(gateway, secrets=secrets):
+        await store.wait_for(lambda: store.done(job, missing))
+    assert _only(store, job.key)["kind"] == "complete"
+    assert any("greeting x with key ***" in m for m in caplog.messages)
+    assert not any(secret in m for m in caplog.messages)
+    outcome = _only(store, missing.key)
+    assert outcome["retries"] == 0
+    assert "NOPE" in outcome["errorMessage"]
+
+
+# -- gateway errors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(503, "0"), (429, "0"), (500, None)])
+async def test_activation_errors_back_off_and_recover(
+    store: JobStore,
+    gateway: FakeRestGateway,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    retry_after: str | None,
+) -> None:
+    gateway.inject(Fault("activateJobs", status, times=3, retry_after=retry_after))
+    job = store.add(single.job_type, {"text": "x"})
+    async with _harness(gateway, single) as harness:
+        await store.wait_for(lambda: store.done(job))
+        assert harness.pipeline.ready
+    activations = [r for r in gateway.requests if r[1] == "/v2/jobs/activation"]
+    assert len(activations) >= 4
+    assert sum(f"HTTP {status}" in m for m in caplog.messages) == 3
+
+
+async def test_command_errors_are_retried(store: JobStore, gateway: FakeRestGateway) -> None:
+    gateway.inject(Fault("completeJob", 503, times=2, retry_after="0"))
+    gateway.inject(Fault("failJob", 429, times=1))
+    done = store.add(single.job_type, {"text": "x"})
+    failed = store.add(GREETER, {"operation": "fail"}, retries=1)
+    async with _harness(gateway, greeter, single):
+        await store.wait_for(lambda: store.done(done, failed))
+    sent = [r[1] for r in gateway.requests]
+    assert sent.count(f"/v2/jobs/{done.key}/completion") == 3
+    assert sent.count(f"/v2/jobs/{failed.key}/failure") == 2
+    assert done.state == "completed"
+    assert failed.state == "incident"
+
+
+async def test_a_job_that_is_gone_is_not_reported_again(
+    store: JobStore, gateway: FakeRestGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway.inject(Fault("completeJob", 404))
+    job = store.add(single.job_type, {"text": "x"})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: any("no longer active" in m for m in caplog.messages))
+    assert [r[1] for r in gateway.requests].count(f"/v2/jobs/{job.key}/completion") == 1
+
+
+async def test_a_refused_result_raises_an_incident_with_the_reason(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    gateway.inject(Fault("completeJob", 400))
+    job = store.add(single.job_type, {"text": "x"})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: store.done(job))
+    outcome = _only(store, job.key)
+    assert outcome["kind"] == "fail"
+    assert outcome["retries"] == 0
+    assert "refused the job's result" in outcome["errorMessage"]
+    assert "HTTP 400" in outcome["errorMessage"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>gateway timeout</html>",
+        b'{"jobs": "none"}',
+        b'{"jobs": [{"type": "tasklink-test:upper:1"}]}',
+        b'{"jobs": [{"jobKey": "1", "type": "tasklink-test:upper:1", "variables": []}]}',
+        b"[]",
+    ],
+)
+async def test_malformed_answers_are_logged_and_polling_goes_on(
+    store: JobStore, gateway: FakeRestGateway, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
+    gateway.inject(Fault("activateJobs", 200, raw_body=body, content_type="application/json"))
+    job = store.add(single.job_type, {"text": "x"})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: store.done(job))
+    assert _only(store, job.key)["kind"] == "complete"
+    assert any(
+        "malformed" in m or "not JSON" in m or "no 'jobs' list" in m for m in caplog.messages
+    )
+
+
+async def test_an_unreachable_gateway_is_retried_and_reported_unready(
+    store: JobStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = WorkerHarness([single], RestGateway("http://127.0.0.1:9"))
+    async with harness:
+        await store.wait_for(lambda: sum("polling" in m for m in caplog.messages) >= 3)
+        assert not harness.pipeline.ready
+    assert harness.cancelled == 0
+
+
+# -- shutdown -------------------------------------------------------------------------------
+
+
+async def test_shutdown_lets_running_jobs_finish(store: JobStore, gateway: FakeRestGateway) -> None:
+    started.clear()
+    job = store.add(GREETER, {"operation": "sleep", "seconds": 0.3, "label": "finish-me"})
+    harness = _harness(gateway, grace_period=10)
+    async with harness:
+        await store.wait_for(lambda: "finish-me" in started)
+        cancelled = await harness.stop()
+    assert cancelled == 0
+    assert _only(store, job.key)["kind"] == "complete"
+
+
+async def test_shutdown_hands_back_jobs_still_running_after_the_grace_period(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    started.clear()
+    job = store.add(GREETER, {"operation": "sleep", "seconds": 60, "label": "too-slow"}, retries=3)
+    harness = _harness(gateway, grace_period=0.1)
+    async with harness:
+        await store.wait_for(lambda: "too-slow" in started)
+        cancelled = await harness.stop()
+    assert cancelled == 1
+    outcome = _only(store, job.key)
+    assert outcome["kind"] == "fail"
+    assert outcome["retries"] == 3  # unchanged: the job did not fail, the worker left
+    assert "shut down" in outcome["errorMessage"]
+    assert job.state == "activatable"
+
+
+async def test_shutdown_abandons_an_open_long_poll(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    options = WorkerOptions(request_timeout_ms=60_000)
+    harness = _harness(gateway, single, options=options)
+    async with harness:
+        await store.wait_for(lambda: len(store.activation_requests) == 1)
+    # The poll ended with the worker (the harness waits at most 10 s for it).
+    job = store.add(single.job_type, {"text": "after"})
+    assert job.state == "activatable"
