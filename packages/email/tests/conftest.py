@@ -32,7 +32,7 @@ import pytest
 DOVECOT = Path("/usr/sbin/dovecot")
 DOVECOT_LDA = Path("/usr/lib/dovecot/dovecot-lda")
 SMTP_USER = "sender"
-SMTP_PASSWORD = "smtp-pass-8d1c7e5a"  # noqa: S105 - a test server's password
+SMTP_PASSWORD = "smtp-pass-8d1c7e5a"
 DOMAIN = "example.test"
 
 
@@ -120,7 +120,7 @@ class Dovecot:
 
     def deliver(self, user: str, raw: bytes, sender: str = "sender@example.test") -> None:
         """Deliver a message into ``user``'s INBOX with dovecot-lda."""
-        done = subprocess.run(  # noqa: S603 - fixed binary, test data
+        done = subprocess.run(
             [str(DOVECOT_LDA), "-c", str(self.config), "-d", user, "-f", sender],
             input=raw,
             capture_output=True,
@@ -181,6 +181,12 @@ namespace inbox {{
     special_use = \\Trash
   }}
 }}
+# No auth penalty: tests log in with wrong passwords on purpose, from the same address.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
@@ -234,18 +240,31 @@ def dovecot(certificates: Certificates) -> Iterator[Dovecot]:
     )
     instance.write_users(MAILBOXES)
     instance.config.write_text(_dovecot_config(instance, certificates, login_user), "utf-8")
-    instance.process = subprocess.Popen(  # noqa: S603 - fixed binary
+    instance.process = subprocess.Popen(
         [str(DOVECOT), "-F", "-c", str(instance.config)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        for port in (instance.imap_port, instance.imaps_port, instance.pop3_port, instance.pop3s_port):
+        for port in (
+            instance.imap_port,
+            instance.imaps_port,
+            instance.pop3_port,
+            instance.pop3s_port,
+        ):
             wait_for_port(port)
     except TimeoutError:
         instance.stop()
-        log = (root / "dovecot.log").read_text(errors="replace") if (root / "dovecot.log").exists() else ""
-        stderr = instance.process.stderr.read().decode(errors="replace") if instance.process.stderr else ""
+        log = (
+            (root / "dovecot.log").read_text(errors="replace")
+            if (root / "dovecot.log").exists()
+            else ""
+        )
+        stderr = (
+            instance.process.stderr.read().decode(errors="replace")
+            if instance.process.stderr
+            else ""
+        )
         pytest.fail(f"Dovecot did not start:\n{stderr}\n{log}")
     yield instance
     instance.stop()
@@ -337,7 +356,7 @@ class _Handler:
         self.received: list[Received] = []
         self.store: Dovecot | None = None
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         local = address.partition("@")[0]
@@ -348,7 +367,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data = bytes(envelope.original_content or envelope.content)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data))
         store = self.store
@@ -398,9 +417,7 @@ def smtp(certificates: Certificates) -> Iterator[SmtpServers]:
         auth_require_tls=False,
         **common,
     )
-    plain = Controller(
-        handler, hostname="127.0.0.1", port=free_port(), ident="tasklink-test-smtp"
-    )
+    plain = Controller(handler, hostname="127.0.0.1", port=free_port(), ident="tasklink-test-smtp")
     controllers = [starttls, implicit, plain]
     for controller in controllers:
         controller.start()

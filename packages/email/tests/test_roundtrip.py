@@ -105,7 +105,9 @@ def test_pop3_round_trip(mail_system: Any, mailbox: Any, ca_pem: str) -> None:
     first = listed["messages"][1]
     assert first["messageId"] == sent["messageId"]
 
-    read = ok("pop3_read", {"connection": pop3, "uid": first["uid"], "includeAttachmentContent": True})
+    read = ok(
+        "pop3_read", {"connection": pop3, "uid": first["uid"], "includeAttachmentContent": True}
+    )
     assert read["text"].strip() == "Your invoice is attached."
     assert read["html"].strip() == "<p>Your <b>invoice</b> is attached.</p>"
     assert base64.b64decode(read["attachments"][0]["content"]) == PDF

@@ -66,7 +66,7 @@ def test_envelope_and_headers(smtp: Any, ca_pem: str) -> None:
     outcome = send(
         message(
             smtp.connection("tls", caCertificate=ca_pem),
-            to="a@example.test, \"Doe, Jane\" <jane@example.test>",
+            to='a@example.test, "Doe, Jane" <jane@example.test>',
             cc=["c@example.test"],
             bcc="hidden@example.test",
             replyTo="support@example.test",
@@ -165,9 +165,7 @@ def test_wrong_password_is_an_authentication_failure_not_retried(smtp: Any, ca_p
     before = len(smtp.received)
     outcome = send(
         message(
-            smtp.connection(
-                "starttls", caCertificate=ca_pem, password="{{secrets.SMTP_PASSWORD}}"
-            )
+            smtp.connection("starttls", caCertificate=ca_pem, password="{{secrets.SMTP_PASSWORD}}")
         ),
         secrets={"SMTP_PASSWORD": "definitely-not-the-password"},
         retries=3,

@@ -142,10 +142,45 @@ class ImapSession:
         first = data[0] if data else b"0"
         return int(first) if isinstance(first, bytes) and first.isdigit() else 0
 
-    def search(self, criteria: Sequence[bytes | str], *, utf8: bool = False) -> list[int]:
-        """UIDs matching ``criteria`` in the selected folder, ascending."""
-        charset = "UTF-8" if utf8 else None
-        typ, data = self.client.uid("SEARCH", charset, *criteria)  # type: ignore[arg-type]
+    def search(
+        self, criteria: Sequence[bytes], texts: Sequence[tuple[bytes, str]] = ()
+    ) -> list[int]:
+        """UIDs matching ``criteria`` and the ``(KEY, text)`` pairs, ascending.
+
+        Non-ASCII text goes with ``CHARSET UTF-8`` as a literal, as RFC 3501 asks: inline
+        non-synchronizing literals where the server has LITERAL+ / LITERAL-, otherwise
+        imaplib's one literal (placed last) and, beyond that, 8-bit quoted strings, which
+        lenient servers accept.
+        """
+        args: list[bytes] = list(criteria)
+        literal: bytes | None = None
+        utf8 = False
+        plus = bool({"LITERAL+", "LITERAL-"} & self.capabilities)
+        for key, text in texts:
+            if text.isascii():
+                args += [key, quote(text)]
+                continue
+            utf8 = True
+            data = text.encode("utf-8")
+            if plus:
+                args += [key, b"{%d+}\r\n" % len(data) + data]
+            elif literal is None:
+                literal = data
+                last = key
+            else:
+                args += [key, quote(text)]
+        if literal is not None:
+            args.append(last)  # imaplib appends the literal after the last argument
+            self.client.literal = literal
+        if utf8:
+            # imaplib's search() adds CHARSET itself; uid("SEARCH") does not.
+            args = [b"CHARSET", b"UTF-8", *args]
+        if not args:
+            args = [b"ALL"]
+        try:
+            typ, data = self.client.uid("SEARCH", *args)  # type: ignore[arg-type]
+        finally:
+            self.client.literal = None
         if typ != "OK":
             raise self._failed("SEARCH", data)
         uids: list[int] = []

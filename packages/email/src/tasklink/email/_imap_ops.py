@@ -5,7 +5,7 @@ from __future__ import annotations
 from tasklink.core import ConnectorError, Context, InputError
 
 from ._errors import EmailErrorCode
-from ._imap import FetchedMessage, ImapSession, imap_date, imap_session, quote
+from ._imap import FetchedMessage, ImapSession, imap_date, imap_session
 from ._mailbox_models import (
     FolderInfo,
     FolderList,
@@ -50,7 +50,7 @@ def _selected_uids(session: ImapSession, data: ImapSelect) -> list[int]:
         what = f"uid {data.uid}"
     else:
         assert data.message_id is not None
-        uids = session.search([b"HEADER", b"Message-ID", quote(data.message_id)])
+        uids = session.search([], [(b"HEADER Message-ID", data.message_id)])
         what = f"Message-ID {data.message_id}"
     if not uids:
         raise ConnectorError(
@@ -100,36 +100,35 @@ def list_messages(data: ImapList, ctx: Context) -> ImapMessageList:
     return ImapMessageList(folder=data.folder, total=len(uids), messages=messages)
 
 
-def _criteria(data: ImapSearch) -> tuple[list[bytes], bool]:
+def _criteria(data: ImapSearch) -> tuple[list[bytes], list[tuple[bytes, str]]]:
     criteria: list[bytes] = []
-    texts = (
-        (b"FROM", data.sender),
-        (b"TO", data.to),
-        (b"SUBJECT", data.subject),
-        (b"BODY", data.body),
-    )
-    utf8 = False
-    for key, value in texts:
-        if value is not None:
-            criteria += [key, quote(value)]
-            utf8 = utf8 or not value.isascii()
+    texts = [
+        (key, value)
+        for key, value in (
+            (b"FROM", data.sender),
+            (b"TO", data.to),
+            (b"SUBJECT", data.subject),
+            (b"BODY", data.body),
+        )
+        if value is not None
+    ]
     if data.since is not None:
         criteria += [b"SINCE", imap_date(data.since).encode("ascii")]
     if data.before is not None:
         criteria += [b"BEFORE", imap_date(data.before).encode("ascii")]
     if data.unseen_only:
         criteria.append(b"UNSEEN")
-    return criteria or [b"ALL"], utf8
+    return criteria, texts
 
 
 def search_messages(data: ImapSearch, ctx: Context) -> ImapMessageList:
     if data.since and data.before and data.since >= data.before:
         raise InputError("before: must be later than since", field="before")
     register_credentials(data.connection, ctx)
-    criteria, utf8 = _criteria(data)
+    criteria, texts = _criteria(data)
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=True)
-        uids = session.search(criteria, utf8=utf8)
+        uids = session.search(criteria, texts)
         newest = sorted(uids, reverse=True)[: data.limit]
         messages = _summaries(session, newest, ctx)
     return ImapMessageList(folder=data.folder, total=len(uids), messages=messages)

@@ -62,12 +62,14 @@ def summary_fields(message: Message, size: int) -> dict[str, Any]:
 
 
 def _part_text(part: EmailMessage) -> str:
+    """A body part as text with ``\n`` line ends (the wire's CRLF is transport detail)."""
     try:
         content = part.get_content()
     except (LookupError, ValueError, AssertionError):  # unknown charset and the like
         payload = part.get_payload(decode=True)
-        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    return content if isinstance(content, str) else str(content)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    text = content if isinstance(content, str) else str(content)
+    return text.replace("\r\n", "\n")
 
 
 def _leaves(message: EmailMessage) -> list[EmailMessage]:
