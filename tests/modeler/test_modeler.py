@@ -1,0 +1,194 @@
+"""Every generated Camunda template, loaded into the real embeddable modeler.
+
+Chromium (started by the ``chromium`` fixture) opens a page bundling ``camunda-bpmn-js``;
+``drive.mjs`` loads all templates through the modeler's template loader (which validates
+them as Camunda Modeler does), applies each one to a service task through the
+element-templates API, sets one required field, and exports the BPMN XML. The tests check
+that XML: task type, headers and inputs of the template, and no template errors.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasklink.core import discover
+from tasklink.core.templates import camunda_template
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+ARTIFACTS = REPO / "test-artifacts" / "modeler"
+EXAMPLES_DIR = REPO / "shared" / "core" / "tests" / "templates"
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "zeebe": "http://camunda.org/schema/zeebe/1.0",
+}
+SET_VALUE = "tasklink-modeler-check"
+pytestmark = pytest.mark.slow
+
+
+def _templates() -> tuple[dict[str, dict[str, Any]], str]:
+    """All Camunda templates by ``id@version`` (the modeler keeps one per pair), and the
+    key of the one to photograph (a real connector when one is installed)."""
+    if str(EXAMPLES_DIR) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES_DIR))
+    from tasklink_template_examples import EXAMPLES
+
+    installed = [d.connector for d in discover().connectors]
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((REPO / "element-templates" / "camunda").rglob("*.json")):
+        template = json.loads(path.read_text("utf-8"))
+        found.setdefault(f"{template['id']}@{template['version']}", template)
+    for connector in [*installed, *EXAMPLES]:
+        for hybrid in (False, True):
+            template = camunda_template(connector, hybrid=hybrid)
+            found.setdefault(f"{template['id']}@{template['version']}", template)
+    first = installed[0] if installed else EXAMPLES[2]
+    return found, f"{first.id}@{first.template_version}"
+
+
+TEMPLATES, SCREENSHOT_KEY = _templates()
+
+
+def _active(prop: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> bool:
+    """Whether a property is shown when every other property holds its default."""
+    condition = prop.get("condition")
+    if not condition:
+        return True
+    for part in condition.get("allMatch", [condition]):
+        ref = by_id.get(part["property"])
+        if ref is None or not _active(ref, by_id):
+            return False
+        value = ref.get("value")
+        if "equals" in part and value != part["equals"]:
+            return False
+        if "oneOf" in part and value not in part["oneOf"]:
+            return False
+    return True
+
+
+def _required_field(template: dict[str, Any]) -> dict[str, str] | None:
+    by_id = {p["id"]: p for p in template["properties"] if "id" in p}
+    for prop in template["properties"]:
+        if (
+            prop["binding"]["type"] == "zeebe:input"
+            and prop["type"] in ("String", "Text")
+            and prop.get("constraints", {}).get("notEmpty")
+            and _active(prop, by_id)
+        ):
+            return {"name": prop["binding"]["name"], "value": SET_VALUE}
+    return None
+
+
+def _persisted(prop: dict[str, Any]) -> str:
+    """How the modeler writes a default value into the diagram."""
+    value = prop["value"]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JavaScript prints 20.0 as 20
+    if prop.get("feel") == "static":
+        return "=" + (str(value).lower() if isinstance(value, bool) else str(value))
+    return str(value)
+
+
+@pytest.fixture(scope="session")
+def modeler_run(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("modeler")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    cases = [
+        {
+            "key": key,
+            "id": template["id"],
+            "version": template["version"],
+            "field": _required_field(template),
+        }
+        for key, template in TEMPLATES.items()
+    ]
+    shot = next(c for c in cases if c["key"] == SCREENSHOT_KEY)
+    screenshot = ARTIFACTS / f"properties-{shot['id']}.png"
+    job = {
+        "wsEndpoint": chromium,
+        "url": (HERE / "dist" / "index.html").as_uri(),
+        "templates": list(TEMPLATES.values()),
+        "cases": cases,
+        "screenshot": {**shot, "path": str(screenshot)},
+    }
+    (work / "job.json").write_text(json.dumps(job), "utf-8")
+    done = subprocess.run(
+        ["node", str(HERE / "drive.mjs"), str(work / "job.json"), str(work / "result.json")],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result: dict[str, Any] = json.loads((work / "result.json").read_text("utf-8"))
+    result["cases_sent"] = {c["key"]: c for c in cases}
+    return result
+
+
+def test_every_template_loads_without_errors(modeler_run: dict[str, Any]) -> None:
+    load = modeler_run["load"]
+    assert load["errors"] == []
+    assert sorted(load["loaded"]) == sorted(TEMPLATES)
+    assert modeler_run["pageErrors"] == []
+
+
+def test_properties_panel_screenshot(modeler_run: dict[str, Any]) -> None:
+    path = Path(modeler_run["screenshot"])
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000  # a rendered panel, not an empty image
+    print(f"\nproperties panel screenshot: {path}")
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_applied_template_is_in_the_exported_xml(modeler_run: dict[str, Any], key: str) -> None:
+    template = TEMPLATES[key]
+    result = modeler_run["cases"][key]
+    assert "error" not in result, result.get("error")
+    assert result["errors"] == []
+    assert result["applied"] == key
+    assert result["elementType"] == "bpmn:ServiceTask"
+
+    root = ET.fromstring(result["xml"])  # noqa: S314 - our own modeler's output
+    task = root.find(".//bpmn:serviceTask", NS)
+    assert task is not None
+    zeebe = "{" + NS["zeebe"] + "}"
+    assert task.get(zeebe + "modelerTemplate") == template["id"]
+    assert task.get(zeebe + "modelerTemplateVersion") == str(template["version"])
+
+    by_id = {p["id"]: p for p in template["properties"] if "id" in p}
+    active = [p for p in template["properties"] if _active(p, by_id)]
+
+    definition = task.find(".//zeebe:taskDefinition", NS)
+    assert definition is not None
+    for prop in active:
+        binding = prop["binding"]
+        if binding["type"] == "zeebe:taskDefinition":
+            assert definition.get(binding["property"]) == str(prop["value"])
+
+    headers = {h.get("key"): h.get("value") for h in task.iterfind(".//zeebe:header", NS)}
+    expected_headers = {
+        p["binding"]["key"]: str(p["value"])
+        for p in active
+        if p["binding"]["type"] == "zeebe:taskHeader" and p.get("value") not in (None, "")
+    }
+    assert headers == expected_headers
+    assert headers["elementTemplateId"] == template["id"]
+
+    inputs = {i.get("target"): i.get("source") for i in task.iterfind(".//zeebe:input", NS)}
+    input_props = [p for p in active if p["binding"]["type"] == "zeebe:input"]
+    for prop in input_props:
+        if prop.get("value") not in (None, ""):
+            assert inputs[prop["binding"]["name"]] == _persisted(prop), prop["id"]
+    field = modeler_run["cases_sent"][key]["field"]
+    if field is not None:
+        assert inputs[field["name"]] == SET_VALUE
+    # conditions work in the modeler: nothing of another operation or auth type is written
+    assert set(inputs) <= {p["binding"]["name"] for p in input_props}
