@@ -48,7 +48,7 @@ def chromium() -> Iterator[str]:
     websocket address."""
     require_tools()
     profile = tempfile.mkdtemp(prefix="tasklink-chromium-")
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+    process = subprocess.Popen(
         [
             CHROMIUM,
             *CHROMIUM_FLAGS,

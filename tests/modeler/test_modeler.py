@@ -156,7 +156,7 @@ def test_applied_template_is_in_the_exported_xml(modeler_run: dict[str, Any], ke
     assert result["applied"] == key
     assert result["elementType"] == "bpmn:ServiceTask"
 
-    root = ET.fromstring(result["xml"])  # noqa: S314 - our own modeler's output
+    root = ET.fromstring(result["xml"])
     task = root.find(".//bpmn:serviceTask", NS)
     assert task is not None
     zeebe = "{" + NS["zeebe"] + "}"

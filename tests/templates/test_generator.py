@@ -66,9 +66,7 @@ def scratch(tmp_path: Path) -> Path:
 
 
 def _targets(generator: ModuleType, scratch: Path, *connectors: Connector) -> list[Any]:
-    return [
-        generator.Target(c, scratch / "packages" / c.name / "templates") for c in connectors
-    ]
+    return [generator.Target(c, scratch / "packages" / c.name / "templates") for c in connectors]
 
 
 def _lock(scratch: Path) -> dict[str, dict[str, str]]:
@@ -88,7 +86,9 @@ def test_generate_then_check_is_clean(
     assert "packages/greeter/templates/camunda/io.tasklink.examples.greeter.json" in names
     assert "element-templates/versions.lock.json" in names
     assert set(_lock(scratch)) == {
-        f"io.tasklink.examples.{n}{s}" for n in ("greeter", "shop", "webcall") for s in ("", "-hybrid")
+        f"io.tasklink.examples.{n}{s}"
+        for n in ("greeter", "shop", "webcall")
+        for s in ("", "-hybrid")
     }
     assert generator.generate(scratch, targets) == []  # idempotent
 
@@ -175,7 +175,7 @@ def test_broken_connectors_are_reported_not_written(
         package=examples[0].package,
     )
 
-    def run(input: BaseModel) -> None:  # noqa: A002
+    def run(input: BaseModel) -> None:
         return None
 
     run.__annotations__ = {"input": NoDescription, "return": None}

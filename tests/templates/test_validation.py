@@ -49,9 +49,7 @@ def test_every_camunda_template_passes_the_official_validator(
 ) -> None:
     report = validate_camunda_templates(list(templates.values()))
     failures = {
-        source: errors
-        for source, errors in zip(templates, report.values(), strict=True)
-        if errors
+        source: errors for source, errors in zip(templates, report.values(), strict=True) if errors
     }
     assert not failures, json.dumps(failures, indent=2)
     versions = validator_versions()

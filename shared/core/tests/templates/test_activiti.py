@@ -86,12 +86,14 @@ def test_missing_input_description_is_rejected() -> None:
         package="tasklink_template_examples",
     )
 
-    def run(input: InputModel) -> None:  # noqa: A002
+    def run(input: InputModel) -> None:
         return None
 
     run.__annotations__ = {"input": Input, "return": None}
     connector.operation(name="Run", description="Run it")(run)
-    with pytest.raises(TemplateError, match="'io.tasklink.tests.nodesc', operation 'run', field 'name'"):
+    with pytest.raises(
+        TemplateError, match=r"'io\.tasklink\.tests\.nodesc', operation 'run', field 'name'"
+    ):
         activiti_definition(connector)
 
 
@@ -108,7 +110,7 @@ def test_unsupported_input_type_is_rejected() -> None:
         package="tasklink_template_examples",
     )
 
-    def run(input: InputModel) -> None:  # noqa: A002
+    def run(input: InputModel) -> None:
         return None
 
     run.__annotations__ = {"input": Input, "return": None}

@@ -244,8 +244,7 @@ def test_template_defaults_are_accepted_by_the_model(connector: Connector) -> No
             if not prop_id.startswith(prefix) or prop["binding"]["type"] != "zeebe:input":
                 continue
             active = all(
-                c["property"] == "operation"
-                or p[c["property"]].get("value") == c.get("equals")
+                c["property"] == "operation" or p[c["property"]].get("value") == c.get("equals")
                 for c in referenced(prop.get("condition", {}))
                 if prop.get("condition")
             )
@@ -282,7 +281,7 @@ def _connector(model: type[InputModel], **kwargs: Any) -> Connector:
         **kwargs,
     )
 
-    def run(input: InputModel) -> None:  # noqa: A002
+    def run(input: InputModel) -> None:
         return None
 
     # The models are local to each test: give the hints as objects, not strings.
@@ -400,5 +399,5 @@ def test_operation_without_a_name_is_rejected() -> None:
     connector = _connector(Input)
     operation = connector.operations["run"]
     connector._operations["run"] = dataclasses.replace(operation, name="")
-    with pytest.raises(TemplateError, match="operation 'run'.*has no name"):
+    with pytest.raises(TemplateError, match=r"operation 'run'.*has no name"):
         camunda_template(connector)

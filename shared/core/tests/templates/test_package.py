@@ -13,6 +13,7 @@ from tasklink_template_examples import greeter, shop
 from tasklink.core import Discovery, discover
 from tasklink.core._discovery import DiscoveredConnector
 from tasklink.core.templates import (
+    _export,
     activiti_definition,
     camunda_template,
     collect_templates,
@@ -21,7 +22,6 @@ from tasklink.core.templates import (
     render_json,
     write_package_templates,
 )
-from tasklink.core.templates import _export
 
 
 def test_package_templates_names_every_file() -> None:
@@ -67,7 +67,7 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     package.mkdir()
     (package / "__init__.py").write_text(
         textwrap.dedent(
-            '''
+            """
             from pydantic import Field
             from tasklink.core import Connector, InputModel
 
@@ -83,7 +83,7 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
             @connector.operation(name="Hello", description="Say hello")
             def hello(input: Hello) -> None:
                 return None
-            '''
+            """
         ),
         "utf-8",
     )

@@ -63,6 +63,6 @@ greeter = Connector(
 
 
 @greeter.operation(name="Greet", description="Make a greeting")
-def greet(input: GreetInput) -> GreetOutput:  # noqa: A002
+def greet(input: GreetInput) -> GreetOutput:
     text = f"Hello {input.recipient}"
     return GreetOutput(text=text.upper() if input.shout else text, count=input.times)

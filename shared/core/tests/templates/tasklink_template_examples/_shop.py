@@ -48,15 +48,15 @@ shop = Connector(
 
 
 @shop.operation(name="Create order", description="Place a new order")
-def create_order(input: CreateOrder) -> Order:  # noqa: A002
+def create_order(input: CreateOrder) -> Order:
     return Order(order_id="1", status="created")
 
 
 @shop.operation(name="Get order", description="Read an order")
-def get_order(input: GetOrder) -> Order:  # noqa: A002
+def get_order(input: GetOrder) -> Order:
     return Order(order_id=input.order_id, status="open")
 
 
 @shop.operation(name="Cancel order", description="Cancel an order")
-def cancel_order(input: CancelOrder) -> Order:  # noqa: A002
+def cancel_order(input: CancelOrder) -> Order:
     return Order(order_id=input.order_id, status="cancelled")

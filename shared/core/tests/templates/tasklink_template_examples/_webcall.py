@@ -58,10 +58,10 @@ webcall = Connector(
 
 
 @webcall.operation(name="Call", description="Send one request")
-def call(input: Call) -> dict[str, Any]:  # noqa: A002
+def call(input: Call) -> dict[str, Any]:
     return {"url": input.url}
 
 
 @webcall.operation(name="Ping", description="Check the address answers")
-def ping(input: Ping) -> dict[str, Any]:  # noqa: A002
+def ping(input: Ping) -> dict[str, Any]:
     return {"url": input.url}

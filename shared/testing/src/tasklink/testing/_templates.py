@@ -7,6 +7,7 @@ libraries use) through node, from the npm project ``tests/templates`` of the rep
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ from ._kit import repository_root
 __all__ = [
     "ACTIVITI_DEFINITION_SCHEMA",
     "VALIDATOR_DIR_VARIABLE",
-    "TemplateToolsMissing",
+    "TemplateToolsMissingError",
     "check_template_collection",
     "check_template_rules",
     "template_key",
@@ -104,7 +105,7 @@ ACTIVITI_DEFINITION_SCHEMA: dict[str, Any] = {
 }
 
 
-class TemplateToolsMissing(RuntimeError):
+class TemplateToolsMissingError(RuntimeError):
     """node or the pinned validator is not installed; the message says how to install."""
 
 
@@ -120,17 +121,16 @@ def _validator_entry() -> Path:
         base = Path(configured)
         candidates += [base / "node_modules", base]
     else:
-        try:
-            candidates.append(repository_root() / "tests" / "templates" / "node_modules")
-        except FileNotFoundError:
-            pass
-        candidates.append(repository_root(Path(__file__)) / "tests/templates/node_modules")
+        # the repository around the current directory, else around this (editable) file
+        for start in (None, Path(__file__).parent):
+            with contextlib.suppress(FileNotFoundError):
+                candidates.append(repository_root(start) / "tests" / "templates" / "node_modules")
     for modules in candidates:
         entry = modules / _VALIDATOR_PACKAGE / "dist" / "index.js"
         if entry.is_file():
             return entry
     looked = ", ".join(str(c) for c in candidates) or "nowhere"
-    raise TemplateToolsMissing(
+    raise TemplateToolsMissingError(
         f"{_VALIDATOR_PACKAGE} not found (looked in {looked}); {_SETUP_HINT}"
     )
 
@@ -138,7 +138,7 @@ def _validator_entry() -> Path:
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
-        raise TemplateToolsMissing(
+        raise TemplateToolsMissingError(
             "node is not installed (apt-get install nodejs, or any Node.js >= 18); " + _SETUP_HINT
         )
     return node
@@ -160,7 +160,7 @@ def validate_camunda_templates(templates: list[dict[str, Any]]) -> dict[str, lis
     """Validate Camunda element templates with the official validator.
 
     Returns ``{"<id>@<version>": [error, ...]}`` for every template (an empty list when it
-    is valid). Raises :class:`TemplateToolsMissing` when node or the validator is absent.
+    is valid). Raises :class:`TemplateToolsMissingError` when node or the validator is absent.
     """
     if not templates:
         return {}
@@ -215,9 +215,8 @@ def check_template_rules(template: Mapping[str, Any]) -> list[str]:
     for index, prop in enumerate(properties):
         name = f"property {prop.get('id', f'#{index}')!r}"
         prop_id = prop.get("id")
-        if prop_id is not None:
-            if prop_id in seen:
-                problems.append(f"{name}: id used twice")
+        if prop_id is not None and prop_id in seen:
+            problems.append(f"{name}: id used twice")
         group = prop.get("group")
         if group is not None and group not in groups:
             problems.append(f"{name}: group {group!r} is not declared in groups")
@@ -270,12 +269,12 @@ def _standard_problems(
         ("zeebe:taskHeader", "retryBackoff"): None,
     }
     for key, value in expected.items():
-        prop = by_binding.get(key)
-        if prop is None:
+        found = by_binding.get(key)
+        if found is None:
             problems.append(f"standard property {key[0]} {key[1]!r} is missing")
-        elif value is not None and prop.get("value") != value:
+        elif value is not None and found.get("value") != value:
             problems.append(
-                f"standard property {key[1]!r} holds {prop.get('value')!r}, expected {value!r}"
+                f"standard property {key[1]!r} holds {found.get('value')!r}, expected {value!r}"
             )
     task_type = by_binding.get(("zeebe:taskDefinition", "type"))
     hybrid = str(template.get("id", "")).endswith("-hybrid")
@@ -323,7 +322,7 @@ def validate_activiti_definition(definition: Mapping[str, Any]) -> list[str]:
                 ]
                 ids = [p.get("id") for p in action.get(direction) or [] if isinstance(p, Mapping)]
                 for label, values in (("name", names), ("id", ids)):
-                    repeated = sorted({v for v in values if values.count(v) > 1})
+                    repeated = sorted({str(v) for v in values if values.count(v) > 1})
                     if repeated:
                         problems.append(f"actions/{key}/{direction}: repeated {label}s {repeated}")
     return problems

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from .._connector import Connector, Operation
 from ._errors import TemplateError
-from ._types import TypeInfo, Where, _Unsupported, binding_name, classify
+from ._types import TypeInfo, Where, _UnsupportedTypeError, binding_name, classify
 
 __all__ = ["ACTIVITI_NAME_PATTERN", "ACTIVITI_TYPES", "activiti_definition"]
 
@@ -55,7 +55,7 @@ def _parameters(
         discriminator = info.discriminator if isinstance(info.discriminator, str) else None
         try:
             type_info = classify(info.annotation, discriminator=discriminator)
-        except _Unsupported as exc:
+        except _UnsupportedTypeError as exc:
             raise where.error(str(exc), name) from None
         description = (info.description or "").strip()
         if not description and require_description:
@@ -118,7 +118,5 @@ def activiti_definition(connector: Connector) -> dict[str, Any]:
         "id": connector.id,
         "name": connector.name,
         "description": connector.description.strip(),
-        "actions": {
-            op.action: _action(connector, op) for op in connector.operations.values()
-        },
+        "actions": {op.action: _action(connector, op) for op in connector.operations.values()},
     }

@@ -28,7 +28,7 @@ _STANDARD_GROUPS = (
 )
 
 # Values users may type instead of a literal: a FEEL expression or a secret placeholder.
-_FEEL_OR_SECRET = r"^=|^\{\{secrets\."
+_FEEL_OR_PLACEHOLDER = r"^=|^\{\{secrets\."
 _URL_PATTERN = r"^(=|\{\{secrets\.|https?://)"
 _DATE_PATTERN = r"^(=|\{\{secrets\.|\d{4}-\d{2}-\d{2}$)"
 _DATETIME_PATTERN = r"^(=|\{\{secrets\.|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})"
@@ -255,7 +255,7 @@ class _Builder:
     def number(self, spec: FieldSpec, where: Where, prop: dict[str, Any]) -> None:
         feel = self.feel(spec, where, ("static", "optional", "required"), "static")
         integer = spec.kind == "integer"
-        if feel != "static" or not spec.required and spec.default in (MISSING, None):
+        if feel != "static" or (not spec.required and spec.default in (MISSING, None)):
             # Without a value a static Number would be written as an empty expression;
             # a String keeps "not set" possible and still checks the digits.
             number = r"-?\d+" if integer else r"-?\d+(\.\d+)?([eE][-+]?\d+)?"
@@ -298,7 +298,7 @@ class _Builder:
             constraints["maxLength"] = spec.max_length
         if spec.pattern is not None:
             constraints["pattern"] = {
-                "value": f"{_FEEL_OR_SECRET}|(?:{_js_pattern(spec.pattern)})",
+                "value": f"{_FEEL_OR_PLACEHOLDER}|(?:{_js_pattern(spec.pattern)})",
                 "message": f"Must match {spec.pattern}",
             }
         elif spec.kind == "url":

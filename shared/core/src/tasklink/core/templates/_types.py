@@ -109,7 +109,7 @@ _STRING_TYPES: tuple[type, ...] = (
 _JSON_ORIGINS: tuple[type, ...] = (list, tuple, set, frozenset, dict, Sequence, Mapping)
 
 
-class _Unsupported(Exception):
+class _UnsupportedTypeError(Exception):
     """Raised inside the walk; turned into a TemplateError naming the field."""
 
 
@@ -243,7 +243,7 @@ def _literal_choices(values: tuple[Any, ...]) -> tuple[Choice, ...]:
         if isinstance(value, enum.Enum):
             value = value.value  # noqa: PLW2901
         if not isinstance(value, str):
-            raise _Unsupported(
+            raise _UnsupportedTypeError(
                 f"Literal values must be strings to become a dropdown, got {value!r}; "
                 "use a str Literal or an Enum"
             )
@@ -266,7 +266,7 @@ def _enum_choices(enum_type: type[enum.Enum]) -> tuple[tuple[Choice, ...], bool]
     for member in enum_type:
         value = member.value
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _Unsupported(
+            raise _UnsupportedTypeError(
                 f"enum {enum_type.__name__} has a value {value!r}; dropdown values must be "
                 "strings or integers"
             )
@@ -280,7 +280,7 @@ def _is_model(tp: Any) -> bool:
 
 
 def classify(annotation: Any, *, discriminator: str | None = None) -> TypeInfo:
-    """Classify a field annotation; raises ``_Unsupported`` with a reason."""
+    """Classify a field annotation; raises ``_UnsupportedTypeError`` with a reason."""
     tp, nullable, metadata, inner_discriminator = _unwrap(annotation)
     discriminator = discriminator or inner_discriminator
     origin = typing.get_origin(tp)
@@ -292,27 +292,27 @@ def classify(annotation: Any, *, discriminator: str | None = None) -> TypeInfo:
         members = typing.get_args(tp)
         if all(_is_model(m) for m in members):
             if discriminator is None:
-                raise _Unsupported(
+                raise _UnsupportedTypeError(
                     "a union of models needs a discriminator: "
                     "Field(discriminator='type') with a str Literal 'type' in every member"
                 )
             return TypeInfo(
                 "union", nullable, metadata, members=members, discriminator=discriminator
             )
-        raise _Unsupported(
+        raise _UnsupportedTypeError(
             f"union {tp} cannot be a form field; use one type, a discriminated union "
             "of models, or dict/list for free JSON"
         )
     if origin is not None and (origin in _JSON_ORIGINS or isinstance(origin, type)):
         if isinstance(origin, type) and issubclass(origin, _JSON_ORIGINS):
             return TypeInfo("json", nullable, metadata)
-        raise _Unsupported(f"type {tp} is not supported")
+        raise _UnsupportedTypeError(f"type {tp} is not supported")
     if tp is Any or tp is object:
         return TypeInfo("json", nullable, metadata)
     if not isinstance(tp, type):
-        raise _Unsupported(f"type {tp!r} is not supported")
+        raise _UnsupportedTypeError(f"type {tp!r} is not supported")
     if issubclass(tp, bytes | bytearray | memoryview):
-        raise _Unsupported(
+        raise _UnsupportedTypeError(
             f"type {tp.__name__} cannot be typed into a form; take a str (e.g. base64 or a "
             "document reference) instead"
         )
@@ -335,9 +335,9 @@ def classify(annotation: Any, *, discriminator: str | None = None) -> TypeInfo:
         return TypeInfo("string", nullable, metadata, secret=issubclass(tp, SecretStr))
     if issubclass(tp, _JSON_ORIGINS):
         return TypeInfo("json", nullable, metadata)
-    if _is_model(tp):
+    if issubclass(tp, BaseModel):
         return TypeInfo("model", nullable, metadata, model=tp)
-    raise _Unsupported(
+    raise _UnsupportedTypeError(
         f"type {tp.__name__} is not supported in templates; use str, int, float, bool, "
         "an Enum or str Literal, a nested model, a discriminated union, or dict/list"
     )
@@ -386,7 +386,7 @@ def _member_tags(
     info = fields[name]
     try:
         tag_type = classify(info.annotation)
-    except _Unsupported as exc:
+    except _UnsupportedTypeError as exc:
         raise where.error(str(exc), f"{path}.{name}") from None
     if tag_type.kind not in ("constant", "choice") or not tag_type.choices:
         raise where.error(
@@ -430,7 +430,7 @@ def walk_model(
         discriminator = info.discriminator if isinstance(info.discriminator, str) else None
         try:
             type_info = classify(info.annotation, discriminator=discriminator)
-        except _Unsupported as exc:
+        except _UnsupportedTypeError as exc:
             raise where.error(str(exc), field_path) from None
         if info.discriminator is not None and discriminator is None:
             raise where.error(
