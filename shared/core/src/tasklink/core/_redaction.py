@@ -23,6 +23,7 @@ from urllib.parse import quote
 __all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "RedactingFilter", "Redactor"]
 
 MASK = "***"
+_SCALARS = frozenset({int, float, bool, type(None)})
 MIN_SUBSTRING_LENGTH = 4
 
 _log = logging.getLogger("tasklink.core.redaction")
@@ -102,27 +103,37 @@ class Redactor:
             text = redacted
 
     def redact_data(self, data: Any) -> Any:
-        """Return a copy of nested JSON-like ``data`` with secrets masked in keys and values."""
-        if self._compiled() is None:
-            return data
-        return self._walk(data)
+        """Return nested JSON-like ``data`` with secrets masked in keys and values.
 
-    def _walk(self, data: Any) -> Any:
+        Copy-on-write: containers without anything to mask are returned as they are.
+        """
+        pattern = self._compiled()
+        if pattern is None:
+            return data
+        return self._walk(data, pattern)
+
+    def _walk(self, data: Any, pattern: re.Pattern[str]) -> Any:
         kind = type(data)  # exact type checks first: this runs over every result
         if kind is str:
-            return self.redact(data)
-        if kind is dict:
-            return {self._walk(k): self._walk(v) for k, v in data.items()}
-        if kind is list:
-            return [self._walk(item) for item in data]
-        if kind in (int, float, bool, type(None)):
+            return self.redact(data) if pattern.search(data) else data
+        if kind in _SCALARS:
             return data
+        if kind is dict or isinstance(data, Mapping):
+            changed = False
+            out = {}
+            for key, value in data.items():
+                new_key = self._walk(key, pattern) if type(key) is str else key
+                new_value = self._walk(value, pattern)
+                changed = changed or new_key is not key or new_value is not value
+                out[new_key] = new_value
+            return out if changed else data
+        if kind is list or isinstance(data, list | tuple):
+            items = [self._walk(item, pattern) for item in data]
+            if kind is list and all(a is b for a, b in zip(items, data, strict=True)):
+                return data
+            return items
         if isinstance(data, str):
             return self.redact(data)
-        if isinstance(data, Mapping):
-            return {self._walk(k): self._walk(v) for k, v in data.items()}
-        if isinstance(data, list | tuple):
-            return [self._walk(item) for item in data]
         return data
 
 
