@@ -32,6 +32,9 @@ try {
       (c) => window.tasklinkModeler.apply(c.id, c.version, c.field).catch((e) => ({ error: String(e) })),
       item,
     );
+    // let the properties panel render the selected element, then read its messages
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    result.cases[item.key].panelErrors = await page.evaluate(() => window.tasklinkModeler.panelErrors());
   }
   if (job.screenshot) {
     const item = job.screenshot;

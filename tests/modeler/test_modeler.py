@@ -192,3 +192,19 @@ def test_applied_template_is_in_the_exported_xml(modeler_run: dict[str, Any], ke
         assert inputs[field["name"]] == SET_VALUE
     # conditions work in the modeler: nothing of another operation or auth type is written
     assert set(inputs) <= {p["binding"]["name"] for p in input_props}
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_panel_shows_only_missing_required_values(modeler_run: dict[str, Any], key: str) -> None:
+    """Defaults and empty optional fields pass the form's own checks: the only messages
+    the properties panel shows are for required fields nobody filled in yet."""
+    errors = modeler_run["cases"][key]["panelErrors"]
+    assert [e for e in errors if not e["message"].endswith("ust not be empty.")] == []
+    template = TEMPLATES[key]
+    by_id = {p["id"]: p for p in template["properties"] if "id" in p}
+    required = {
+        p["label"]
+        for p in template["properties"]
+        if p.get("constraints", {}).get("notEmpty") and _active(p, by_id) and "label" in p
+    }
+    assert {e["label"] for e in errors} <= required

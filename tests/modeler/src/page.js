@@ -105,4 +105,16 @@ function expandGroups() {
   }
 }
 
-window.tasklinkModeler = { load, apply, expandGroups };
+// The validation messages the properties panel shows for the selected element.
+function panelErrors() {
+  expandGroups();
+  return [...document.querySelectorAll('.bio-properties-panel-entry')]
+    .map((entry) => {
+      const error = entry.querySelector('.bio-properties-panel-error');
+      const label = entry.querySelector('.bio-properties-panel-label');
+      return error && { label: label ? label.textContent.trim() : entry.dataset.entryId, message: error.textContent.trim() };
+    })
+    .filter(Boolean);
+}
+
+window.tasklinkModeler = { load, apply, expandGroups, panelErrors };

@@ -70,10 +70,11 @@ def test_field_types_map_to_property_types() -> None:
     assert p["times"]["feel"] == "static"
     assert p["times"]["value"] == 3
     assert p["times"]["optional"] is True
-    # optional float without default: a String with a number pattern that allows empty
+    # optional float without default: a String, FEEL optional, left out when empty; the
+    # modeler cannot check a pattern on an unset value, so the runtime checks it
     assert p["ratio"]["type"] == "String"
     assert p["ratio"]["optional"] is True
-    assert p["ratio"]["constraints"]["pattern"]["value"].startswith("^$|")
+    assert "constraints" not in p["ratio"]
     assert p["shout"] == p["shout"] | {"type": "Boolean", "value": False, "feel": "static"}
     assert p["tone"]["type"] == "Dropdown"
     assert p["tone"]["choices"] == [
@@ -86,8 +87,8 @@ def test_field_types_map_to_property_types() -> None:
     assert p["tags"]["type"] == "String"
     assert p["extra"]["feel"] == "required"
     assert p["body"]["type"] == "Text"
-    assert p["callback"]["constraints"]["pattern"]["message"] == "Must be a http(s) URL"
-    assert p["send_on"]["constraints"]["pattern"]["message"] == "Must be a YYYY-MM-DD date"
+    assert "constraints" not in p["callback"]  # optional: checked by the runtime
+    assert "constraints" not in p["send_on"]
     assert p["channel"]["type"] == "Hidden"
     assert p["channel"]["value"] == "default"
     assert p["kind"] == p["kind"] | {"type": "Hidden", "value": "greeting"}
@@ -401,3 +402,27 @@ def test_operation_without_a_name_is_rejected() -> None:
     connector._operations["run"] = dataclasses.replace(operation, name="")
     with pytest.raises(TemplateError, match=r"operation 'run'.*has no name"):
         camunda_template(connector)
+
+
+def test_required_urls_dates_and_patterns_get_modeler_patterns() -> None:
+    import datetime as dt
+    import re
+
+    from pydantic import HttpUrl
+
+    class Input(InputModel):
+        endpoint: HttpUrl = Field(description="Where to call")
+        day: dt.date = Field(description="Which day")
+        code: str = Field(description="A code", pattern=r"\A(?P<letter>[A-Z])(?P=letter)\d\Z")
+
+    p = props(camunda_template(_connector(Input)))
+    url = re.compile(p["endpoint"]["constraints"]["pattern"]["value"])
+    assert url.search("https://example.org") and url.search("{{secrets.URL}}")
+    assert not url.search("example.org")
+    day = re.compile(p["day"]["constraints"]["pattern"]["value"])
+    assert day.search("2026-11-23") and not day.search("23.11.2026")
+    code = p["code"]["constraints"]["pattern"]
+    # Python-only regex spellings are translated for the modeler (JavaScript)
+    assert "(?P" not in code["value"] and r"\A" not in code["value"]
+    assert "(?<letter>" in code["value"] and r"\k<letter>" in code["value"]
+    assert p["code"]["constraints"]["notEmpty"] is True

@@ -222,12 +222,10 @@ class _Builder:
             constraints["notEmpty"] = True
         else:
             prop["optional"] = True
-            if len(constraints) > 0:
-                constraints["notEmpty"] = False
-            pattern = constraints.get("pattern")
-            if pattern is not None:
-                # The modeler checks patterns on empty values too; empty is fine here.
-                pattern["value"] = f"^$|(?:{pattern['value']})"
+            # The modeler checks lengths and patterns on an unset value too (it tests the
+            # text "undefined"), so an optional field would always show an error: leave
+            # those checks to the runtime, which names the field in its InputError.
+            constraints.clear()
         if not constraints:
             del prop["constraints"]
 
@@ -429,13 +427,6 @@ class _Builder:
                 "optional": True,
                 "group": "retries",
                 "binding": {"type": "zeebe:taskHeader", "key": "jobTimeout"},
-                "constraints": {
-                    "notEmpty": False,
-                    "pattern": {
-                        "value": _DURATION_PATTERN,
-                        "message": "Must be an ISO-8601 duration such as PT5M",
-                    },
-                },
             },
         ]
         for prop in tail:
