@@ -331,6 +331,8 @@ class SmtpServers:
     plain_port: int
     handler: Any
     controllers: list[Any]
+    username: str = SMTP_USER
+    password: str = SMTP_PASSWORD
 
     @property
     def received(self) -> list[Received]:

@@ -6,7 +6,7 @@ Every check raises :class:`ValueError`, so pydantic reports it against the field
 from __future__ import annotations
 
 import re
-from email.utils import formataddr, getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr
 from typing import Any
 
 __all__ = [
@@ -18,14 +18,16 @@ __all__ = [
     "split_addresses",
 ]
 
-# addr-spec with a dot-atom local part (RFC 5322 atext, plus any non-ASCII for SMTPUTF8)
-# and a domain of LDH labels (or IDN labels). Quoted local parts are refused on purpose:
-# they are the usual vehicle for parser confusion between mail components.
-_ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff"
+# addr-spec with a dot-atom local part (RFC 5322 atext) and a domain of LDH labels; IDN
+# domains are accepted and sent as punycode. Quoted and non-ASCII local parts are refused:
+# the first are the usual vehicle for parser confusion between mail components, the second
+# need SMTPUTF8, which Python's email package does not write.
+_ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
 _LOCAL = rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*"
-_LDH = r"A-Za-z0-9\u0080-\U0010ffff"
+_LDH = r"A-Za-z0-9"
 _LABEL = rf"[{_LDH}](?:[{_LDH}\-]{{0,61}}[{_LDH}])?"
 _ADDR_SPEC = re.compile(rf"^{_LOCAL}@{_LABEL}(?:\.{_LABEL})*$")
+_SPECIALS = re.compile(r'[()<>@,;:\\".\[\]]')
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 ftext: printable ASCII but ':'
 _LINE_BREAK = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # what splitlines() breaks on
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # tab is fine in header text
@@ -53,6 +55,17 @@ def addr_spec(address: str) -> str:
     return parseaddr(address)[1]
 
 
+def _format(name: str, spec: str) -> str:
+    """``Name <spec>`` with the name quoted when it holds specials; unlike
+    :func:`email.utils.formataddr` it keeps non-ASCII names readable (the message
+    policy encodes them when the header is written)."""
+    if not name:
+        return spec
+    if _SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{spec}>"
+
+
 def normalize_address(value: str) -> str:
     """Validate one address (``a@example.com`` or ``Name <a@example.com>``); return it
     formatted for a header."""
@@ -66,12 +79,19 @@ def normalize_address(value: str) -> str:
             raise ValueError(f"{text!r} holds more than one address; give a list instead")
         raise ValueError(f"{text!r} is not a valid email address")
     name, spec = parsed[0]
-    if not spec or not _ADDR_SPEC.match(spec) or len(spec) > 320:
-        raise ValueError(f"{text!r} is not a valid email address")
     # getaddresses is lenient: make sure it did not drop part of the text.
-    if spec not in text:
+    if not spec or spec not in text:
         raise ValueError(f"{text!r} is not a valid email address")
-    return formataddr((name, spec)) if name else spec
+    local, _, domain = spec.rpartition("@")
+    if not local.isascii():
+        raise ValueError(f"{text!r}: non-ASCII before the @ is not supported")
+    try:
+        spec = f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        raise ValueError(f"{text!r} is not a valid email address") from None
+    if not _ADDR_SPEC.match(spec) or len(spec) > 254:
+        raise ValueError(f"{text!r} is not a valid email address")
+    return _format(name, spec)
 
 
 def split_addresses(value: Any) -> Any:

@@ -91,7 +91,11 @@ class ImapSearch(EmailInput):
     connection: Connection = field(description="IMAP server settings")
     folder: FolderName = field("INBOX", description="Folder to search", group="mailbox")
     sender: SearchText | None = field(
-        None, alias="from", description="Sender contains this text", group="criteria"
+        None,
+        alias="from",
+        title="From",
+        description="Sender contains this text",
+        group="criteria",
     )
     to: SearchText | None = field(
         None, description="A To recipient contains this text", group="criteria"
@@ -123,12 +127,14 @@ class ImapSelect(EmailInput):
     folder: FolderName = field("INBOX", description="Folder holding the message", group="message")
     uid: int | None = field(
         None,
+        title="UID",
         description="The message's IMAP UID in the folder (from list or search)",
         ge=1,
         group="message",
     )
     message_id: MessageId = field(
         None,
+        title="Message-ID",
         description="Alternatively, the Message-ID header (e.g. the messageId send returned)",
         group="message",
     )
@@ -179,7 +185,9 @@ class Pop3Select(EmailInput):
 
     connection: Connection = field(description="POP3 server settings")
     uid: Annotated[str, AfterValidator(_text)] = field(
-        description="The message's unique id (UIDL) from pop3_list", group="message"
+        title="Unique ID (UIDL)",
+        description="The message's unique id (UIDL) from pop3_list",
+        group="message",
     )
 
 

@@ -126,6 +126,7 @@ class Connection(EmailInput):
     )
     auth_method: Literal["auto", "plain", "login"] = field(
         "auto",
+        title="Authentication method",
         description=(
             "Authentication mechanism: 'auto' picks the best the server offers, or force "
             "'plain' or 'login'"
@@ -146,6 +147,7 @@ class Connection(EmailInput):
     )
     ca_certificate: str | None = field(
         None,
+        title="CA certificate (PEM)",
         description=(
             "PEM-encoded CA certificate(s) to trust in addition to the system's, for servers "
             "with a private certificate authority"
@@ -238,6 +240,7 @@ class SendEmail(EmailInput):
     connection: Connection = field(description="SMTP server settings")
     sender: Annotated[str, AfterValidator(normalize_address)] = field(
         alias="from",
+        title="From",
         description="Sender address, e.g. 'Orders <orders@example.com>'",
         group="message",
     )
@@ -257,18 +260,21 @@ class SendEmail(EmailInput):
     )
     reply_to: AddressList = field(
         default_factory=list,
+        title="Reply-To",
         description="Addresses replies should go to (list or comma-separated)",
         group="message",
     )
     subject: HeaderText = field("", description="Subject line", group="message")
     text: str | None = field(
         None,
+        title="Text body",
         description="Plain text body (a Jinja2 template when templateEngine is 'jinja2')",
         multiline=True,
         group="message",
     )
     html: str | None = field(
         None,
+        title="HTML body",
         description="HTML body (a Jinja2 template when templateEngine is 'jinja2', autoescaped)",
         multiline=True,
         group="message",
