@@ -36,8 +36,13 @@ def require_tools() -> None:
         missing.append(CHROMIUM)
     if not (HERE / "node_modules" / "puppeteer-core").is_dir():
         missing.append("tests/modeler/node_modules (npm ci)")
-    if not (HERE / "dist" / "modeler.js").is_file():
+    bundle = HERE / "dist" / "modeler.js"
+    if not bundle.is_file():
         missing.append("tests/modeler/dist/modeler.js (node build.mjs)")
+    else:
+        sources = [HERE / "build.mjs", *(HERE / "src").iterdir()]
+        if any(s.stat().st_mtime > bundle.stat().st_mtime for s in sources):
+            missing.append("a rebuilt tests/modeler/dist (its sources are newer)")
     if missing:
         pytest.fail(f"the modeler check needs {', '.join(missing)}: {_SETUP}", pytrace=False)
 
