@@ -14,7 +14,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from camunda_fakes import JobStore  # noqa: E402
-from camunda_fakes.rest import FakeRestGateway, OAuthClient, OpenAPISpec  # noqa: E402
+from camunda_fakes.rest import OAUTH, FakeRestGateway, OpenAPISpec  # noqa: E402
 
 from tasklink.testing import shared_kit_dir  # noqa: E402
 
@@ -52,9 +52,6 @@ async def gateway(store: JobStore, camunda_spec: Any) -> AsyncIterator[FakeRestG
     """A REST gateway without authentication that checks every exchange against the API."""
     async for fake in _started(FakeRestGateway(store, camunda_spec)):
         yield fake
-
-
-OAUTH = OAuthClient("tasklink-worker", "a-very-secret-client-secret", audience="zeebe-api")
 
 
 @pytest.fixture

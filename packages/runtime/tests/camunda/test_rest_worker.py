@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from camunda_fakes import JobStore, WorkerHarness
 from camunda_fakes.connectors import greeter, single, started
-from camunda_fakes.rest import Fault, FakeRestGateway
+from camunda_fakes.rest import FakeRestGateway, Fault
 
 from tasklink.core import MappingSecretProvider
 from tasklink.runtime.camunda import RestGateway, WorkerOptions, fetch_variables
@@ -30,7 +30,9 @@ def _only(store: JobStore, key: str) -> dict[str, Any]:
 # -- success --------------------------------------------------------------------------------
 
 
-async def test_completes_with_the_result_variable(store: JobStore, gateway: FakeRestGateway) -> None:
+async def test_completes_with_the_result_variable(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
     job = store.add(
         GREETER,
         {"operation": "greet", "name": "Ada", "times": 2, "unrelated": "ignored"},
@@ -203,7 +205,9 @@ async def test_errors_that_retries_cannot_fix_and_connector_chosen_retries(
 async def test_a_bpmn_error_is_thrown_with_code_message_and_variables(
     store: JobStore, gateway: FakeRestGateway
 ) -> None:
-    job = store.add(GREETER, {"operation": "bpmn", "code": "NOT_FOUND", "message": "no such", "detail": "d"})
+    job = store.add(
+        GREETER, {"operation": "bpmn", "code": "NOT_FOUND", "message": "no such", "detail": "d"}
+    )
     async with _harness(gateway):
         await store.wait_for(lambda: store.done(job))
     assert _only(store, job.key) == {
@@ -221,7 +225,9 @@ async def test_the_job_timeout_header_extends_the_lock(
     store: JobStore, gateway: FakeRestGateway
 ) -> None:
     iso = store.add(GREETER, {"operation": "greet", "name": "a"}, headers={"jobTimeout": "PT10M"})
-    millis = store.add(GREETER, {"operation": "greet", "name": "b"}, headers={"jobTimeout": "45000"})
+    millis = store.add(
+        GREETER, {"operation": "greet", "name": "b"}, headers={"jobTimeout": "45000"}
+    )
     async with _harness(gateway):
         await store.wait_for(lambda: store.done(iso, millis))
     assert [o.kind for o in store.outcomes_of(iso.key)] == ["update_timeout", "complete"]
@@ -236,6 +242,7 @@ async def test_an_operation_outliving_the_job_timeout_fails_and_a_bad_timeout_is
         GREETER, {"operation": "sleep", "seconds": 30}, retries=1, headers={"jobTimeout": "PT0.2S"}
     )
     bad = store.add(GREETER, {"operation": "greet", "name": "a"}, headers={"jobTimeout": "later"})
+
     def failures() -> list[Any]:
         return [o for o in store.outcomes_of(slow.key) if o.kind == "fail"]
 

@@ -86,7 +86,9 @@ class JobStore:
         self._notify()
         return job
 
-    def add_many(self, job_type: str, variables: Iterable[dict[str, Any]], **kwargs: Any) -> list[FakeJob]:
+    def add_many(
+        self, job_type: str, variables: Iterable[dict[str, Any]], **kwargs: Any
+    ) -> list[FakeJob]:
         return [self.add(job_type, v, **kwargs) for v in variables]
 
     def _notify(self) -> None:

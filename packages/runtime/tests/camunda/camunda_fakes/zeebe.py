@@ -24,9 +24,9 @@ class _Servicer(pb_grpc.GatewayServicer):  # type: ignore[misc]
     async def _check(self, context: Any, method: str) -> None:
         metadata = dict(context.invocation_metadata() or ())
         self.fake.metadata.append((method, metadata))
-        if self.fake.token is not None:
-            if metadata.get("authorization") != f"Bearer {self.fake.token}":
-                await context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
+        token = self.fake.token
+        if token is not None and metadata.get("authorization") != f"Bearer {token}":
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
         for fault in list(self.fake.faults):
             if fault[0] == method:
                 self.fake.faults.remove(fault)

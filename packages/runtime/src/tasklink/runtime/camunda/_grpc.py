@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from ._auth import OAuth2ClientCredentials
 
-__all__ = ["BearerTokenInterceptor", "GrpcGateway", "grpc_target"]
+__all__ = ["GrpcGateway", "bearer_interceptors", "grpc_target"]
 
 _STATUS = {
     grpc.StatusCode.UNAUTHENTICATED: 401,
@@ -70,10 +70,8 @@ class _ClientCallDetails(grpc.aio.ClientCallDetails):
     pass
 
 
-class BearerTokenInterceptor(
-    grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor
-):
-    """Adds ``authorization: Bearer <token>`` from the cached OAuth flow to every call."""
+class _Bearer:
+    """Adds ``authorization: Bearer <token>`` from the cached OAuth flow to a call."""
 
     def __init__(self, auth: OAuth2ClientCredentials) -> None:
         self.auth = auth
@@ -88,15 +86,27 @@ class BearerTokenInterceptor(
             details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
         )
 
+
+class _UnaryBearer(_Bearer, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(
         self, continuation: Callable[..., Awaitable[Any]], client_call_details: Any, request: Any
     ) -> Any:
         return await continuation(await self._details(client_call_details), request)
 
+
+class _StreamBearer(_Bearer, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(
         self, continuation: Callable[..., Awaitable[Any]], client_call_details: Any, request: Any
     ) -> Any:
         return await continuation(await self._details(client_call_details), request)
+
+
+def bearer_interceptors(auth: OAuth2ClientCredentials) -> list[grpc.aio.ClientInterceptor]:
+    """Interceptors for unary calls (commands) and server streams (ActivateJobs).
+
+    grpc.aio files an interceptor under its first matching kind only, hence two objects.
+    """
+    return [_UnaryBearer(auth), _StreamBearer(auth)]
 
 
 def _status_of(error: BaseException) -> int:
@@ -171,7 +181,7 @@ class GrpcGateway:
         from pyzeebe.channel.channel_options import get_channel_options
 
         target, secure = grpc_target(address, tls, oauth=auth is not None)
-        interceptors = [BearerTokenInterceptor(auth)] if auth is not None else None
+        interceptors = bearer_interceptors(auth) if auth is not None else None
         options = get_channel_options()
         if secure:
             credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)

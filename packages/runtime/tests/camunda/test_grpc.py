@@ -1,0 +1,171 @@
+"""The same worker over gRPC through pyzeebe, against an in-process Zeebe gateway built
+from the protocol stubs pyzeebe ships (grpc.aio on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyzeebe", reason="the gRPC adapter needs tasklink-runtime[zeebe]")
+
+import grpc
+from camunda_fakes import JobStore, WorkerHarness
+from camunda_fakes.connectors import greeter, single, started
+from camunda_fakes.rest import OAUTH, FakeRestGateway
+from camunda_fakes.zeebe import FakeZeebe
+
+from tasklink.runtime.camunda import OAuth2ClientCredentials
+from tasklink.runtime.camunda._grpc import GrpcGateway, grpc_target
+
+GREETER = greeter.job_type
+
+
+@pytest.fixture
+async def zeebe(store: JobStore) -> AsyncIterator[FakeZeebe]:
+    fake = FakeZeebe(store)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+def _harness(fake: FakeZeebe, *connectors: Any, **kwargs: Any) -> WorkerHarness:
+    gateway = GrpcGateway.connect(fake.address, tls=False)
+    return WorkerHarness(connectors or (greeter,), gateway, **kwargs)
+
+
+def _bodies(store: JobStore, key: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(o.kind, o.body) for o in store.outcomes_of(key)]
+
+
+async def test_jobs_complete_fail_and_throw_over_grpc(store: JobStore, zeebe: FakeZeebe) -> None:
+    done = store.add(
+        GREETER,
+        {"operation": "greet", "name": "Ada", "other": 1},
+        headers={"resultVariable": "r"},
+    )
+    failing = store.add(
+        GREETER, {"operation": "fail"}, retries=2, headers={"retryBackoff": "PT0.1S"}
+    )
+    thrown = store.add(GREETER, {"operation": "bpmn", "code": "E42", "message": "boom"})
+    bad = store.add(GREETER, {"operation": "greet"})
+    async with _harness(zeebe):
+        await store.wait_for(lambda: store.done(done, failing, thrown, bad))
+    assert _bodies(store, done.key) == [
+        ("complete", {"variables": {"r": {"greeting": "Hello Ada", "length": 9}}})
+    ]
+    assert [(b["retries"], b["retryBackOff"]) for _, b in _bodies(store, failing.key)] == [
+        (1, 100),
+        (0, 100),
+    ]
+    assert _bodies(store, thrown.key) == [
+        ("error", {"errorCode": "E42", "errorMessage": "boom", "variables": {"detail": ""}})
+    ]
+    [(kind, body)] = _bodies(store, bad.key)
+    assert (kind, body["retries"]) == ("fail", 0)
+    assert "name:" in body["errorMessage"]
+    request = store.activation_requests[0]
+    assert request["fetchVariable"]
+    assert "other" not in request["fetchVariable"]
+    assert request["requestTimeout"] == 2_000
+
+
+async def test_the_job_timeout_header_updates_the_lock_over_grpc(
+    store: JobStore, zeebe: FakeZeebe
+) -> None:
+    job = store.add(single.job_type, {"text": "x"}, headers={"jobTimeout": "PT2M"})
+    async with _harness(zeebe, single):
+        await store.wait_for(lambda: store.done(job))
+    assert [o.kind for o in store.outcomes_of(job.key)] == ["update_timeout", "complete"]
+    assert store.outcomes_of(job.key)[0].body == {"changeset": {"timeout": 120_000}}
+
+
+async def test_unavailable_and_exhausted_gateways_are_retried(
+    store: JobStore, zeebe: FakeZeebe
+) -> None:
+    zeebe.faults.extend(
+        [
+            ("ActivateJobs", grpc.StatusCode.UNAVAILABLE),
+            ("ActivateJobs", grpc.StatusCode.RESOURCE_EXHAUSTED),
+            ("CompleteJob", grpc.StatusCode.UNAVAILABLE),
+        ]
+    )
+    job = store.add(single.job_type, {"text": "x"})
+    async with _harness(zeebe, single):
+        await store.wait_for(lambda: store.done(job))
+    assert job.state == "completed"
+    assert not zeebe.faults
+
+
+async def test_grpc_shutdown_hands_back_unfinished_jobs(store: JobStore, zeebe: FakeZeebe) -> None:
+    started.clear()
+    job = store.add(GREETER, {"operation": "sleep", "seconds": 60, "label": "grpc"}, retries=2)
+    harness = _harness(zeebe, grace_period=0.1)
+    async with harness:
+        await store.wait_for(lambda: "grpc" in started)
+        assert await harness.stop() == 1
+    [(kind, body)] = _bodies(store, job.key)
+    assert (kind, body["retries"]) == ("fail", 2)
+
+
+async def test_oauth_tokens_travel_as_bearer_metadata(
+    store: JobStore, oauth_gateway: FakeRestGateway
+) -> None:
+    auth = OAuth2ClientCredentials(
+        token_url=oauth_gateway.token_url,
+        client_id=OAUTH.client_id,
+        client_secret=OAUTH.client_secret,
+        audience=OAUTH.audience,
+    )
+    token = await auth.token()
+    fake = FakeZeebe(store, token=token)
+    await fake.start()
+    try:
+        job = store.add(single.job_type, {"text": "x"})
+        gateway = GrpcGateway.connect(f"grpc://{fake.address}", auth=auth)
+        async with WorkerHarness([single], gateway):
+            await store.wait_for(lambda: store.done(job))
+        assert job.state == "completed"
+        assert all(m.get("authorization") == f"Bearer {token}" for _, m in fake.metadata)
+        # A rejected token is dropped and a new one fetched for the next call.
+        fake.token = "rotated"
+        fresh = OAuth2ClientCredentials(
+            token_url=oauth_gateway.token_url,
+            client_id=OAUTH.client_id,
+            client_secret=OAUTH.client_secret,
+            audience=OAUTH.audience,
+        )
+        gateway = GrpcGateway.connect(f"grpc://{fake.address}", auth=fresh)
+        async with WorkerHarness([single], gateway):
+            await store.wait_for(lambda: fresh.tokens_fetched >= 2)
+    finally:
+        await fake.stop()
+
+
+@pytest.mark.parametrize(
+    ("address", "tls", "oauth", "expected"),
+    [
+        ("localhost:26500", None, False, ("localhost:26500", False)),
+        (
+            "cluster.bru-2.zeebe.camunda.io:443",
+            None,
+            True,
+            ("cluster.bru-2.zeebe.camunda.io:443", True),
+        ),
+        ("grpcs://zeebe.example", None, False, ("zeebe.example:443", True)),
+        ("http://zeebe:26500", None, True, ("zeebe:26500", False)),
+        ("grpc://zeebe", True, False, ("zeebe:26500", True)),
+    ],
+)
+def test_grpc_addresses(
+    address: str, tls: bool | None, oauth: bool, expected: tuple[str, bool]
+) -> None:
+    assert grpc_target(address, tls, oauth=oauth) == expected
+
+
+def test_an_unknown_grpc_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match="scheme"):
+        grpc_target("ftp://zeebe:1", None, oauth=False)
