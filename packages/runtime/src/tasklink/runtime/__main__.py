@@ -1,0 +1,7 @@
+"""``python -m tasklink.runtime`` is the ``tasklink`` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

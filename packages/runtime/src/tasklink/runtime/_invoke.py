@@ -1,0 +1,111 @@
+"""``tasklink invoke``: one operation, run locally through the runtime's pipeline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tasklink.core import (
+    BpmnErrorThrown,
+    Completed,
+    ErrorCode,
+    Failed,
+    Job,
+    JobInfo,
+    Operation,
+    Redactor,
+    SecretProvider,
+)
+
+from ._pipeline import Pipeline
+from ._settings import RuntimeSettings
+
+__all__ = ["EXIT_ERROR", "EXIT_INPUT", "EXIT_OK", "InvokeResult", "invoke", "read_input"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # connector error or BPMN error
+EXIT_INPUT = 2  # invalid or missing input, unknown connector or operation
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeResult:
+    """Exit code plus the document for stdout (output) or stderr (error)."""
+
+    exit_code: int
+    document: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+
+def error_document(code: str, message: str, variables: Mapping[str, Any] | None = None) -> Any:
+    return {"code": code, "message": message, "variables": dict(variables or {})}
+
+
+class CommandInputError(Exception):
+    """The command line input cannot be used (exit 2)."""
+
+    def __init__(self, message: str, code: str = ErrorCode.INVALID_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def read_input(text: str) -> dict[str, Any]:
+    """``--input``: inline JSON, ``@FILE`` or ``@-`` (stdin). Must be a JSON object."""
+    source = "--input"
+    if text.startswith("@"):
+        name = text[1:]
+        source = "stdin" if name == "-" else f"input file {name}"
+        try:
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandInputError(f"{source}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CommandInputError(f"{source} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise CommandInputError(f"{source} must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+async def invoke(
+    operation: Operation,
+    variables: Mapping[str, Any],
+    *,
+    secrets: SecretProvider,
+    settings: RuntimeSettings | None = None,
+    timeout: float | None = None,
+    redactor: Redactor | None = None,
+) -> InvokeResult:
+    """Run ``operation`` once, strictly validated (unknown input fields are errors)."""
+    pipeline = Pipeline(
+        [operation.connector],
+        settings or RuntimeSettings(concurrency=1),
+        secrets=secrets,
+        redactor=redactor,
+        metrics=False,
+    )
+    job = Job(
+        variables,
+        info=JobInfo(engine="local", job_type=operation.connector.job_type, retries=1),
+        strict=True,
+    )
+    try:
+        outcome = await pipeline.run(operation, job, timeout=timeout)
+    finally:
+        await pipeline.aclose()
+    if isinstance(outcome, Completed):
+        return InvokeResult(EXIT_OK, outcome.output)
+    if isinstance(outcome, BpmnErrorThrown):
+        return InvokeResult(
+            EXIT_ERROR, error_document(outcome.code, outcome.message, outcome.variables)
+        )
+    assert isinstance(outcome, Failed)
+    code = EXIT_INPUT if outcome.input_error else EXIT_ERROR
+    return InvokeResult(code, error_document(outcome.code, outcome.message, outcome.variables))

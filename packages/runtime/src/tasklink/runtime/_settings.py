@@ -1,0 +1,216 @@
+"""Runtime settings: command-line flags over ``TASKLINK_*`` environment variables over a TOML file.
+
+Generic settings (concurrency, grace period, metrics, logs, secrets, connectors) live at the
+top level of the TOML file and in ``TASKLINK_<NAME>`` variables. Each engine has its own
+section: ``[activiti]`` / ``TASKLINK_ACTIVITI_<NAME>``, ``[camunda]`` /
+``TASKLINK_CAMUNDA_<NAME>``. Sections are kept raw here and validated by the engine that
+owns them through :meth:`RuntimeSettings.section`, so an engine adds settings without
+touching this module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from ._engines import engine_names
+
+__all__ = ["ENV_PREFIX", "RuntimeSettings", "SettingsError", "load_settings"]
+
+ENV_PREFIX = "TASKLINK_"
+CONFIG_ENV = "TASKLINK_CONFIG"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or invalid; the message names it and where it came from."""
+
+
+class RuntimeSettings(BaseModel):
+    """Settings every engine shares. Engine sections are validated by the engines."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    engine: str | None = Field(None, description="Engine to serve: activiti or camunda")
+    concurrency: int = Field(16, ge=1, le=4096, description="Jobs run at the same time")
+    grace_period: float = Field(
+        30.0, ge=0, description="Seconds in-flight jobs get to finish on shutdown"
+    )
+    job_timeout: float | None = Field(
+        None,
+        gt=0,
+        description="Default operation timeout in seconds (operations may set their own)",
+    )
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Serve /health and /metrics on this port"
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics server binds")
+    log_format: Literal["text", "json"] = Field("text", description="text or json log lines")
+    log_level: str = Field("INFO", description="Log level name")
+    secrets_prefix: str = Field("", description="Name prefix of secret environment variables")
+    secrets_file: Path | None = Field(None, description="dotenv-style file with secrets")
+    connectors: tuple[str, ...] = Field(
+        (), description="Serve only these connectors (id, short name or job type)"
+    )
+    load: tuple[str, ...] = Field(
+        (), description="Extra connectors to serve, as module:attribute references"
+    )
+    discover: bool = Field(True, description="Serve the connectors installed as plugins")
+    config_file: Path | None = Field(None, description="The TOML file the settings came from")
+    engines: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Raw engine sections, validated by the engines"
+    )
+
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        name = value.strip().upper()
+        if not isinstance(logging.getLevelName(name), int):
+            raise ValueError(f"unknown log level {value!r}; use DEBUG, INFO, WARNING or ERROR")
+        return name
+
+    @field_validator("connectors", "load", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def source(self, key: str) -> str:
+        """Where a setting came from (``--flag``, an environment variable, the file)."""
+        return self._sources.get(key, "default")
+
+    def section(self, name: str, model: type[M]) -> M:
+        """Validate engine section ``name`` (``[activiti]``...) into ``model``.
+
+        Raises :class:`SettingsError` naming each bad key and where it came from.
+        """
+        data = self.engines.get(name, {})
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise _settings_error(exc, self._sources, prefix=f"{name}.") from None
+
+
+def _settings_error(
+    exc: ValidationError, sources: Mapping[str, str], prefix: str = ""
+) -> SettingsError:
+    problems = []
+    for error in exc.errors(include_url=False):
+        key = prefix + ".".join(str(part) for part in error["loc"][:1])
+        source = sources.get(key, "default")
+        shown = f"[{prefix[:-1]}] {key[len(prefix) :]}" if prefix else key
+        message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(f"{shown} (from {source}): {message}")
+    return SettingsError("invalid settings: " + "; ".join(problems))
+
+
+_GENERIC = tuple(name for name in RuntimeSettings.model_fields if name not in ("engines",))
+
+
+def _env_value(raw: str) -> Any:
+    text = raw.strip()
+    if text[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    engine_flags: Mapping[str, Mapping[str, Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> RuntimeSettings:
+    """Merge settings: ``flags`` (and ``engine_flags`` per section) over ``TASKLINK_*``
+    variables over the TOML file (``config_file``, else ``TASKLINK_CONFIG``).
+
+    ``None`` flag values mean "not given" and are skipped.
+    """
+    env = os.environ if environ is None else environ
+    engines = set(engine_names())
+    values: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+
+    path_text = config_file if config_file is not None else env.get(CONFIG_ENV)
+    path = Path(path_text) if path_text else None
+    if path is not None:
+        label = str(path)
+        for key, value in _read_toml(path).items():
+            if isinstance(value, dict):
+                if key not in engines:
+                    known = ", ".join(sorted(engines))
+                    raise SettingsError(
+                        f"config file {path}: unknown section [{key}]; known sections: {known}"
+                    )
+                sections.setdefault(key, {}).update(value)
+                sources.update({f"{key}.{k}": label for k in value})
+            else:
+                values[key] = value
+                sources[key] = label
+        values["config_file"] = path
+        sources["config_file"] = CONFIG_ENV if config_file is None else "--config"
+
+    for name in _GENERIC:
+        if name == "config_file":
+            continue
+        variable = ENV_PREFIX + name.upper()
+        if variable in env:
+            values[name] = env[variable]
+            sources[name] = variable
+    for variable, raw in env.items():
+        for engine in engines:
+            prefix = f"{ENV_PREFIX}{engine.upper()}_"
+            if variable.startswith(prefix) and len(variable) > len(prefix):
+                key = variable[len(prefix) :].lower()
+                sections.setdefault(engine, {})[key] = _env_value(raw)
+                sources[f"{engine}.{key}"] = variable
+
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = value
+            sources[name] = "--" + name.replace("_", "-")
+    for engine, options in (engine_flags or {}).items():
+        for key, value in options.items():
+            if value is not None:
+                sections.setdefault(engine, {})[key] = value
+                sources[f"{engine}.{key}"] = f"--{key.replace('_', '-')}"
+
+    values["engines"] = sections
+    try:
+        settings = RuntimeSettings.model_validate(values)
+    except ValidationError as exc:
+        raise _settings_error(exc, sources) from None
+    if settings.engine is not None and settings.engine not in engines:
+        known = ", ".join(sorted(engines))
+        raise SettingsError(
+            f"unknown engine {settings.engine!r} (from {sources.get('engine')}); known: {known}"
+        )
+    settings._sources = sources
+    return settings

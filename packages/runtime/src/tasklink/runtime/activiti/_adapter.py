@@ -1,0 +1,500 @@
+"""The Activiti / Alfresco adapter: integration requests from RabbitMQ through the pipeline.
+
+Topology (Spring Cloud Stream's RabbitMQ binder, which Activiti Cloud uses): every served
+operation has the destination ``[<prefix><separator>]<connectorName>.<ACTION>``, a durable
+topic exchange; the consumer group ``<group>`` reads the durable queue
+``<destination>.<group>`` bound to it with ``#``. Unusable messages go to
+``<queue>.dlq`` (a plain durable queue we publish to, so existing queues need no
+dead-letter arguments).
+
+Delivery guarantee: a request is acknowledged only after the broker confirmed its
+integration result, integration error or dead letter (publisher confirms, mandatory
+publishing). A crash or a lost connection before that leaves it unacknowledged, and the
+broker delivers it again: at least once, nothing lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from tasklink.core import (
+    BpmnErrorThrown,
+    Completed,
+    Failed,
+    InputError,
+    Job,
+    Operation,
+    Outcome,
+)
+
+from .._engines import EngineError
+from .._pipeline import Pipeline
+from ._protocol import (
+    CLOUD_BPMN_ERROR,
+    CONNECTOR_ERROR_CLASS,
+    INPUT_ERROR_CLASS,
+    IntegrationRequest,
+    UnusableMessageError,
+    error_document,
+    job_for,
+    parse_request,
+    result_document,
+    stack_trace,
+)
+from ._settings import ActivitiSettings
+
+if TYPE_CHECKING:
+    from aio_pika.abc import (
+        AbstractIncomingMessage,
+        AbstractMessage,
+        AbstractQueue,
+        AbstractRobustChannel,
+        AbstractRobustConnection,
+        AbstractRobustExchange,
+    )
+
+__all__ = ["ENGINE", "ActivitiAdapter"]
+
+ENGINE = "activiti"
+
+_log = logging.getLogger("tasklink.runtime.activiti")
+
+PublishResult = Literal["published", "unroutable", "lost", "failed"]
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+class ActivitiAdapter:
+    """Serves a pipeline's operations to Activiti runtime bundles over RabbitMQ."""
+
+    def __init__(self, settings: ActivitiSettings, pipeline: Pipeline) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self._connection: AbstractRobustConnection | None = None
+        self._consume: AbstractRobustChannel | None = None
+        self._publish: AbstractRobustChannel | None = None
+        self._exchanges: dict[str, AbstractRobustExchange] = {}
+        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._stopping = False
+        password = urlsplit(settings.url).password
+        if password:
+            pipeline.redactor.add(password)
+
+    # -- names ------------------------------------------------------------------------
+
+    def destination(self, operation: Operation) -> str:
+        """``[<prefix><separator>]<connectorName>.<ACTION>``."""
+        prefix = self.settings.destination_prefix
+        name = operation.qualified_name
+        return f"{prefix}{self.settings.destination_separator}{name}" if prefix else name
+
+    def queue_name(self, operation: Operation) -> str:
+        return f"{self.destination(operation)}.{self.settings.group}"
+
+    def dead_letter_queue(self, operation: Operation) -> str:
+        return self.queue_name(operation) + self.settings.dead_letter_suffix
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Start, serve until the pipeline stops, then shut down gracefully."""
+        try:
+            await self.start()
+            await self.pipeline.wait_stopping()
+        finally:
+            await self.shutdown()
+
+    async def start(self) -> None:
+        """Connect, declare the topology, and start consuming."""
+        import aio_pika
+
+        self._connection = await self._connect()
+        self._connection.close_callbacks.add(self._on_connection_lost)
+        self._connection.reconnect_callbacks.add(self._on_reconnected)
+        self._publish = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+        self._consume = await self._connection.channel(publisher_confirms=False)
+        await self._consume.set_qos(
+            prefetch_count=self.pipeline.settings.concurrency, global_=self.settings.global_qos
+        )
+        operations = self.pipeline.operations
+        _log.info("declaring %d destinations (group %s)", len(operations), self.settings.group)
+        queues: list[tuple[AbstractQueue, Operation]] = []
+        for operation in operations:
+            queue: AbstractQueue
+            destination = self.destination(operation)
+            try:
+                exchange = await self._consume.declare_exchange(
+                    destination, aio_pika.ExchangeType.TOPIC, durable=True
+                )
+                queue = await self._consume.declare_queue(self.queue_name(operation), durable=True)
+                await queue.bind(exchange, routing_key="#")
+                await self._consume.declare_queue(self.dead_letter_queue(operation), durable=True)
+            except aio_pika.exceptions.ChannelClosed as exc:
+                raise EngineError(
+                    f"cannot declare destination {destination!r} and queue "
+                    f"{self.queue_name(operation)!r}: {exc}. An existing exchange must be a "
+                    "durable topic exchange and an existing queue durable without arguments."
+                ) from exc
+            queues.append((queue, operation))
+        for queue, operation in queues:
+            callback = functools.partial(self._on_message, operation, queue.name)
+            tag = await queue.consume(callback, no_ack=False)
+            self._consumers.append((queue, tag))
+        _log.info(
+            "consuming from %d queues on %s (prefetch %d)",
+            len(queues),
+            display_url(self.settings.url),
+            self.pipeline.settings.concurrency,
+        )
+        self.pipeline.set_ready(True)
+
+    async def _connect(self) -> AbstractRobustConnection:
+        import aio_pika
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.connect_timeout
+        delay = 0.5
+        shown = display_url(self.settings.url)
+        while True:
+            try:
+                return await aio_pika.connect_robust(
+                    self.settings.url,
+                    reconnect_interval=self.settings.reconnect_interval,
+                    client_properties={"connection_name": self.settings.connection_name},
+                    timeout=min(10.0, self.settings.connect_timeout),
+                )
+            except aio_pika.exceptions.ProbableAuthenticationError as exc:
+                raise EngineError(f"RabbitMQ at {shown} refused the credentials: {exc}") from exc
+            except (aio_pika.exceptions.AMQPError, OSError, TimeoutError) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+                if self.pipeline.stopping or loop.time() + delay > deadline:
+                    raise EngineError(f"cannot connect to RabbitMQ at {shown}: {problem}") from exc
+                _log.warning("cannot connect to %s (%s); retrying in %.1fs", shown, problem, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.pipeline.wait_stopping(), delay)
+                delay = min(delay * 2, 10.0)
+
+    def _on_connection_lost(self, _sender: Any, exc: BaseException | None = None) -> None:
+        if not self._stopping:
+            _log.warning("lost the RabbitMQ connection (%s); reconnecting", exc)
+            self.pipeline.set_ready(False, "disconnected")
+
+    def _on_reconnected(self, _sender: Any) -> None:
+        _log.info("reconnected to RabbitMQ; consuming again")
+        if not self._stopping:
+            self.pipeline.set_ready(True)
+
+    async def shutdown(self) -> None:
+        """Stop consuming, let in-flight requests finish within the grace period, hand the
+        rest back to the broker, and close the connection."""
+        self._stopping = True
+        self.pipeline.set_ready(False, "stopping")
+        for queue, tag in self._consumers:
+            try:
+                await queue.cancel(tag, timeout=5)
+            except Exception as exc:  # the connection may be gone; closing requeues anyway
+                _log.debug("cancelling consumer %s: %s", tag, exc)
+        self._consumers.clear()
+        cancelled = await self.pipeline.drain()
+        if cancelled:
+            _log.warning("handed %d unfinished requests back to RabbitMQ", cancelled)
+        if self._connection is not None:
+            # Unacknowledged deliveries go back to their queues when the channels close.
+            await self._connection.close()
+            self._connection = None
+
+    # -- one message --------------------------------------------------------------------
+
+    async def _on_message(
+        self, operation: Operation, queue: str, message: AbstractIncomingMessage
+    ) -> None:
+        if self._stopping or self.pipeline.stopping:
+            await self._settle(message, "requeue")
+            return
+        self.pipeline.spawn(self._handle(operation, queue, message))
+
+    async def _handle(
+        self, operation: Operation, queue: str, message: AbstractIncomingMessage
+    ) -> None:
+        try:
+            await self._process(operation, queue, message)
+        except asyncio.CancelledError:
+            await self._settle(message, "requeue")
+            raise
+        except Exception as exc:  # a bug here must neither lose the message nor loop on it
+            _log.exception("unexpected error handling a message from %s", queue)
+            try:
+                await self._dead_letter(
+                    message, queue, f"internal error: {type(exc).__name__}: {exc}", "internal_error"
+                )
+            except Exception:
+                _log.exception("could not dead-letter it either; it goes back to %s", queue)
+                await self._settle(message, "requeue")
+
+    def _operation_for(self, request: IntegrationRequest, queued: Operation) -> Operation:
+        """The queue decides the operation. ``connectorType`` (the BPMN implementation
+        string) may carry a different connector name when the engine maps destinations,
+        but its action must be the queue's, or name another served operation."""
+        connector_type = request.connector_type
+        if connector_type is None:
+            return queued
+        name = connector_type
+        prefix = self.settings.destination_prefix + self.settings.destination_separator
+        if self.settings.destination_prefix and name.startswith(prefix):
+            name = name[len(prefix) :]
+        if name.rpartition(".")[2] == queued.action:
+            return queued
+        try:
+            return self.pipeline.find_operation(name)
+        except KeyError:
+            raise InputError(
+                f"unknown connector or action {connector_type!r}: this queue serves "
+                f"{queued.qualified_name}",
+                field="integrationContext.connectorType",
+            ) from None
+
+    async def _process(
+        self, queued: Operation, queue: str, message: AbstractIncomingMessage
+    ) -> None:
+        try:
+            request = parse_request(message.body, separator=self.settings.destination_separator)
+        except UnusableMessageError as exc:
+            await self._dead_letter(message, queue, str(exc), "not_a_request")
+            return
+        operation: Operation | None = None
+        try:
+            operation = self._operation_for(request, queued)
+            job = job_for(request, operation, self.settings.retries)
+        except InputError as exc:
+            _log.warning(
+                "invalid integration request %s on %s: %s",
+                request.context_id,
+                queue,
+                exc.message,
+                extra={"job_key": request.context_id, "code": exc.code},
+            )
+            self.pipeline.metrics.rejected(ENGINE, "invalid_request")
+            document = error_document(
+                request,
+                code=exc.code,
+                message=self.pipeline.redactor.redact(exc.message),
+                class_name=INPUT_ERROR_CLASS,
+                variables=exc.variables,
+            )
+            await self._reply(message, queue, request.error_destination, document, request)
+            return
+        outcome = await self._execute(operation, job)
+        if outcome is None:  # shutting down while waiting to retry
+            await self._settle(message, "requeue")
+            return
+        if isinstance(outcome, Completed):
+            assert request.result_destination is not None  # checked by job_for
+            destination = request.result_destination
+            document = result_document(request, outcome.output)
+        elif isinstance(outcome, BpmnErrorThrown):
+            destination = request.error_destination
+            document = error_document(
+                request,
+                code=outcome.code,
+                message=outcome.message,
+                class_name=CLOUD_BPMN_ERROR,
+                variables=outcome.variables,
+                stack=stack_trace(operation),
+            )
+        else:
+            destination = request.error_destination
+            document = error_document(
+                request,
+                code=outcome.code,
+                message=outcome.message,
+                class_name=INPUT_ERROR_CLASS if outcome.input_error else CONNECTOR_ERROR_CLASS,
+                variables=outcome.variables,
+                stack=stack_trace(operation),
+            )
+        await self._reply(message, queue, destination, document, request)
+
+    async def _execute(self, operation: Operation, job: Job) -> Outcome | None:
+        """Run the job, retrying retryable failures with backoff while attempts remain.
+        ``None`` when the runtime started stopping during a backoff."""
+        while True:
+            outcome = await self.pipeline.run(operation, job)
+            if not isinstance(outcome, Failed) or outcome.incident or outcome.input_error:
+                return outcome
+            delay = (
+                outcome.backoff.total_seconds()
+                if outcome.backoff is not None
+                else self.settings.retry_backoff
+            )
+            try:
+                await asyncio.wait_for(self.pipeline.wait_stopping(), max(delay, 0))
+                return None
+            except TimeoutError:
+                pass
+            job = dataclasses.replace(
+                job, info=dataclasses.replace(job.info, retries=outcome.retries)
+            )
+
+    # -- publishing ---------------------------------------------------------------------
+
+    async def _reply(
+        self,
+        message: AbstractIncomingMessage,
+        queue: str,
+        destination: str,
+        document: dict[str, Any],
+        request: IntegrationRequest | None = None,
+    ) -> None:
+        import aio_pika
+
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode(
+            "utf-8"
+        )
+        reply = aio_pika.Message(
+            body,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers=dict(request.headers() if request else {}),
+            correlation_id=(request.context_id if request else None),
+        )
+        result = await self._publish_to(message, destination, destination, reply)
+        if result == "published":
+            await self._settle(message, "ack")
+        elif result == "unroutable":
+            await self._dead_letter(
+                message,
+                queue,
+                f"destination {destination!r} routes to no queue (is the runtime bundle "
+                "listening?)",
+                "unroutable",
+            )
+        elif result == "failed":
+            await self._settle(message, "requeue")
+        # "lost": the request's channel is gone and the broker delivers it again.
+
+    async def _dead_letter(
+        self, message: AbstractIncomingMessage, queue: str, reason: str, kind: str
+    ) -> None:
+        import aio_pika
+
+        reason = self.pipeline.redactor.redact(reason)
+        _log.error("dead-lettering a message from %s: %s", queue, reason, extra={"reason": kind})
+        self.pipeline.metrics.rejected(ENGINE, kind)
+        headers: dict[str, Any] = dict(message.headers or {})
+        headers["x-tasklink-reason"] = reason[:2000]
+        headers["x-tasklink-queue"] = queue
+        letter = aio_pika.Message(
+            message.body,
+            headers=headers,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        target = queue + self.settings.dead_letter_suffix
+        result = await self._publish_to(message, "", target, letter)
+        if result == "published":
+            await self._settle(message, "ack")
+        elif result != "lost":
+            _log.error("could not dead-letter the message (%s); it goes back to %s", result, queue)
+            await self._settle(message, "requeue")
+
+    async def _exchange(self, name: str) -> AbstractRobustExchange:
+        import aio_pika
+
+        assert self._publish is not None
+        exchange = self._exchanges.get(name)
+        if exchange is None:
+            # Declared as Spring Cloud Stream's producer would: a durable topic exchange.
+            exchange = await self._publish.declare_exchange(
+                name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            self._exchanges[name] = exchange
+        return exchange
+
+    async def _publish_to(
+        self,
+        request: AbstractIncomingMessage,
+        exchange_name: str,
+        routing_key: str,
+        message: AbstractMessage,
+    ) -> PublishResult:
+        """Publish with confirms, retrying transient channel failures until
+        ``publish_timeout``. Gives up early ("lost") when the request's own channel is
+        gone, because then the broker redelivers the request anyway."""
+        from aiormq import exceptions as amqp
+
+        assert self._publish is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.publish_timeout
+        delay = 0.1
+        while True:
+            if not _channel_open(request):
+                return "lost"
+            try:
+                if exchange_name:
+                    exchange = await self._exchange(exchange_name)
+                    await exchange.publish(message, routing_key, mandatory=True)
+                else:
+                    await self._publish.default_exchange.publish(
+                        message, routing_key, mandatory=True
+                    )
+                return "published"
+            except amqp.PublishError:  # returned by the broker: no queue bound
+                return "unroutable"
+            except (
+                amqp.ChannelNotFoundEntity,
+                amqp.ChannelPreconditionFailed,
+                amqp.ChannelAccessRefused,
+            ) as exc:
+                _log.warning("cannot publish to %r: %s", exchange_name or routing_key, exc)
+                return "unroutable"
+            except (
+                amqp.DeliveryError,
+                amqp.AMQPError,
+                amqp.ChannelInvalidStateError,
+                ConnectionError,
+                RuntimeError,
+                TimeoutError,
+            ) as exc:
+                if loop.time() + delay > deadline:
+                    _log.error("giving up publishing to %r: %s", exchange_name or routing_key, exc)
+                    return "failed"
+                _log.debug("publishing to %r failed (%s); retrying", exchange_name, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def _settle(
+        self, message: AbstractIncomingMessage, how: Literal["ack", "requeue"]
+    ) -> None:
+        """Ack or requeue; a closed channel means the broker already took it back."""
+        try:
+            if how == "ack":
+                await message.ack()
+            else:
+                await message.nack(requeue=True)
+        except Exception as exc:  # channel closed, already settled: nothing left to do
+            _log.debug("could not %s delivery %s: %s", how, message.delivery_tag, exc)
+
+
+def _channel_open(message: AbstractIncomingMessage) -> bool:
+    try:
+        return not message.channel.is_closed
+    except Exception:
+        return False
