@@ -70,6 +70,7 @@ def workspace_targets(repo: Path, packages: Sequence[str] = ()) -> tuple[list[Ta
     targets: list[Target] = []
     problems: list[str] = []
     found: set[str] = set()
+    repo = repo.resolve()
     for pyproject in sorted(repo.glob("packages/*/pyproject.toml")):
         folder = pyproject.parent
         if packages and folder.name not in packages:
@@ -87,6 +88,12 @@ def workspace_targets(repo: Path, packages: Sequence[str] = ()) -> tuple[list[Ta
             except Exception as exc:  # report every broken package, not just the first
                 problems.append(f"{where} cannot be loaded: {type(exc).__name__}: {exc}")
                 continue
+            if not target.templates_dir.is_relative_to(folder.resolve()):
+                problems.append(
+                    f"{where} was imported from {target.templates_dir.parent}, not from "
+                    f"{folder / 'src'}: another installed copy shadows the workspace package"
+                )
+                continue
             targets.append(target)
     missing = sorted(set(packages) - found)
     if missing:
@@ -102,7 +109,7 @@ def _load_target(value: str) -> Target:
     package_file = importlib.import_module(connector.package).__file__
     if package_file is None:
         raise TypeError(f"package {connector.package!r} has no __init__.py")
-    return Target(connector, Path(package_file).parent / "templates")
+    return Target(connector, Path(package_file).resolve().parent / "templates")
 
 
 def _read_json(path: Path) -> Any:
