@@ -158,3 +158,20 @@ def test_activiti_schema_rejects_bad_definitions(examples: tuple[Connector, ...]
     assert "'required' is a required property" in problems
     assert "repeated names" in problems
     assert "key differs from the action id" in problems
+
+
+def test_missing_validator_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, webcall_template: dict[str, Any]
+) -> None:
+    from tasklink.testing._templates import TemplateToolsMissingError
+
+    monkeypatch.setenv("TASKLINK_TEMPLATE_VALIDATOR_DIR", str(tmp_path))
+    with pytest.raises(TemplateToolsMissingError, match="setup_node_tools.sh"):
+        validate_camunda_templates([webcall_template])
+
+
+def test_validator_dir_can_be_configured(
+    monkeypatch: pytest.MonkeyPatch, webcall_template: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("TASKLINK_TEMPLATE_VALIDATOR_DIR", str(HERE))
+    assert validate_camunda_templates([webcall_template]) == {template_key(webcall_template): []}
