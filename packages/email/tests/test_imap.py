@@ -231,3 +231,23 @@ def test_non_ascii_search_without_literal_plus(
     assert len(one) == 1
     assert two == one
     assert none == []
+
+
+@pytest.mark.parametrize("operation", ["imap_list", "pop3_list"])
+def test_silent_server_is_a_retryable_timeout(operation: str) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)  # the kernel accepts the connection; nobody ever greets
+        connection = {
+            "host": "127.0.0.1",
+            "port": sock.getsockname()[1],
+            "security": "none",
+            "username": "u",
+            "password": "p-1234",
+            "timeout": 0.5,
+        }
+        outcome = failed(operation, {"connection": connection}, retries=3)
+    assert outcome.code == "TIMEOUT"
+    assert outcome.retries == 2

@@ -225,3 +225,19 @@ def test_starttls_required_but_not_offered(smtp: Any, ca_pem: str) -> None:
     assert isinstance(outcome, Failed)
     assert outcome.code == "TLS_FAILED"
     assert outcome.retries == 0
+
+
+def test_silent_server_is_a_retryable_timeout() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)  # the kernel accepts the connection; nobody ever greets
+        connection = {
+            "host": "127.0.0.1",
+            "port": sock.getsockname()[1],
+            "security": "none",
+            "timeout": 0.5,
+        }
+        outcome = send(message(connection), retries=3)
+    assert isinstance(outcome, Failed)
+    assert outcome.code == "TIMEOUT"
+    assert outcome.retries == 2

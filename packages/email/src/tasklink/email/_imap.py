@@ -161,17 +161,17 @@ class ImapSession:
                 args += [key, quote(text)]
                 continue
             utf8 = True
-            data = text.encode("utf-8")
+            encoded = text.encode("utf-8")
             if plus:
-                args += [key, b"{%d+}\r\n" % len(data) + data]
+                args += [key, b"{%d+}\r\n" % len(encoded) + encoded]
             elif literal is None:
-                literal = data
+                literal = encoded
                 last = key
             else:
                 args += [key, quote(text)]
         if literal is not None:
             args.append(last)  # imaplib appends the literal after the last argument
-            self.client.literal = literal
+            self.client.literal = literal  # type: ignore[assignment]  # bytes work, see _command
         if utf8:
             # imaplib's search() adds CHARSET itself; uid("SEARCH") does not.
             args = [b"CHARSET", b"UTF-8", *args]
