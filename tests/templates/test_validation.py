@@ -166,7 +166,7 @@ def test_missing_validator_says_how_to_install(
     from tasklink.testing._templates import TemplateToolsMissingError
 
     monkeypatch.setenv("TASKLINK_TEMPLATE_VALIDATOR_DIR", str(tmp_path))
-    with pytest.raises(TemplateToolsMissingError, match="setup_node_tools.sh"):
+    with pytest.raises(TemplateToolsMissingError, match=r"setup_node_tools\.sh"):
         validate_camunda_templates([webcall_template])
 
 
