@@ -1,0 +1,276 @@
+"""Encoding a request body of a chosen type to bytes and a content type.
+
+Pure standard library, so input validation (which encodes the body once) stays cheap to
+import. Every problem is a :class:`BodyProblem` with the path of the offending input.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+__all__ = ["BodyProblem", "BodyType", "EncodedBody", "decode_base64", "encode_body", "media_type"]
+
+BodyType = Literal["json", "text", "form", "multipart", "binary"]
+Loc = tuple[str | int, ...]
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_TYPE = "multipart/form-data"
+_FILE_KEYS = frozenset({"content", "filename", "contentType", "content_type"})
+# Characters HTML5 (and httpx) escape in multipart name/filename parameters.
+_PARAM_ESCAPES = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20)}}
+_PARAM_ESCAPE = re.compile("|".join(re.escape(c) for c in _PARAM_ESCAPES))
+_CONTENT_TYPE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\s*;.*)?$")
+
+
+class BodyProblem(ValueError):
+    """The body does not fit its body type; ``loc`` is the path of the offending input."""
+
+    def __init__(self, loc: Loc, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBody:
+    """The bytes to send and their ``Content-Type``."""
+
+    content: bytes
+    content_type: str
+
+
+def media_type(content_type: str | None) -> str | None:
+    """``"Application/JSON; charset=utf-8" -> "application/json"``."""
+    if content_type is None:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def _charset(content_type: str | None) -> str | None:
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None
+
+
+def decode_base64(value: str) -> bytes:
+    """Decode standard or URL-safe base64, tolerating line breaks and missing padding."""
+    text = "".join(value.split()).replace("-", "+").replace("_", "/")
+    text += "=" * (-len(text) % 4)
+    return base64.b64decode(text, validate=True)
+
+
+def _scalar(value: Any, loc: Loc, what: str) -> str | None:
+    # JSON spelling for booleans, as query and form values are read by non-Python servers.
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise BodyProblem(loc, f"{what} must be a string, number or boolean")
+
+
+def _require_mapping(body: Any, body_type: str) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise BodyProblem(
+            ("body",),
+            f"bodyType {body_type} needs an object of field names to values, "
+            f"not {_kind(body)}",
+        )
+    return body
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+def _items(value: Any) -> Iterator[tuple[int | None, Any]]:
+    if isinstance(value, list | tuple):
+        yield from enumerate(value)
+    else:
+        yield None, value
+
+
+def _loc(name: str, index: int | None, *rest: str) -> Loc:
+    return ("body", name, *(() if index is None else (index,)), *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    data: bytes
+    filename: str | None
+    content_type: str | None
+
+
+def _file(value: Mapping[str, Any], loc: Loc) -> _File:
+    unknown = sorted(str(k) for k in value if k not in _FILE_KEYS)
+    if unknown:
+        raise BodyProblem(
+            loc,
+            f"a file needs content (base64) and optionally filename and contentType; "
+            f"unknown field {unknown[0]!r}",
+        )
+    content = value.get("content")
+    if not isinstance(content, str):
+        raise BodyProblem((*loc, "content"), "a file needs its content as a base64 string")
+    try:
+        data = decode_base64(content)
+    except (binascii.Error, ValueError):
+        raise BodyProblem((*loc, "content"), "is not valid base64") from None
+    filename = value.get("filename")
+    if filename is not None and not isinstance(filename, str):
+        raise BodyProblem((*loc, "filename"), "must be a string")
+    content_type = value.get("contentType", value.get("content_type"))
+    if content_type is not None:
+        if not isinstance(content_type, str) or not _CONTENT_TYPE.match(content_type):
+            raise BodyProblem((*loc, "contentType"), "must be a media type such as image/png")
+        if any(c in content_type for c in "\r\n\0"):
+            raise BodyProblem((*loc, "contentType"), "must not contain line breaks")
+    return _File(data, filename or None, content_type or None)
+
+
+def _json(body: Any, content_type: str | None) -> EncodedBody:
+    if isinstance(body, str):
+        # A string is JSON text (modelers and FEEL often hand JSON over as text); it is
+        # checked and sent verbatim, keeping its formatting and number precision.
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise BodyProblem(("body",), f"is not valid JSON text ({exc})") from None
+        content = body.encode("utf-8")
+    else:
+        try:
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            raise BodyProblem(("body",), "contains NaN or Infinity, which JSON cannot hold") from None
+        except TypeError as exc:
+            raise BodyProblem(("body",), f"holds a value JSON cannot represent ({exc})") from None
+        content = text.encode("utf-8")
+    return EncodedBody(content, content_type or "application/json")
+
+
+def _text(body: Any, content_type: str | None) -> EncodedBody:
+    if not isinstance(body, str):
+        raise BodyProblem(("body",), f"bodyType text needs a string, not {_kind(body)}")
+    charset = _charset(content_type) or "utf-8"
+    try:
+        content = body.encode(charset)
+    except LookupError:
+        raise BodyProblem(("headers", "Content-Type"), f"unknown charset {charset!r}") from None
+    except UnicodeEncodeError:
+        raise BodyProblem(("body",), f"cannot be encoded as {charset}") from None
+    return EncodedBody(content, content_type or "text/plain; charset=utf-8")
+
+
+def _form(body: Any, content_type: str | None) -> EncodedBody:
+    fields = _require_mapping(body, "form")
+    pairs: list[tuple[str, str]] = []
+    for name, value in fields.items():
+        for index, item in _items(value):
+            text = _scalar(item, _loc(name, index), "a form value")
+            if text is not None:
+                pairs.append((name, text))
+    return EncodedBody(urlencode(pairs).encode("ascii"), content_type or FORM_TYPE)
+
+
+def new_boundary() -> str:
+    """A fresh multipart boundary (tests replace this to record stable cassettes)."""
+    return secrets.token_hex(16)
+
+
+def _param(value: str) -> str:
+    return _PARAM_ESCAPE.sub(lambda m: _PARAM_ESCAPES[m.group(0)], value)
+
+
+def _multipart(body: Any) -> EncodedBody:
+    fields = _require_mapping(body, "multipart")
+    boundary = new_boundary()
+    out = bytearray()
+    for name, value in fields.items():
+        for index, item in _items(value):
+            loc = _loc(name, index)
+            if item is None:
+                continue
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_param(name)}"'
+            if isinstance(item, Mapping):
+                part = _file(item, loc)
+                filename = part.filename or name
+                head += f'; filename="{_param(filename)}"\r\n'
+                head += f"Content-Type: {part.content_type or 'application/octet-stream'}\r\n"
+                data = part.data
+            else:
+                text = _scalar(item, loc, "a multipart value (or a file object)")
+                head += "\r\n"
+                data = (text or "").encode("utf-8")
+            out += head.encode("utf-8") + b"\r\n" + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode("ascii")
+    return EncodedBody(bytes(out), f"{MULTIPART_TYPE}; boundary={boundary}")
+
+
+def _binary(body: Any, content_type: str | None) -> EncodedBody:
+    if isinstance(body, Mapping):
+        part = _file(body, ("body",))
+        return EncodedBody(
+            part.data, content_type or part.content_type or "application/octet-stream"
+        )
+    if not isinstance(body, str):
+        raise BodyProblem(
+            ("body",),
+            f"bodyType binary needs base64 text or a file object, not {_kind(body)}",
+        )
+    try:
+        data = decode_base64(body)
+    except (binascii.Error, ValueError):
+        raise BodyProblem(("body",), "is not valid base64") from None
+    return EncodedBody(data, content_type or "application/octet-stream")
+
+
+def encode_body(body_type: BodyType, body: Any, content_type: str | None) -> EncodedBody | None:
+    """Encode ``body`` as ``body_type``; ``content_type`` is the user's header, if any.
+
+    Returns ``None`` when there is no body. Raises :class:`BodyProblem`.
+    """
+    if body is None:
+        return None
+    given = media_type(content_type)
+    if body_type == "form" and given not in (None, FORM_TYPE):
+        raise BodyProblem(
+            ("headers", "Content-Type"),
+            f"is {given!r} but bodyType form sends {FORM_TYPE}; remove the header "
+            "or change bodyType",
+        )
+    if body_type == "multipart" and given not in (None, MULTIPART_TYPE):
+        raise BodyProblem(
+            ("headers", "Content-Type"),
+            f"is {given!r} but bodyType multipart sends {MULTIPART_TYPE}; remove the header",
+        )
+    if body_type == "json":
+        return _json(body, content_type)
+    if body_type == "text":
+        return _text(body, content_type)
+    if body_type == "form":
+        return _form(body, content_type)
+    if body_type == "multipart":
+        # The boundary must be ours, so a user's multipart Content-Type is replaced.
+        return _multipart(body)
+    return _binary(body, content_type)

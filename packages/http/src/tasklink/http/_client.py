@@ -1,0 +1,253 @@
+"""Sending one request: authentication, redirects, the size limit and errors.
+
+Redirects are followed here rather than by httpx, hop by hop, so that the limit is per
+job, each hop goes through the outbound guard, and credentials stay with the origin
+they were given for: on a hop to another scheme, host or port (an upgrade from http to
+https on the same host excepted) the connector drops ``Authorization``,
+``Proxy-Authorization``, ``Cookie`` and the API-key header or parameter. 301 and 302
+turn a POST into a GET, 303 turns anything but HEAD into a GET (dropping the body);
+307 and 308 repeat the request as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from tasklink.core import ConnectorError, Context, InputError
+
+from ._auth import AppliedAuth, authenticate, register_secrets, tokens
+from ._errors import HttpErrorCode, status_error, transport_error
+from ._models import HttpRequest, HttpResponse
+from ._policy import PolicyConfigError, current_max_connections, current_policy
+from ._pool import LoopState, PooledClient, lease, loop_state
+from ._response import read_body, response_output
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._body import EncodedBody
+    from ._policy import OutboundPolicy
+
+__all__ = ["send"]
+
+# Headers that carry credentials and must not follow a redirect to another origin.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+# Small redirect and 401 bodies are read so their connection can be reused.
+_DRAIN_LIMIT = 64 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _safe(url: httpx.URL) -> str:
+    """The URL without query and fragment, for messages (a query may hold a key)."""
+    return f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+
+
+def _same_origin(url: httpx.URL, origin: tuple[str, str, int]) -> bool:
+    here = _origin(url)
+    if here == origin:
+        return True
+    # http -> https on the same host and default ports is an upgrade, not a new origin.
+    return here == ("https", origin[1], 443) and origin[0] == "http" and origin[2] == 80
+
+
+async def _drain(response: httpx.Response) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
+        try:
+            await response.aread()
+        except Exception:  # the connection is simply not reused
+            return
+
+
+class _Exchange:
+    """One job's request, with its redirect hops and at most one token renewal."""
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        ctx: Context,
+        pooled: PooledClient,
+        state: LoopState,
+        timeout: httpx.Timeout,
+        policy: OutboundPolicy,
+    ) -> None:
+        self.request = request
+        self.ctx = ctx
+        self.client = pooled.client
+        self.preflight = policy.enabled and pooled.proxied
+        self.policy = policy
+        self.state = state
+        self.timeout = timeout
+
+    def _fail(self, exc: Exception, method: str, url: httpx.URL) -> ConnectorError | InputError:
+        return transport_error(
+            exc,
+            method,
+            _safe(url),
+            self.request.connection_timeout_in_seconds,
+            self.request.read_timeout_in_seconds,
+        )
+
+    def _headers(
+        self, body: EncodedBody | None, same_origin: bool, auth: AppliedAuth
+    ) -> dict[str, str]:
+        request = self.request
+        drop: set[str] = set()
+        if body is not None or request.encoded_body is not None:
+            drop.add("content-type")  # ours when there is a body; gone when a hop drops it
+        if same_origin:
+            drop |= auth.header_names
+        else:
+            drop |= _CREDENTIAL_HEADERS | auth.header_names
+        headers = {k: v for k, v in request.request_headers.items() if k.lower() not in drop}
+        if body is not None:
+            headers["Content-Type"] = body.content_type
+        if same_origin:
+            headers.update(auth.headers)
+        return headers
+
+    def _next_hop(
+        self, response: httpx.Response, method: str, body: EncodedBody | None
+    ) -> tuple[httpx.URL, str, EncodedBody | None]:
+        import httpx
+
+        where = f"{method} {_safe(response.url)}"
+        try:
+            target = response.url.join(response.headers["location"])
+        except (httpx.InvalidURL, ValueError):
+            target = None
+        if target is None or target.scheme not in _DEFAULT_PORTS or not target.host:
+            raise ConnectorError(
+                f"{where} redirected to an invalid or non-HTTP location",
+                code=HttpErrorCode.INVALID_REDIRECT,
+                variables={"status": response.status_code},
+                retryable=False,
+            )
+        status = response.status_code
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, body = "GET", None
+        return target, method, body
+
+    async def _send(
+        self, method: str, url: httpx.URL, headers: dict[str, str], body: EncodedBody | None
+    ) -> httpx.Response:
+        import httpx
+
+        from ._guard import BlockedAddressError, check_host
+
+        try:
+            if self.preflight:
+                port = url.port or _DEFAULT_PORTS[url.scheme]
+                await check_host(self.policy, url.host, port, self.timeout.connect)
+            built = self.client.build_request(
+                method,
+                url,
+                headers=headers,
+                content=body.content if body is not None else None,
+                timeout=self.timeout,
+            )
+            return await self.client.send(built, stream=True)
+        except (httpx.HTTPError, BlockedAddressError) as exc:
+            raise self._fail(exc, method, url) from None
+
+    async def run(self) -> HttpResponse:
+        import httpx
+
+        request = self.request
+        try:
+            url = httpx.URL(request.url)
+            if request.query:
+                url = url.copy_merge_params(request.query)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise InputError(f"url: {exc}", field="url") from None
+        origin = _origin(url)
+        auth = await authenticate(request, self.client, self.timeout, self.ctx, self.state)
+        method: str = request.method
+        body = request.encoded_body
+        hops = 0
+        renewed = False
+        while True:
+            same_origin = _same_origin(url, origin)
+            target = url.copy_merge_params(auth.query) if same_origin and auth.query else url
+            response = await self._send(
+                method, target, self._headers(body, same_origin, auth), body
+            )
+            try:
+                if request.follow_redirects and response.has_redirect_location:
+                    if hops >= request.max_redirects:
+                        raise ConnectorError(
+                            f"{method} {_safe(url)}: more than {request.max_redirects} "
+                            "redirects (maxRedirects)",
+                            code=HttpErrorCode.TOO_MANY_REDIRECTS,
+                            variables={"status": response.status_code},
+                            retryable=False,
+                        )
+                    url, method, body = self._next_hop(response, method, body)
+                    hops += 1
+                    self._log("following a %d redirect to %s", response.status_code, _safe(url))
+                    await _drain(response)
+                    continue
+                if response.status_code == 401 and auth.cached and not renewed:
+                    # The cached token may have been revoked early: renew it once.
+                    assert auth.token_key is not None and auth.token is not None
+                    tokens.invalidate(auth.token_key, auth.token)
+                    renewed = True
+                    self._log("the API rejected a cached OAuth 2.0 token; renewing it")
+                    await _drain(response)
+                    auth = await authenticate(
+                        request, self.client, self.timeout, self.ctx, self.state
+                    )
+                    continue
+                content = (
+                    b""
+                    if method == "HEAD"
+                    else await read_body(
+                        response, request.max_response_bytes, method, _safe(target)
+                    )
+                )
+            except httpx.HTTPError as exc:
+                raise self._fail(exc, method, target) from None
+            finally:
+                await response.aclose()
+            output = response_output(response, content)
+            if response.status_code >= 400:
+                raise status_error(
+                    method,
+                    _safe(target),
+                    output,
+                    response.headers.get("retry-after"),
+                    self.ctx.headers,
+                )
+            return HttpResponse.model_validate(output)
+
+    def _log(self, message: str, *args: Any) -> None:
+        logger = self.ctx.logger
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(message, *args)
+
+
+async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """Send ``request`` with the pooled client for its TLS settings."""
+    import httpx
+
+    register_secrets(request, ctx)
+    try:
+        policy = current_policy()
+        max_connections = current_max_connections()
+    except PolicyConfigError as exc:
+        raise ConnectorError(
+            f"the REST connector is misconfigured: {exc}",
+            code=HttpErrorCode.CONFIGURATION_ERROR,
+            retryable=False,
+        ) from None
+    connect = request.connection_timeout_in_seconds or None
+    read = request.read_timeout_in_seconds or None
+    timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+    async with lease(request.tls, policy, max_connections) as pooled:
+        state = await loop_state()
+        return await _Exchange(request, ctx, pooled, state, timeout, policy).run()

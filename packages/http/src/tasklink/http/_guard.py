@@ -1,0 +1,126 @@
+"""Enforcing the outbound policy where it cannot be raced: at connect time.
+
+:class:`GuardedBackend` is an httpcore network backend. It resolves the host itself,
+checks every address against the policy and then connects to one of the checked
+addresses, so a DNS answer that changes between check and connect (DNS rebinding) cannot
+slip through. TLS still uses the URL's host name for SNI and certificate checks (httpcore
+passes it to ``start_tls``), and the ``Host`` header is untouched. Every connection the
+pool opens, including those for redirect hops and OAuth token requests, passes here.
+
+Through a proxy the connection goes to the proxy, which resolves the target itself;
+:func:`check_host` then checks the target before the request is sent (best effort: the
+proxy may resolve differently, so restrict egress at the proxy too).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from collections.abc import Iterable
+
+import anyio
+import httpcore
+
+from ._policy import IPAddress, OutboundPolicy
+
+__all__ = ["BlockedAddressError", "GuardedBackend", "check_host"]
+
+_log = logging.getLogger("tasklink.http.guard")
+
+
+class BlockedAddressError(Exception):
+    """The host resolves to an address the operator's policy refuses."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"connecting to {host!r} is not allowed: {reason}")
+        self.host = host
+        self.reason = reason
+
+
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+async def _resolve(host: str, port: int, timeout: float | None) -> list[IPAddress]:
+    literal = _literal(host)
+    if literal is not None:
+        return [literal]
+    try:
+        with anyio.fail_after(timeout):
+            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
+    found: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if address not in found:
+            found.append(address)
+    return found
+
+
+def _check(policy: OutboundPolicy, host: str, addresses: Iterable[IPAddress]) -> None:
+    for address in addresses:
+        reason = policy.refusal(address)
+        if reason is not None:
+            # The address goes to the operator's log only: echoing it to the job would
+            # let a process author map internal names through error messages.
+            _log.warning("blocked a connection to %s (%s): %s", host, address, reason)
+            raise BlockedAddressError(host, reason)
+
+
+async def check_host(
+    policy: OutboundPolicy, host: str, port: int, timeout: float | None
+) -> None:
+    """Resolve ``host`` and refuse it if any of its addresses is blocked."""
+    _check(policy, host, await _resolve(host, port, timeout))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, checks, then connects to a checked address (never re-resolving)."""
+
+    def __init__(
+        self, policy: OutboundPolicy, inner: httpcore.AsyncNetworkBackend | None = None
+    ) -> None:
+        self.policy = policy
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await _resolve(host, port, timeout)
+        _check(self.policy, host, addresses)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except httpcore.ConnectError as exc:  # try the next address, as resolvers intend
+                failure = exc
+        raise failure or httpcore.ConnectError(f"{host!r} resolved to no address")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used by the REST connector")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)

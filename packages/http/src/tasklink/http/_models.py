@@ -1,0 +1,439 @@
+"""Input and output models of the REST connector.
+
+Field names are snake_case in Python and camelCase on the wire (process variables and
+template bindings), following Camunda's REST connector where a name exists there
+(``queryParameters``, ``connectionTimeoutInSeconds``, ``authentication.type``...).
+Every check of the input happens here, so a bad job fails before anything is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import model_validator as _model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from tasklink.core import InputModel, OutputModel, field
+
+from ._body import BodyProblem, BodyType, EncodedBody, encode_body
+from ._checks import (
+    Problem,
+    check_header_name,
+    check_header_value,
+    check_url,
+    normalize_headers,
+    normalize_query,
+)
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "ApiKeyAuth",
+    "Authentication",
+    "BasicAuth",
+    "BearerAuth",
+    "BinaryBody",
+    "HttpMethod",
+    "HttpRequest",
+    "HttpResponse",
+    "NoAuth",
+    "OAuth2ClientCredentials",
+    "TlsOptions",
+]
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+HeaderValue = str | int | float | bool
+QueryScalar = str | int | float | bool
+QueryValue = QueryScalar | list[QueryScalar | None] | None
+
+DEFAULT_TIMEOUT_SECONDS = 20.0
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_REDIRECTS = 10
+
+
+def _problem(message: str) -> PydanticCustomError:
+    # The message goes through the context so braces in it are never read as placeholders.
+    return PydanticCustomError("invalid", "{message}", {"message": message})
+
+
+def _fail(model: type[Any], problems: list[Problem | BodyProblem], value: Any) -> None:
+    raise ValidationError.from_exception_data(
+        model.__name__,
+        [
+            InitErrorDetails(type=_problem(p.message), loc=p.loc, input=value)
+            for p in problems
+        ],
+    )
+
+
+class _Input(InputModel):
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+# -- authentication ----------------------------------------------------------------------
+
+
+class NoAuth(_Input):
+    """Send no credentials."""
+
+    type: Literal["none"] = field(
+        "none", description="How the connector authenticates", group="authentication"
+    )
+
+
+class BasicAuth(_Input):
+    """HTTP Basic authentication (RFC 7617)."""
+
+    type: Literal["basic"] = field(description="How the connector authenticates")
+    username: str = field(
+        description="User name (must not contain ':')", group="authentication", min_length=1
+    )
+    password: str = field(description="Password", group="authentication", secret=True)
+
+    @field_validator("username")
+    @classmethod
+    def _no_colon(cls, value: str) -> str:
+        if ":" in value:
+            raise _problem("must not contain ':' (Basic authentication separates with it)")
+        return value
+
+
+class BearerAuth(_Input):
+    """A bearer token sent as ``Authorization: Bearer <token>``."""
+
+    type: Literal["bearer"] = field(description="How the connector authenticates")
+    token: str = field(
+        description="The token, without the 'Bearer ' prefix",
+        group="authentication",
+        secret=True,
+        min_length=1,
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _check_token(cls, value: str) -> str:
+        token = value.strip()
+        # A pasted "Bearer abc" would otherwise be sent as "Bearer Bearer abc".
+        if token.lower() == "bearer" or token[:7].lower() == "bearer ":
+            token = token[6:].strip()
+        if not token:
+            raise _problem("must not be empty")
+        try:
+            return check_header_value(token, ())
+        except Problem as problem:
+            raise _problem(problem.message) from None
+
+
+class ApiKeyAuth(_Input):
+    """An API key sent as a header or a query parameter."""
+
+    type: Literal["api_key"] = field(description="How the connector authenticates")
+    location: Literal["header", "query"] = field(
+        "header", description="Send the key as a header or a query parameter",
+        group="authentication",
+    )
+    name: str = field(
+        description="Name of the header or query parameter, e.g. X-API-Key",
+        group="authentication",
+        min_length=1,
+    )
+    value: str = field(description="The API key", group="authentication", secret=True)
+
+    @_model_validator(mode="after")
+    def _check_header(self) -> ApiKeyAuth:
+        if self.location == "header":
+            problems: list[Problem | BodyProblem] = []
+            for loc, check in ((("name",), self._name), (("value",), self._value)):
+                try:
+                    check(loc)
+                except Problem as problem:
+                    problems.append(problem)
+            if problems:
+                _fail(type(self), problems, None)
+        return self
+
+    def _name(self, loc: tuple[str | int, ...]) -> None:
+        check_header_name(self.name, loc)
+
+    def _value(self, loc: tuple[str | int, ...]) -> None:
+        self.value = check_header_value(self.value, loc)
+
+
+class OAuth2ClientCredentials(_Input):
+    """OAuth 2.0 client credentials grant (RFC 6749 section 4.4); tokens are cached."""
+
+    type: Literal["oauth2_client_credentials"] = field(
+        description="How the connector authenticates"
+    )
+    token_url: str = field(
+        description="Token endpoint of the authorization server",
+        group="authentication",
+        placeholder="https://login.example.com/oauth/token",
+    )
+    client_id: str = field(description="Client ID", group="authentication", min_length=1)
+    client_secret: str = field(
+        description="Client secret", group="authentication", secret=True, min_length=1
+    )
+    client_authentication: Literal["basic_header", "body"] = field(
+        "basic_header",
+        description="Send the client credentials as a Basic header (RFC 6749 default) "
+        "or in the request body",
+        group="authentication",
+    )
+    audience: str | None = field(
+        None, description="Audience of the token, for servers that need one",
+        group="authentication",
+    )
+    scopes: str | None = field(
+        None, description="Scopes to request, separated by spaces", group="authentication"
+    )
+
+    @field_validator("token_url")
+    @classmethod
+    def _check_token_url(cls, value: str) -> str:
+        try:
+            return check_url(value)
+        except Problem as problem:
+            raise _problem(problem.message) from None
+
+    @field_validator("audience", "scopes")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+Authentication = Annotated[
+    NoAuth | BasicAuth | BearerAuth | ApiKeyAuth | OAuth2ClientCredentials,
+    Field(discriminator="type"),
+]
+
+# -- TLS ---------------------------------------------------------------------------------
+
+
+def _pem(value: str | None, marker: str, what: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if "-----BEGIN" not in value or marker not in value:
+        raise _problem(f"must be PEM text ('-----BEGIN {what}-----' ...)")
+    return value.strip() + "\n"
+
+
+class TlsOptions(_Input):
+    """Certificate checks and client certificates for HTTPS."""
+
+    verify: bool = field(
+        True,
+        description="Verify the server's certificate (turn off only for testing)",
+        group="tls",
+    )
+    ca_certificate: str | None = field(
+        None,
+        description="Extra CA certificates to trust (PEM), in addition to the system ones",
+        group="tls",
+        multiline=True,
+    )
+    client_certificate: str | None = field(
+        None,
+        description="Client certificate for mutual TLS (PEM, may include the key)",
+        group="tls",
+        multiline=True,
+    )
+    client_key: str | None = field(
+        None, description="Private key of the client certificate (PEM)", group="tls",
+        secret=True, multiline=True,
+    )
+    client_key_password: str | None = field(
+        None, description="Password of an encrypted client key", group="tls", secret=True
+    )
+
+    @field_validator("ca_certificate", "client_certificate")
+    @classmethod
+    def _certificate(cls, value: str | None) -> str | None:
+        return _pem(value, "CERTIFICATE-----", "CERTIFICATE")
+
+    @field_validator("client_key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        return _pem(value, "PRIVATE KEY-----", "PRIVATE KEY")
+
+    @_model_validator(mode="after")
+    def _consistent(self) -> TlsOptions:
+        problems: list[Problem | BodyProblem] = []
+        if not self.verify and self.ca_certificate:
+            problems.append(
+                Problem(("caCertificate",), "is set but verify is false; choose one")
+            )
+        if self.client_key and not self.client_certificate:
+            problems.append(Problem(("clientKey",), "needs clientCertificate as well"))
+        if problems:
+            _fail(type(self), problems, None)
+        return self
+
+
+# -- the request -------------------------------------------------------------------------
+
+
+class HttpRequest(_Input):
+    """One HTTP request and how to send it."""
+
+    authentication: Authentication = field(
+        default_factory=NoAuth, description="Authentication", group="authentication"
+    )
+    method: HttpMethod = field("GET", description="HTTP method", group="endpoint")
+    url: str = field(
+        description="URL to call (http or https)",
+        group="endpoint",
+        placeholder="https://api.example.com/items",
+    )
+    query_parameters: dict[str, QueryValue] | None = field(
+        None,
+        description="Query parameters added to the URL; a list repeats the name",
+        group="endpoint",
+    )
+    headers: dict[str, HeaderValue | None] | None = field(
+        None, description="Request headers", group="endpoint"
+    )
+    follow_redirects: bool = field(
+        False, description="Follow 3xx redirects", group="endpoint"
+    )
+    max_redirects: int = field(
+        DEFAULT_MAX_REDIRECTS,
+        description="Most redirects to follow before failing",
+        group="endpoint",
+        ge=0,
+        le=50,
+    )
+    body_type: BodyType = field(
+        "json",
+        description="How the body is encoded: json, text, form (URL-encoded), multipart "
+        "(files as base64) or binary (base64)",
+        group="payload",
+    )
+    body: Any = field(
+        None,
+        description="Request body, shaped as bodyType says",
+        group="payload",
+        multiline=True,
+    )
+    connection_timeout_in_seconds: float = field(
+        DEFAULT_TIMEOUT_SECONDS,
+        description="Seconds to wait for a connection (0 waits without limit)",
+        group="timeouts",
+        ge=0,
+        allow_inf_nan=False,
+    )
+    read_timeout_in_seconds: float = field(
+        DEFAULT_TIMEOUT_SECONDS,
+        description="Seconds to wait for each part of the response (0 waits without limit)",
+        group="timeouts",
+        ge=0,
+        allow_inf_nan=False,
+    )
+    max_response_bytes: int = field(
+        DEFAULT_MAX_RESPONSE_BYTES,
+        description="Largest response body to accept, in bytes; larger ones fail the job",
+        group="output",
+        ge=1,
+    )
+    tls: TlsOptions = field(
+        default_factory=TlsOptions, description="TLS settings for https URLs", group="tls"
+    )
+
+    _headers: dict[str, str] = PrivateAttr(default_factory=dict)
+    _query: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+    _body: EncodedBody | None = PrivateAttr(None)
+
+    @field_validator("authentication", mode="before")
+    @classmethod
+    def _no_authentication(cls, value: Any) -> Any:
+        return {"type": "none"} if value is None else value
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper_method(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        try:
+            return check_url(value)
+        except Problem as problem:
+            raise _problem(problem.message) from None
+
+    @_model_validator(mode="after")
+    def _prepare(self) -> HttpRequest:
+        problems: list[Problem | BodyProblem] = []
+        try:
+            self._headers = normalize_headers(self.headers)
+        except Problem as problem:
+            problems.append(problem)
+        try:
+            self._query = normalize_query(self.query_parameters)
+        except Problem as problem:
+            problems.append(problem)
+        if not problems:
+            content_type = next(
+                (v for k, v in self._headers.items() if k.lower() == "content-type"), None
+            )
+            try:
+                self._body = encode_body(self.body_type, self.body, content_type)
+            except BodyProblem as problem:
+                problems.append(problem)
+        if problems:
+            _fail(type(self), problems, None)
+        return self
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        """The checked headers, values as text."""
+        return self._headers
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """The query parameters as name/value pairs."""
+        return self._query
+
+    @property
+    def encoded_body(self) -> EncodedBody | None:
+        """The body as bytes with its content type, or ``None``."""
+        return self._body
+
+
+# -- the response ------------------------------------------------------------------------
+
+
+class _Output(OutputModel):
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+class BinaryBody(_Output):
+    """A binary response body; pass it on as a multipart file or a binary body."""
+
+    content: str = field(description="The bytes, base64-encoded")
+    content_type: str | None = field(None, description="Media type of the content")
+    filename: str | None = field(
+        None, description="File name from the Content-Disposition header, if any"
+    )
+
+
+class HttpResponse(_Output):
+    """The response: status, headers and the body parsed by its content type."""
+
+    status: int = field(description="HTTP status code")
+    reason: str = field(description="Reason phrase, e.g. 'Not Found'")
+    headers: dict[str, str] = field(
+        description="Response headers, names in lower case; credentials masked"
+    )
+    body: Any = field(
+        None,
+        description="JSON value, text, or for binary content an object with content "
+        "(base64), contentType and filename; null when empty",
+    )
+    body_type: Literal["json", "text", "binary", "empty"] = field(
+        description="How body was read"
+    )
+    content_type: str | None = field(None, description="Content-Type of the response")
+    url: str = field(description="Final URL, after redirects")

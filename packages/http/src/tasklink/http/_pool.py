@@ -1,0 +1,259 @@
+"""Pooled ``httpx.AsyncClient`` objects: one per event loop and TLS/policy configuration.
+
+Jobs share the clients (and their keep-alive connections); a client is never created per
+job. Connections belong to the event loop that opened them, so clients are kept per
+loop. When a loop shuts down through ``asyncio.run`` (or anything else that calls
+``loop.shutdown_asyncgens()``) its clients are closed automatically; a runtime that
+manages its loop itself calls :func:`aclose_clients` before closing it.
+
+Clients hold no cookies: a cookie one job receives must never ride along with another
+job's request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import ssl
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from http.cookiejar import Cookie, CookieJar
+from typing import TYPE_CHECKING, Any
+from urllib.request import getproxies
+
+from .__about__ import __version__
+from ._models import TlsOptions
+from ._policy import OutboundPolicy
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["USER_AGENT", "LoopState", "PooledClient", "aclose_clients", "lease", "loop_state"]
+
+USER_AGENT = f"tasklink-http/{__version__}"
+# Distinct TLS settings per loop before the least recently used client is closed.
+MAX_CLIENTS_PER_LOOP = 16
+KEEPALIVE_EXPIRY_SECONDS = 5.0
+
+_log = logging.getLogger("tasklink.http")
+
+
+class _NoCookies(CookieJar):
+    """A jar that never stores anything."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
+@dataclass(eq=False)
+class PooledClient:
+    """A shared client and whether it sends through an environment proxy."""
+
+    client: httpx.AsyncClient
+    proxied: bool
+    leases: int = 0
+    evicted: bool = False
+
+
+@dataclass(eq=False)
+class LoopState:
+    """What the connector keeps per event loop."""
+
+    clients: OrderedDict[Hashable, PooledClient] = field(default_factory=OrderedDict)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    closer: AsyncGenerator[None, None] | None = None
+    closed: bool = False
+
+    def lock(self, key: str) -> asyncio.Lock:
+        found = self.locks.get(key)
+        if found is None:
+            found = self.locks[key] = asyncio.Lock()
+        return found
+
+
+_states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopState] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _close_all(state: LoopState) -> None:
+    entries = list(state.clients.values())
+    state.clients.clear()
+    for entry in entries:
+        try:
+            await entry.client.aclose()
+        except Exception:  # closing must go on for the others
+            _log.debug("closing a pooled HTTP client failed", exc_info=True)
+
+
+async def _closer(state: LoopState) -> AsyncGenerator[None, None]:
+    # Finalised by loop.shutdown_asyncgens(): closes the loop's clients while the loop
+    # still runs, so asyncio.run() based programs need no explicit cleanup.
+    try:
+        yield
+    finally:
+        if not state.closed:
+            state.closed = True
+            for loop, known in list(_states.items()):
+                if known is state:
+                    _states.pop(loop, None)
+            await _close_all(state)
+
+
+def _abandon(state: LoopState) -> None:
+    """Forget the state of a loop that was closed without shutting its generators down."""
+    state.closed = True
+    state.clients.clear()
+    if state.closer is not None:
+        # The closer returns at once when the state is closed; finishing it here keeps
+        # its finaliser from later calling into the closed loop.
+        try:
+            state.closer.aclose().send(None)
+        except StopIteration:
+            pass
+        except Exception:
+            _log.debug("finishing a closed loop's pool closer failed", exc_info=True)
+
+
+async def loop_state() -> LoopState:
+    """The connector's state for the running event loop."""
+    loop = asyncio.get_running_loop()
+    state = _states.get(loop)
+    if state is None:
+        for other, old in list(_states.items()):
+            if other.is_closed():
+                _states.pop(other, None)
+                _abandon(old)
+        state = _states[loop] = LoopState()
+        closer = _closer(state)
+        await closer.__anext__()
+        state.closer = closer
+    return state
+
+
+def _environment_proxied() -> bool:
+    proxies = getproxies()
+    if "*" in [h.strip() for h in proxies.get("no", "").split(",")]:
+        return False
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
+def _tls_key(tls: TlsOptions) -> str | None:
+    parts = (
+        tls.ca_certificate,
+        tls.client_certificate,
+        tls.client_key,
+        tls.client_key_password,
+    )
+    if tls.verify and not any(parts):
+        return None  # the common case: no hashing on the hot path
+    digest = hashlib.sha256(repr((tls.verify, *parts)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _install_guard(
+    client: httpx.AsyncClient, policy: OutboundPolicy, limits: Any, ssl_context: ssl.SSLContext
+) -> None:
+    import httpcore
+    import httpx
+
+    from ._guard import GuardedBackend
+
+    transport = getattr(client, "_transport", None)
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(transport, httpx.AsyncHTTPTransport) or not isinstance(
+        pool, httpcore.AsyncConnectionPool
+    ):
+        # Fail closed: an operator who turned the guard on must never get an unguarded
+        # client because httpx changed its internals.
+        raise RuntimeError(
+            "tasklink-http cannot install its outbound address guard on this httpx "
+            f"version ({httpx.__version__}); install a version the package supports"
+        )
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=ssl_context,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(policy),
+    )
+
+
+def _create(tls: TlsOptions, policy: OutboundPolicy, max_connections: int) -> PooledClient:
+    import httpx
+
+    from ._tls import build_ssl_context
+
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        # As many idle connections as active ones: at high concurrency a smaller
+        # keep-alive pool would close and reopen connections on every request.
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
+    )
+    ssl_context = build_ssl_context(tls)
+    client = httpx.AsyncClient(
+        verify=ssl_context,
+        limits=limits,
+        trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx reads them
+        cookies=_NoCookies(),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+    if policy.enabled:
+        _install_guard(client, policy, limits, ssl_context)
+    return PooledClient(client, proxied=_environment_proxied())
+
+
+async def _evict(state: LoopState) -> None:
+    while len(state.clients) > MAX_CLIENTS_PER_LOOP:
+        _, entry = state.clients.popitem(last=False)
+        entry.evicted = True
+        if entry.leases == 0:
+            await entry.client.aclose()
+
+
+@asynccontextmanager
+async def lease(
+    tls: TlsOptions, policy: OutboundPolicy, max_connections: int
+) -> AsyncIterator[PooledClient]:
+    """Borrow the shared client for these settings on the running loop."""
+    state = await loop_state()
+    key = (_tls_key(tls), policy, max_connections)
+    entry = state.clients.get(key)
+    if entry is None:
+        entry = state.clients[key] = _create(tls, policy, max_connections)
+        await _evict(state)
+    elif len(state.clients) > 1:
+        state.clients.move_to_end(key)
+    entry.leases += 1
+    try:
+        yield entry
+    finally:
+        entry.leases -= 1
+        if entry.evicted and entry.leases == 0:
+            await entry.client.aclose()
+
+
+async def aclose_clients() -> None:
+    """Close the pooled HTTP clients of the running event loop.
+
+    Call it once at shutdown, after in-flight jobs have finished. Needed only when the
+    loop is closed without ``loop.shutdown_asyncgens()`` (``asyncio.run`` calls it);
+    calling it anyway is harmless, and later requests simply open new clients.
+    """
+    loop = asyncio.get_running_loop()
+    state = _states.pop(loop, None)
+    if state is None:
+        return
+    state.closed = True
+    await _close_all(state)
+    if state.closer is not None:
+        await state.closer.aclose()

@@ -1,0 +1,173 @@
+"""Reading a response within a size limit and turning it into the connector's output.
+
+The body is read as a stream and reading stops as soon as the limit is passed (the
+limit counts decoded bytes, so a compressed "zip bomb" is stopped too). Its type comes
+from ``Content-Type``: JSON for ``application/json`` and ``*+json``; text for ``text/*``,
+XML, YAML, form data, JavaScript or any type with a ``charset``; otherwise binary, returned
+base64-encoded with its content type. Without a ``Content-Type`` a body that is valid
+UTF-8 is text, anything else binary. JSON that does not parse is returned as text.
+
+Response headers ``Set-Cookie``, ``Set-Cookie2``, ``Authorization``,
+``Proxy-Authorization`` and ``Cookie`` are masked: they carry credentials and process
+variables are no place for them. ``WWW-Authenticate`` stays readable: it carries the
+challenge and error description needed to understand a 401, never a credential.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from email.message import Message
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from tasklink.core import MASK, ConnectorError
+
+from ._body import media_type
+from ._errors import HttpErrorCode
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["SENSITIVE_RESPONSE_HEADERS", "read_body", "response_output"]
+
+SENSITIVE_RESPONSE_HEADERS = frozenset(
+    {"set-cookie", "set-cookie2", "authorization", "proxy-authorization", "cookie"}
+)
+_TEXT_SUBTYPES = frozenset(
+    {
+        "xml",
+        "javascript",
+        "ecmascript",
+        "x-www-form-urlencoded",
+        "yaml",
+        "x-yaml",
+        "graphql",
+        "csv",
+        "sql",
+        "x-ndjson",
+        "x-sh",
+        "toml",
+    }
+)
+
+
+def _too_large(method: str, safe_url: str, status: int, limit: int) -> ConnectorError:
+    return ConnectorError(
+        f"{method} {safe_url}: the response body is larger than maxResponseBytes "
+        f"({limit} bytes); raise the limit or request less data",
+        code=HttpErrorCode.RESPONSE_TOO_LARGE,
+        variables={"status": status, "maxResponseBytes": limit},
+        retryable=False,
+    )
+
+
+async def read_body(response: httpx.Response, limit: int, method: str, safe_url: str) -> bytes:
+    """Read the (decoded) body, failing as soon as it passes ``limit`` bytes."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(method, safe_url, response.status_code, limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(method, safe_url, response.status_code, limit)
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    charset = message.get_content_charset()
+    return charset or None
+
+
+def _is_json(kind: str) -> bool:
+    return kind in ("application/json", "text/json") or kind.endswith("+json")
+
+
+def _is_text(kind: str, charset: str | None) -> bool:
+    if kind.startswith("text/") or charset:
+        return True
+    subtype = kind.partition("/")[2]
+    return subtype in _TEXT_SUBTYPES or subtype.endswith(("+xml", "+yaml"))
+
+
+def _decode(content: bytes, charset: str | None) -> str:
+    try:
+        return content.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name
+        return content.decode("utf-8", errors="replace")
+
+
+def _filename(disposition: str | None) -> str | None:
+    if not disposition:
+        return None
+    message = Message()
+    message["content-disposition"] = disposition
+    name = message.get_filename()
+    return name or None
+
+
+def _parse(content: bytes, content_type: str | None, disposition: str | None) -> tuple[Any, str]:
+    if not content:
+        return None, "empty"
+    kind = media_type(content_type) or ""
+    charset = _charset(content_type)
+    if _is_json(kind):
+        try:
+            return json.loads(content), "json"
+        except ValueError:
+            return _decode(content, charset), "text"
+    if kind and _is_text(kind, charset):
+        return _decode(content, charset), "text"
+    if not kind:
+        try:
+            return content.decode("utf-8"), "text"
+        except UnicodeDecodeError:
+            pass
+    binary = {
+        "content": base64.b64encode(content).decode("ascii"),
+        "contentType": content_type,
+        "filename": _filename(disposition),
+    }
+    return binary, "binary"
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        key = name.lower()
+        if key in SENSITIVE_RESPONSE_HEADERS:
+            out[key] = MASK
+        elif key in out:
+            out[key] = f"{out[key]}, {value}"
+        else:
+            out[key] = value
+    return out
+
+
+def response_output(response: httpx.Response, content: bytes) -> dict[str, Any]:
+    """The connector's output for a response whose body is ``content``."""
+    headers = response.headers
+    content_type = headers.get("content-type")
+    body, body_type = _parse(content, content_type, headers.get("content-disposition"))
+    reason = response.reason_phrase
+    if not reason:
+        try:
+            reason = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            reason = ""
+    return {
+        "status": response.status_code,
+        "reason": reason,
+        "headers": _headers(response),
+        "body": body,
+        "bodyType": body_type,
+        "contentType": content_type,
+        "url": str(response.url),
+    }

@@ -1,0 +1,327 @@
+"""A local HTTP server for the tests: a subset of httpbin.org plus a few test routes.
+
+httpbin-compatible: ``/anything``, ``/get``, ``/post``, ``/put``, ``/patch``, ``/delete``,
+``/status/<code>``, ``/bearer``, ``/basic-auth/<user>/<password>``, ``/headers``,
+``/redirect/<n>``, ``/redirect-to?url=&status_code=``, ``/delay/<seconds>``,
+``/bytes/<n>``, ``/json``, ``/xml``, ``/cookies``, ``/response-headers?name=value``.
+
+Test routes: ``/oauth/token`` and ``/oauth/protected`` (a client-credentials server with
+revocation), ``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
+``/problem/<code>?retry_after=``, ``/set-cookie``, ``/redirect-loop``,
+``/redirect-raw?location=`` and ``/download``.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import secrets
+import ssl
+import threading
+import time
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+class OAuthServer:
+    """State of the client-credentials endpoint: known clients, issued tokens."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, str] = {}
+        self.tokens: set[str] = set()
+        self.requests: list[dict[str, Any]] = []
+        self.expires_in: int | None = 3600
+        self.lock = threading.Lock()
+
+    def issue(self) -> str:
+        token = "tok-" + secrets.token_hex(16)
+        with self.lock:
+            self.tokens.add(token)
+        return token
+
+    def revoke_all(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+
+
+class TestServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(address, Handler)
+        self.tls = tls
+        self.oauth = OAuthServer()
+        self.log: list[dict[str, Any]] = []
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True)
+        return sock, address
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        scheme = "https" if self.tls else "http"
+        name = "localhost" if self.tls else host
+        return f"{scheme}://{name}:{port}"
+
+
+def _args(query: str) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key in args:
+            args[key] = [*args[key], value] if isinstance(args[key], list) else [args[key], value]
+        else:
+            args[key] = value
+    return args
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: TestServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return None
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str | None = "application/json",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type and body:
+            self.send_header("Content-Type", content_type)
+        for name, value in headers or []:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, data: Any, headers: list[tuple[str, str]] | None = None) -> None:
+        self._send(status, json.dumps(data).encode(), "application/json", headers)
+
+    def _echo(self, body: bytes, parts: Any) -> dict[str, Any]:
+        content_type = self.headers.get("Content-Type", "")
+        echo: dict[str, Any] = {
+            "method": self.command,
+            "url": f"{self.server.url}{self.path}",
+            "path": parts.path,
+            "args": _args(parts.query),
+            "headers": {k: ", ".join(self.headers.get_all(k) or []) for k in self.headers},
+            "rawHeaders": [[k, v] for k, v in self.headers.items()],
+            "data": body.decode("utf-8", "replace"),
+            "bodyBase64": base64.b64encode(body).decode(),
+            "json": None,
+            "form": {},
+            "files": {},
+            "proxied": self.path.startswith("http"),
+        }
+        if "json" in content_type:
+            try:
+                echo["json"] = json.loads(body)
+            except ValueError:
+                pass
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            echo["form"] = _args(body.decode())
+        elif content_type.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(
+                f"Content-Type: {content_type}\r\n\r\n".encode() + body
+            )
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                filename = part.get_filename()
+                payload = part.get_payload(decode=True) or b""
+                if filename is None:
+                    echo["form"][name] = payload.decode()
+                else:
+                    echo["files"][name] = {
+                        "filename": filename,
+                        "contentType": part.get_content_type(),
+                        "base64": base64.b64encode(payload).decode(),
+                    }
+        if isinstance(self.connection, ssl.SSLSocket):
+            cert = self.connection.getpeercert()
+            subject = dict(x[0] for x in cert["subject"]) if cert else None
+            echo["clientCertificate"] = subject.get("commonName") if subject else None
+        return echo
+
+    # -- routing -----------------------------------------------------------------------
+
+    def handle_any(self) -> None:
+        parts = urlsplit(self.path)
+        body = self._body()
+        self.server.log.append(
+            {"method": self.command, "path": parts.path, "headers": dict(self.headers.items())}
+        )
+        segments = [s for s in parts.path.split("/") if s]
+        route = segments[0] if segments else ""
+        args = _args(parts.query)
+        handler = getattr(self, "route_" + route.replace("-", "_"), None)
+        if handler is None:
+            self._json(404, {"error": "not found", "path": parts.path})
+            return
+        handler(segments[1:], args, body, parts)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
+
+    def route_anything(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._json(200, self._echo(body, parts))
+
+    route_get = route_post = route_put = route_patch = route_delete = route_anything
+
+    def route_headers(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._json(200, {"headers": self._echo(body, parts)["headers"]})
+
+    def route_status(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._send(int(rest[0]))
+
+    def route_problem(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        status = int(rest[0])
+        headers = [("Retry-After", args["retry_after"])] if "retry_after" in args else []
+        data = json.dumps({"title": "problem", "status": status}).encode()
+        self._send(status, data, "application/problem+json", headers)
+
+    def route_bearer(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            self._send(401, headers=[("WWW-Authenticate", "Bearer")])
+            return
+        self._json(200, {"authenticated": True, "token": auth[7:]})
+
+    def route_basic_auth(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        expected = base64.b64encode(f"{rest[0]}:{rest[1]}".encode()).decode()
+        if self.headers.get("Authorization") != f"Basic {expected}":
+            self._send(401, headers=[("WWW-Authenticate", 'Basic realm="Fake Realm"')])
+            return
+        self._json(200, {"authenticated": True, "user": rest[0]})
+
+    def route_redirect(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        left = int(rest[0])
+        location = "/get" if left <= 1 else f"/redirect/{left - 1}"
+        self._send(302, headers=[("Location", location)])
+
+    def route_redirect_to(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        status = int(args.get("status_code", 302))
+        self._send(status, headers=[("Location", args["url"])])
+
+    def route_redirect_loop(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._send(302, headers=[("Location", "/redirect-loop")])
+
+    def route_delay(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        time.sleep(float(rest[0]))
+        self._json(200, self._echo(body, parts))
+
+    def route_bytes(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._send(200, secrets.token_bytes(int(rest[0])), "application/octet-stream")
+
+    def route_download(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._send(
+            200, PNG, "image/png", [("Content-Disposition", 'attachment; filename="pixel.png"')]
+        )
+
+    def route_json(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._json(200, {"slideshow": {"title": "Sample Slide Show", "slides": []}})
+
+    def route_xml(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        data = '<?xml version="1.0" encoding="iso-8859-1"?><p>caf\xe9</p>'.encode("latin-1")
+        self._send(200, data, "application/xml; charset=iso-8859-1")
+
+    def route_invalid_json(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._send(200, b"{not json", "application/json")
+
+    def route_cookies(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        cookie = self.headers.get("Cookie", "")
+        pairs = dict(p.strip().split("=", 1) for p in cookie.split(";") if "=" in p)
+        self._json(200, {"cookies": pairs})
+
+    def route_set_cookie(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._json(200, {"set": True}, [("Set-Cookie", "session=s3cr3t-session; Path=/")])
+
+    def route_response_headers(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        headers = [(k, v) for k, v in args.items() if isinstance(v, str)]
+        self._json(200, args, headers)
+
+    def route_large(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        size = int(args["size"])
+        if args.get("chunked") != "1":
+            self._send(200, b"x" * size, "text/plain")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * 65536
+        sent = 0
+        try:
+            while sent < size:
+                piece = chunk[: size - sent]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                sent += len(piece)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client stopped reading, as it should
+            self.close_connection = True
+
+    def route_gzip_bomb(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        data = gzip.compress(b"\0" * int(args["size"]))
+        self._send(200, data, "text/plain", [("Content-Encoding", "gzip")])
+
+    # -- OAuth 2.0 client credentials -------------------------------------------------
+
+    def route_oauth(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        oauth = self.server.oauth
+        if rest == ["token"]:
+            form = dict(parse_qsl(body.decode()))
+            client_id, secret = form.get("client_id"), form.get("client_secret")
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                from urllib.parse import unquote_plus
+
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+                client_id, secret = unquote_plus(user), unquote_plus(password)
+            with oauth.lock:
+                oauth.requests.append({"form": form, "basic": auth.startswith("Basic ")})
+            if form.get("grant_type") != "client_credentials":
+                self._json(400, {"error": "unsupported_grant_type"})
+                return
+            if client_id not in oauth.clients or oauth.clients[client_id] != secret:
+                self._json(
+                    401, {"error": "invalid_client", "error_description": "bad client"}
+                )
+                return
+            reply: dict[str, Any] = {"access_token": oauth.issue(), "token_type": "Bearer"}
+            if oauth.expires_in is not None:
+                reply["expires_in"] = oauth.expires_in
+            self._json(200, reply)
+        elif rest == ["protected"]:
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("Bearer ") or auth[7:] not in oauth.tokens:
+                self._send(401, headers=[("WWW-Authenticate", 'Bearer error="invalid_token"')])
+                return
+            self._json(200, {"ok": True})
+        else:
+            self._json(404, {"error": "not found"})
+
+
+def start(tls: ssl.SSLContext | None = None, port: int = 0) -> TestServer:
+    server = TestServer(("127.0.0.1", port), tls)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

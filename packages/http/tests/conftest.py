@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import importlib.util
+import ssl
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import trustme
+
+from tasklink.http import aclose_clients
+from tasklink.http._auth import tokens
+
+HERE = Path(__file__).resolve().parent
+OPERATOR_VARIABLES = (
+    "TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS",
+    "TASKLINK_HTTP_BLOCKED_NETWORKS",
+    "TASKLINK_HTTP_ALLOWED_NETWORKS",
+    "TASKLINK_HTTP_MAX_CONNECTIONS",
+)
+
+
+def _load(name: str) -> ModuleType:
+    # Loaded by path under a unique name: tests of other packages may have helpers too.
+    unique = f"tasklink_http_tests_{name}"
+    if unique in sys.modules:
+        return sys.modules[unique]
+    spec = importlib.util.spec_from_file_location(unique, HERE / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+httpbin = _load("_httpbin")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Any]:
+    """A plain HTTP test server on 127.0.0.1."""
+    running = httpbin.start()
+    yield running
+    running.shutdown()
+    running.server_close()
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def tls_server(ca: trustme.CA) -> Iterator[Any]:
+    """An HTTPS test server for 'localhost' that accepts (and reports) client certificates."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    running = httpbin.start(tls=context)
+    yield running
+    running.shutdown()
+    running.server_close()
+
+
+@pytest.fixture(scope="session")
+def localhost_tls_server(ca: trustme.CA) -> Iterator[Any]:
+    """An HTTPS test server whose certificate names only 'localhost' (no IP address)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    running = httpbin.start(tls=context)
+    yield running
+    running.shutdown()
+    running.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in OPERATOR_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    tokens.clear()
+    yield
+    tokens.clear()
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[None]:
+    """Close the pooled clients of the test's event loop at the end of the test."""
+    yield
+    await aclose_clients()
