@@ -18,8 +18,21 @@ from ._openapi import (
 from ._readme import ReadmeExample, readme_examples, run_readme_example
 from ._recording import CassetteSecretError, Scrubber, recording_vcr
 from ._suite import SecretCase, StandardConnectorSuite
+from ._templates import (
+    ACTIVITI_DEFINITION_SCHEMA,
+    VALIDATOR_DIR_VARIABLE,
+    TemplateToolsMissingError,
+    check_template_collection,
+    check_template_rules,
+    template_key,
+    validate_activiti_definition,
+    validate_camunda_templates,
+    validator_versions,
+)
 
 __all__ = [
+    "ACTIVITI_DEFINITION_SCHEMA",
+    "VALIDATOR_DIR_VARIABLE",
     "CassetteSecretError",
     "OpenAPISpec",
     "OperationNotFoundError",
@@ -28,14 +41,21 @@ __all__ = [
     "SecretCase",
     "SpecOperation",
     "StandardConnectorSuite",
+    "TemplateToolsMissingError",
     "__version__",
     "arun_job",
     "assert_cassette_matches_spec",
     "check_cassette",
+    "check_template_collection",
+    "check_template_rules",
     "readme_examples",
     "recording_vcr",
     "repository_root",
     "run_job",
     "run_readme_example",
     "shared_kit_dir",
+    "template_key",
+    "validate_activiti_definition",
+    "validate_camunda_templates",
+    "validator_versions",
 ]
