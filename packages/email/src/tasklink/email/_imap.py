@@ -113,7 +113,7 @@ class ImapSession:
         return ConnectorError(
             f"the folder {folder!r} does not exist",
             code=EmailErrorCode.FOLDER_NOT_FOUND,
-            variables={**self._where(), "folder": folder},
+            variables={**self._where(), "folder": folder, "field": field},
             retryable=False,
         )
 
