@@ -128,6 +128,13 @@ def test_groups_used_exist_and_standard_groups_come_last() -> None:
     assert used <= set(ids)
 
 
+def test_connector_group_labels_name_the_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(greeter, "group_labels", {"authentication": "Greeting service login"})
+    labels = {g["id"]: g["label"] for g in camunda_template(greeter)["groups"]}
+    assert labels["authentication"] == "Greeting service login"
+    assert labels["input"] == "Input", "groups without a label keep the default"
+
+
 def test_every_template_ends_with_the_standard_properties() -> None:
     template = camunda_template(greeter)
     tail = [p["id"] for p in template["properties"][-len(STANDARD_TAIL) :]]

@@ -81,6 +81,7 @@ class Connector:
         category: str = "Connectors",
         keywords: tuple[str, ...] = (),
         timeout: float | None = None,
+        group_labels: Mapping[str, str] | None = None,
     ) -> None:
         if not _CONNECTOR_NAME.match(name):
             raise DeclarationError(
@@ -107,6 +108,8 @@ class Connector:
         self.category = category
         self.keywords = keywords
         self.timeout = timeout
+        # Template group labels by group id; groups without one are labelled from the id.
+        self.group_labels: dict[str, str] = dict(group_labels or {})
         self._operations: dict[str, Operation] = {}
 
     def __repr__(self) -> str:

@@ -113,7 +113,8 @@ class _Builder:
         return ".".join((operation.id, *parts) if self.multi else parts)
 
     def add_group(self, group_id: str, label: str | None = None) -> str:
-        self.groups.setdefault(group_id, label or humanize(group_id))
+        label = self.connector.group_labels.get(group_id) or label or humanize(group_id)
+        self.groups.setdefault(group_id, label)
         return group_id
 
     def add(self, prop: dict[str, Any], where: str) -> None:
