@@ -10,6 +10,7 @@ OAuth2 identity provider (``POST /oauth/token``) and can inject faults: error st
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -113,7 +114,8 @@ class FakeRestGateway:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
+        """Listen on 127.0.0.1 (``port`` 0: any free port); returns the base URL."""
         app = web.Application(middlewares=[self._middleware])
         app.router.add_post("/v2/jobs/activation", self._activate)
         app.router.add_post("/v2/jobs/{jobKey}/completion", self._complete)
@@ -121,10 +123,13 @@ class FakeRestGateway:
         app.router.add_post("/v2/jobs/{jobKey}/error", self._error)
         app.router.add_patch("/v2/jobs/{jobKey}", self._update)
         app.router.add_post("/oauth/token", self._token)
+        app.router.add_post("/_control/jobs", self._control_jobs)
+        app.router.add_get("/_control/wait", self._control_wait)
+        app.router.add_post("/_control/reset", self._control_reset)
         # Cancel a long poll whose client went away, as the real gateway stops waiting.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None
@@ -346,6 +351,44 @@ class FakeRestGateway:
     async def _update(self, request: web.Request) -> web.Response:
         result = self.store.update_timeout(request.match_info["jobKey"], request[_BODY])
         return self._command_answer(request, result)
+
+    # -- control (for a gateway in another process: benchmarks) -----------------------
+
+    async def _control_jobs(self, request: web.Request) -> web.Response:
+        """``{"type", "count", "variables"}``: add ``count`` jobs of one type."""
+        data = await request.json()
+        jobs = [
+            self.store.add(data["type"], {**data.get("variables", {}), "index": i})
+            for i in range(int(data["count"]))
+        ]
+        return web.json_response({"keys": [job.key for job in jobs]})
+
+    async def _control_reset(self, request: web.Request) -> web.Response:
+        """Forget every job and command (between benchmark rounds)."""
+        del request
+        self.store.jobs.clear()
+        self.store.outcomes.clear()
+        self.store.activation_requests.clear()
+        self.requests.clear()
+        return web.json_response({})
+
+    async def _control_wait(self, request: web.Request) -> web.Response:
+        """Answer once no job of ``type`` is left unfinished (``timeout`` seconds at most)."""
+        job_type = request.query["type"]
+        timeout = float(request.query.get("timeout", "60"))
+
+        def finished() -> bool:
+            return not any(
+                j.type == job_type and j.state in ("activatable", "activated")
+                for j in self.store.jobs.values()
+            )
+
+        async with asyncio.timeout(timeout):
+            # Polled on purpose: checking on every change would cost O(jobs) each time.
+            while not finished():  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        done = sum(1 for j in self.store.jobs.values() if j.type == job_type)
+        return web.json_response({"finished": done})
 
     # -- identity provider -------------------------------------------------------------
 

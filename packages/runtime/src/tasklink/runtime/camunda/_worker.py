@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,6 +40,9 @@ __all__ = ["CamundaWorker", "JobTypeWorker", "WorkerOptions"]
 T = TypeVar("T")
 
 _log = logging.getLogger("tasklink.runtime.camunda")
+
+# Share of a worker's slots that must be free before it polls again.
+_ACTIVATION_SHARE = 0.3
 
 # Zeebe stores error messages with the incident; keep them readable and bounded.
 _MAX_MESSAGE = 8000
@@ -93,9 +97,16 @@ class JobTypeWorker:
         self.active = 0
 
     def _capacity(self) -> int:
+        """Jobs to ask for now: 0 until enough slots are free to make a poll worth it."""
         limit = self._options.max_jobs_active
         mine = limit - self.active if limit is not None else self._owner.capacity
-        return max(min(mine, self._owner.free()), 0)
+        free = max(min(mine, self._owner.free()), 0)
+        # Like Camunda's clients, poll again once a share of the slots is free rather
+        # than for every single job that finishes (one round trip per job otherwise).
+        batch = max(1, math.ceil((limit or self._owner.capacity) * _ACTIVATION_SHARE))
+        if free < batch and self.active > 0:
+            return 0
+        return free
 
     async def serve(self) -> None:
         """Poll until the owner stops; never raises for gateway trouble."""
