@@ -201,3 +201,21 @@ def test_oauth_refuses_sync_clients() -> None:
     auth = OAuth2ClientCredentials(token_url="https://idp/token", client_id="x", client_secret="y")
     with httpx.Client(auth=auth) as client, pytest.raises(RuntimeError, match="AsyncClient"):
         client.get("http://127.0.0.1:9/")
+
+
+async def test_a_gateway_that_wants_credentials_is_retried_with_backoff(
+    store: JobStore, camunda_spec: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeRestGateway(store, camunda_spec, auth="basic", basic_user=("demo", "demo"))
+    await fake.start()
+    try:
+        store.add(single.job_type, {"text": "x"})
+        harness = WorkerHarness([single], RestGateway(fake.url))
+        async with harness:
+            await store.wait_for(lambda: len(fake.requests) >= 3)
+            assert not harness.pipeline.ready
+        assert all(path == "/v2/jobs/activation" for _, path, _, _ in fake.requests)
+        assert any("HTTP 401" in m for m in caplog.messages)
+    finally:
+        await fake.stop()
+    assert fake.violations == []

@@ -400,12 +400,37 @@ async def test_malformed_answers_are_logged_and_polling_goes_on(
 ) -> None:
     gateway.inject(Fault("activateJobs", 200, raw_body=body, content_type="application/json"))
     job = store.add(single.job_type, {"text": "x"})
-    async with _harness(gateway, single):
+    skipped: list[str] = []
+    rest = RestGateway(gateway.rest_address, on_malformed_job=skipped.append)
+    harness = WorkerHarness([single], rest, metrics=True)
+    async with harness:
         await store.wait_for(lambda: store.done(job))
     assert _only(store, job.key)["kind"] == "complete"
-    assert any(
-        "malformed" in m or "not JSON" in m or "no 'jobs' list" in m for m in caplog.messages
-    )
+    metrics = harness.pipeline.metrics.render().decode()
+    rejected = 'tasklink_messages_rejected_total{engine="camunda",reason="malformed_response"} 1.0'
+    if b'"jobs": [' in body:
+        assert len(skipped) == 1
+        assert any("skipping a malformed job" in m for m in caplog.messages)
+    else:
+        assert rejected in metrics
+        assert any("not JSON" in m or "no 'jobs' list" in m for m in caplog.messages)
+
+
+async def test_a_bug_costs_one_job_not_the_worker(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    class Broken(RestGateway):
+        async def update_timeout(self, job: Any, timeout_ms: int) -> None:
+            raise RuntimeError("a bug in the gateway client")
+
+    broken = store.add(single.job_type, {"text": "x"}, retries=2, headers={"jobTimeout": "PT1M"})
+    fine = store.add(single.job_type, {"text": "y"})
+    async with WorkerHarness([single], Broken(gateway.rest_address)):
+        await store.wait_for(lambda: bool(store.outcomes_of(broken.key)) and store.done(fine))
+    first = store.outcomes_of(broken.key)[0]
+    assert (first.kind, first.body["retries"]) == ("fail", 1)
+    assert "RuntimeError: a bug in the gateway client" in first.body["errorMessage"]
+    assert fine.state == "completed"
 
 
 async def test_an_unreachable_gateway_is_retried_and_reported_unready(

@@ -176,18 +176,23 @@ def _cmd_templates_export(args: argparse.Namespace) -> int:
     from ._logging import silence_logging
 
     silence_logging()
-    engine = args.engine
-    if args.directory is not None:
-        directory = Path(args.directory)
-        written = export_templates(directory, engine=engine)
-        paths = [str(p) for p in written] if isinstance(written, list | tuple) else []
-        if not args.json:
-            if not args.quiet:
-                for path in paths:
-                    _say(path)
-                sys.stderr.write(f"exported {len(paths)} template files to {directory}\n")
-            return EXIT_OK
-    _print_json(collect_templates(engine=engine))
+    # Without --engine each function keeps its own default (export: camunda, print: all).
+    options: dict[str, Any] = {} if args.engine is None else {"engine": args.engine}
+    try:
+        if args.directory is not None:
+            directory = Path(args.directory)
+            written = export_templates(directory, **options)
+            if not args.json:
+                if not args.quiet:
+                    for path in written:
+                        _say(str(path))
+                    sys.stderr.write(f"exported {len(written)} template files to {directory}\n")
+                return EXIT_OK
+        templates = collect_templates(**options)
+    except (ValueError, OSError) as exc:  # TemplateError is a ValueError
+        sys.stderr.write(f"tasklink: error: {type(exc).__name__}: {exc}\n")
+        return EXIT_ERROR
+    _print_json(templates)
     return EXIT_OK
 
 
@@ -241,11 +246,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if options:
             if settings.engine is None:
                 return _error("-o needs an engine: pass --engine")
-            settings = load_settings(
-                flags,
-                engine_flags={"activiti": activiti, settings.engine: options},
-                config_file=args.config,
-            )
+            sections: dict[str, dict[str, Any]] = {"activiti": dict(activiti)}
+            sections.setdefault(settings.engine, {}).update(options)
+            settings = load_settings(flags, engine_flags=sections, config_file=args.config)
         if settings.engine is None:
             return _error("no engine chosen: pass --engine activiti|camunda or set TASKLINK_ENGINE")
         redactor = Redactor()
@@ -327,7 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(or with --json) print them as one JSON array.",
     )
     p.add_argument("directory", nargs="?", metavar="DIR")
-    p.add_argument("--engine", choices=("camunda", "activiti", "all"), default="all")
+    p.add_argument(
+        "--engine",
+        choices=("camunda", "activiti", "all"),
+        help="which templates (default: camunda when writing, all when printing)",
+    )
     p.add_argument("--json", action="store_true", help="print the templates as one JSON array")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing when writing files")
     p.set_defaults(handler=_cmd_templates_export)

@@ -101,7 +101,7 @@ def parse_request(body: bytes, *, separator: str = "_") -> IntegrationRequest:
     integration error by the caller.
     """
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise UnusableMessageError("the body is not UTF-8 text") from None
     except ValueError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -38,7 +39,9 @@ class RestGateway:
     """Job activation and job commands against ``POST /v2/jobs/...``.
 
     ``auth`` is any httpx auth (``None``, :class:`httpx.BasicAuth`, or
-    :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`).
+    :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`). A job the gateway sends
+    malformed is logged, skipped (it is offered again after its timeout) and reported to
+    ``on_malformed_job``.
     """
 
     def __init__(
@@ -50,10 +53,12 @@ class RestGateway:
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = "tasklink-runtime",
         max_connections: int = 100,
+        on_malformed_job: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = normalize_rest_address(address)
         self._auth = auth
         self._timeout = timeout
+        self._on_malformed_job = on_malformed_job
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             auth=auth,
@@ -132,6 +137,8 @@ class RestGateway:
             except MalformedJobError as exc:
                 # The job stays locked until its timeout and is then offered again.
                 _log.error("skipping a malformed job in the activation response: %s", exc)
+                if self._on_malformed_job is not None:
+                    self._on_malformed_job(str(exc))
         return jobs
 
     async def complete(self, job: ActivatedJob, variables: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -41,7 +42,12 @@ def _oauth(settings: CamundaSettings, redactor: Redactor) -> OAuth2ClientCredent
     )
 
 
-def build_gateway(settings: CamundaSettings, redactor: Redactor | None = None) -> Gateway:
+def build_gateway(
+    settings: CamundaSettings,
+    redactor: Redactor | None = None,
+    *,
+    on_malformed_job: Callable[[str], None] | None = None,
+) -> Gateway:
     """The REST or gRPC gateway the settings describe, with its authentication.
 
     Raises :class:`~tasklink.runtime.EngineError` when gRPC is asked for without pyzeebe.
@@ -74,6 +80,7 @@ def build_gateway(settings: CamundaSettings, redactor: Redactor | None = None) -
         settings.effective_rest_address,
         auth=auth,
         user_agent=f"tasklink-runtime/{__version__}",
+        on_malformed_job=on_malformed_job,
     )
 
 
@@ -88,7 +95,11 @@ async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
         camunda = CamundaSettings.load(settings)
     except SettingsError as exc:
         raise EngineError(str(exc)) from None
-    gateway = build_gateway(camunda, pipeline.redactor)
+    gateway = build_gateway(
+        camunda,
+        pipeline.redactor,
+        on_malformed_job=lambda _: pipeline.metrics.rejected("camunda", "malformed_job"),
+    )
     where = (
         camunda.effective_rest_address
         if camunda.protocol == "rest"

@@ -21,6 +21,7 @@ from tasklink.core import (
     BpmnErrorThrown,
     Completed,
     Connector,
+    ErrorCode,
     Failed,
     InputError,
     Job,
@@ -28,7 +29,7 @@ from tasklink.core import (
 )
 
 from ._backoff import Backoff
-from ._gateway import Gateway, GatewayError
+from ._gateway import Gateway, GatewayError, MalformedResponseError
 from ._headers import fetch_variables, job_timeout_ms, select_operation
 from ._model import ActivatedJob, ActivationRequest
 
@@ -83,7 +84,12 @@ class JobTypeWorker:
         options = owner.options
         self.connector = connector
         self.job_type = _override(connector, options.job_types) or connector.job_type
-        declared = [op.timeout for op in connector.operations.values() if op.timeout is not None]
+        fallback = owner.pipeline.settings.job_timeout
+        limits = (
+            op.timeout if op.timeout is not None else fallback
+            for op in connector.operations.values()
+        )
+        declared = [t for t in limits if t is not None]
         default_lock = options.job_timeout_ms
         if declared:
             # The lock must outlast the longest operation, with room to report.
@@ -133,6 +139,8 @@ class JobTypeWorker:
             except _StoppedError:
                 break
             except GatewayError as exc:
+                if isinstance(exc, MalformedResponseError):
+                    owner.pipeline.metrics.rejected("camunda", "malformed_response")
                 await self._pause(exc)
                 continue
             except Exception as exc:  # a bug or an unexpected library error: keep polling
@@ -164,6 +172,10 @@ class JobTypeWorker:
         except asyncio.CancelledError:
             await asyncio.shield(self._hand_back(job))
             raise
+        except Exception as exc:  # a bug must cost one job, never the worker
+            _log.exception("job %s could not be run", job.key)
+            message = self._owner.pipeline.redactor.redact(f"{type(exc).__name__}: {exc}")
+            outcome = Failed(ErrorCode.UNKNOWN_ERROR, message, max(job.retries - 1, 0))
         if outcome is not None:
             await self._report(job, outcome)
 
@@ -185,7 +197,8 @@ class JobTypeWorker:
                         _log.warning("job %s is gone before it started: %s", job.key, exc)
                         return None
                     _log.warning("job %s keeps its activation timeout: %s", job.key, exc)
-            own = operation.timeout if operation.timeout is not None else None
+            # The job's own lock bounds the run: past it another worker may take the job.
+            own = operation.timeout
             own = own if own is not None else pipeline.settings.job_timeout
             timeout = lock_ms / 1000 if own is None else min(own, lock_ms / 1000)
         core_job = Job(job.variables, headers=job.headers, info=job.info(), strict=False)

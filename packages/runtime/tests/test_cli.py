@@ -1,0 +1,255 @@
+"""The `tasklink` command as other tools call it: a subprocess with test connectors
+registered through entry points (see the plugin_site fixture)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def tasklink(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tasklink.runtime", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def error_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """Errors are exactly one JSON document on stderr."""
+    document: dict[str, Any] = json.loads(result.stderr)
+    assert set(document) == {"code", "message", "variables"}
+    return document
+
+
+def test_version(cli_env: dict[str, str]) -> None:
+    result = tasklink(cli_env, "--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("tasklink 0.1.0 (tasklink-core ")
+
+
+def test_list_reports_connectors_and_broken_plugins(cli_env: dict[str, str]) -> None:
+    result = tasklink(cli_env, "list", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    echo = listed["echo"]
+    assert echo["id"] == "io.tasklink.test.echo"
+    assert echo["job_type"] == "tasklink-test:echo:1"
+    assert (echo["distribution"], echo["version"]) == ("tasklink-testconnectors", "0.3.0")
+    assert {
+        "id": "throw_bpmn",
+        "name": "Throw BPMN error",
+        "action": "THROW_BPMN",
+        "qualified_name": "echo.THROW_BPMN",
+    } in echo["operations"]
+    assert sorted(Path(p).name for p in echo["templates"]) == [
+        "echo.json",
+        "io.tasklink.test.echo-hybrid.json",
+        "io.tasklink.test.echo.json",
+    ]
+    assert "tasklink-brokenplugin" in result.stderr and "'broken'" in result.stderr
+
+    text = tasklink(cli_env, "list")
+    assert text.returncode == 0
+    assert "echo  tasklink-test:echo:1" in text.stdout and "noop.NOTHING" in text.stdout
+
+
+def test_list_imports_no_engine_or_client_library(cli_env: dict[str, str]) -> None:
+    code = (
+        "import io, sys, contextlib\n"
+        "from tasklink.runtime._cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['list', '--json'])\n"
+        "print(sorted(m for m in ('aio_pika', 'aiormq', 'prometheus_client', 'pyzeebe', 'httpx')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_invoke_prints_the_output(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = tasklink(
+        cli_env,
+        "invoke",
+        "echo",
+        "--operation",
+        "echo_message",
+        "--input",
+        '{"message": "hi", "count": 2}',
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"message": "hi", "count": 2, "token": ""}
+    assert result.stderr == ""
+
+    # By job type and action name, input from a file, secrets from a file and the environment.
+    (tmp_path / "input.json").write_text(
+        json.dumps({"message": "{{secrets.GREETING}}", "token": "{{secrets.API_TOKEN}}"})
+    )
+    (tmp_path / "secrets.env").write_text("API_TOKEN=file-secret-token-value\n")
+    env = {**cli_env, "GREETING": "hello from the environment"}
+    result = tasklink(
+        env,
+        "invoke",
+        "tasklink-test:echo:1",
+        "-p",
+        "ECHO_MESSAGE",
+        "--input",
+        "@input.json",
+        "--secrets-file",
+        "secrets.env",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"message": "***", "count": 1, "token": "***"}
+
+    result = tasklink(cli_env, "invoke", "io.tasklink.test.noop", "--input", "{}")
+    assert (result.returncode, json.loads(result.stdout)) == (0, {})
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "code", "named"),
+    [
+        (["echo", "-p", "fail", "--input", "{}"], 1, "SERVICE_UNAVAILABLE", "upstream is down"),
+        (
+            ["echo", "-p", "throw_bpmn", "--input", '{"code": "REJECTED", "message": "no"}'],
+            1,
+            "REJECTED",
+            "no",
+        ),
+        (
+            ["echo", "-p", "sleep", "--input", '{"seconds": 30}', "--timeout", "0.2"],
+            1,
+            "TIMEOUT",
+            "0.2 seconds",
+        ),
+        (["echo", "-p", "echo_message", "--input", "{}"], 2, "MISSING_INPUT", "message"),
+        (
+            ["echo", "-p", "echo_message", "--input", '{"message": "x", "count": "lots"}'],
+            2,
+            "INVALID_INPUT",
+            "count",
+        ),
+        (
+            ["echo", "-p", "echo_message", "--input", '{"message": "x", "colour": 1}'],
+            2,
+            "INVALID_INPUT",
+            "colour: unknown field",
+        ),
+        (
+            [
+                "echo",
+                "-p",
+                "echo_message",
+                "--input",
+                '{"message": "{{secrets.NOT_SET_ANYWHERE}}"}',
+            ],
+            2,
+            "MISSING_INPUT",
+            "NOT_SET_ANYWHERE",
+        ),
+        (["echo", "--input", "{}"], 2, "INVALID_INPUT", "several operations"),
+        (["echo", "-p", "nope", "--input", "{}"], 2, "INVALID_INPUT", "no operation 'nope'"),
+        (["slack", "--input", "{}"], 2, "INVALID_INPUT", "no installed connector 'slack'"),
+        (["noop", "--input", "{not json"], 2, "INVALID_INPUT", "not valid JSON"),
+        (["noop", "--input", "[1]"], 2, "INVALID_INPUT", "must be a JSON object"),
+        (["noop", "--input", "@missing.json"], 2, "INVALID_INPUT", "missing.json"),
+        (["noop", "--input", "{}", "--secrets-file", "nope.env"], 2, "INVALID_INPUT", "nope.env"),
+    ],
+)
+def test_invoke_errors(
+    cli_env: dict[str, str], tmp_path: Path, args: list[str], exit_code: int, code: str, named: str
+) -> None:
+    result = tasklink(cli_env, "invoke", *args, cwd=tmp_path)
+    assert result.returncode == exit_code, result.stderr
+    assert result.stdout == ""
+    error = error_of(result)
+    assert error["code"] == code
+    assert named in error["message"]
+
+
+def test_invoke_verbose_logs_redacted_lines(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "API_TOKEN": "verbose-secret-value"}
+    result = tasklink(
+        env,
+        "invoke",
+        "echo",
+        "-p",
+        "echo_message",
+        "-v",
+        "--input",
+        '{"message": "m", "token": "{{secrets.API_TOKEN}}"}',
+    )
+    assert result.returncode == 0
+    assert "echoing 'm' with token ***" in result.stderr
+    assert "verbose-secret-value" not in result.stderr + result.stdout
+
+
+def test_run_refuses_bad_settings(cli_env: dict[str, str]) -> None:
+    result = tasklink(cli_env, "run")
+    assert result.returncode == 2 and "no engine chosen" in result.stderr
+    result = tasklink({**cli_env, "TASKLINK_CONCURRENCY": "many"}, "run", "--engine", "activiti")
+    assert result.returncode == 2 and "concurrency (from TASKLINK_CONCURRENCY)" in result.stderr
+    result = tasklink(cli_env, "run", "--engine", "activiti", "-o", "retries")
+    assert result.returncode == 2 and "expected KEY=VALUE" in result.stderr
+    result = tasklink(cli_env, "run", "--engine", "activiti", "--no-discover")
+    assert result.returncode == 2 and "no connectors to serve" in result.stderr
+
+
+def test_run_reports_an_unreachable_broker(cli_env: dict[str, str]) -> None:
+    result = tasklink(
+        cli_env,
+        "run",
+        "--engine",
+        "activiti",
+        "--amqp-url",
+        "amqp://guest:pw-1234@127.0.0.1:9/",
+        "-o",
+        "connect_timeout=0.3",
+        "--log-format",
+        "json",
+    )
+    assert result.returncode == 2
+    assert "cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:9/" in result.stderr
+    assert "pw-1234" not in result.stderr
+
+
+def test_templates_export(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = tasklink(cli_env, "templates", "export", "--engine", "activiti")
+    assert result.returncode == 0, result.stderr
+    names = sorted(t["name"] for t in json.loads(result.stdout))
+    assert names == ["echo", "noop"]
+    printed = tasklink(cli_env, "templates", "export", "--json")
+    assert len(json.loads(printed.stdout)) == 6  # two Camunda templates and one definition each
+
+    out = tmp_path / "out"
+    result = tasklink(cli_env, "templates", "export", str(out), "--engine", "all")
+    assert result.returncode == 0, result.stderr
+    assert "exported 6 template files to" in result.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == [
+        "activiti/echo.json",
+        "activiti/noop.json",
+        "camunda/io.tasklink.test.echo-hybrid.json",
+        "camunda/io.tasklink.test.echo.json",
+        "camunda/io.tasklink.test.noop-hybrid.json",
+        "camunda/io.tasklink.test.noop.json",
+    ]
+    assert sorted(result.stdout.split()) == sorted(str(p) for p in out.rglob("*.json"))

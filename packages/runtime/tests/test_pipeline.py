@@ -1,0 +1,252 @@
+"""The pipeline without an engine: limits, threads, timeouts, shutdown, metrics, health, logs."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from tasklink_testconnectors import connectors, echo
+
+from tasklink.core import (
+    Completed,
+    Connector,
+    Context,
+    Failed,
+    InputModel,
+    Job,
+    JobInfo,
+    MappingSecretProvider,
+    RedactingFilter,
+    field,
+)
+from tasklink.runtime import Pipeline, RuntimeSettings, configure_logging
+from tasklink.runtime._http import start_http_server
+
+Until = Callable[..., Awaitable[None]]
+
+
+def job(**variables: Any) -> Job:
+    return Job(variables, info=JobInfo(engine="test", job_key="k1", retries=3))
+
+
+class Gate(InputModel):
+    name: str = field(description="Which job")
+
+
+def gated_connector(gate: asyncio.Event, running: list[str], peak: list[int]) -> Connector:
+    connector = Connector(
+        id="io.tasklink.test.gated",
+        name="gated",
+        title="Gated",
+        job_type="tasklink-test:gated:1",
+        description="Waits for a gate",
+        package="tasklink_testconnectors",
+    )
+
+    @connector.operation(name="Wait", description="Wait for the gate")
+    async def wait(input: Gate) -> dict[str, str]:
+        running.append(input.name)
+        peak[0] = max(peak[0], len(running))
+        await gate.wait()
+        running.remove(input.name)
+        return {"name": input.name}
+
+    return connector
+
+
+async def test_concurrency_is_bounded(until: Until) -> None:
+    gate, running, peak = asyncio.Event(), [], [0]
+    connector = gated_connector(gate, running, peak)
+    pipeline = Pipeline([connector], RuntimeSettings(concurrency=3), metrics=False)
+    operation = connector.get_operation()
+    tasks = [asyncio.create_task(pipeline.run(operation, job(name=f"j{i}"))) for i in range(8)]
+    await until(lambda: len(running) == 3)
+    await asyncio.sleep(0.05)  # give a fourth job every chance to start if the bound leaked
+    assert len(running) == 3 and pipeline.in_flight == 3 and pipeline.free_slots == 0
+    gate.set()
+    outcomes = await asyncio.gather(*tasks)
+    assert all(isinstance(o, Completed) for o in outcomes)
+    assert peak[0] == 3 and pipeline.free_slots == 3
+
+
+async def test_sync_operations_run_in_the_thread_pool() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(concurrency=2), metrics=False)
+    outcome = await pipeline.run(echo.operations["blocking_echo"], job(message="x"))
+    assert isinstance(outcome, Completed)
+    assert outcome.output["thread"].startswith("tasklink-op")
+    await pipeline.aclose()
+
+
+async def test_timeout_cancels_the_operation() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(job_timeout=0.05), metrics=False)
+    outcome = await pipeline.run(echo.operations["sleep"], job(seconds=30))
+    assert isinstance(outcome, Failed)
+    assert outcome.code == "TIMEOUT" and "0.05" in outcome.message
+    # The explicit timeout wins over the default.
+    outcome = await pipeline.run(echo.operations["sleep"], job(seconds=0.01), timeout=5)
+    assert isinstance(outcome, Completed)
+
+
+async def test_cancelling_a_job_sets_its_cancellation_token(until: Until) -> None:
+    from tasklink.core import CancellationToken
+
+    pipeline = Pipeline(connectors, RuntimeSettings())
+    token = CancellationToken()
+    task = asyncio.create_task(
+        pipeline.run(echo.operations["sleep"], job(seconds=30), cancellation=token)
+    )
+    await until(lambda: pipeline.in_flight == 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert token.cancelled and pipeline.in_flight == 0
+    metrics = pipeline.metrics.render().decode()
+    assert (
+        'tasklink_jobs_total{connector="echo",operation="sleep",outcome="cancelled"} 1.0' in metrics
+    )
+
+
+async def test_drain_waits_then_cancels_what_is_left() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(grace_period=0.1), metrics=False)
+    done: list[str] = []
+
+    async def quick() -> None:
+        await asyncio.sleep(0.01)
+        done.append("quick")
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            done.append("handed back")
+            raise
+
+    pipeline.spawn(quick())
+    pipeline.spawn(slow())
+    assert await pipeline.drain() == 1
+    assert sorted(done) == ["handed back", "quick"]
+    assert await pipeline.drain() == 0
+
+
+async def test_a_second_stop_skips_the_grace_period() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(grace_period=300), metrics=False)
+    pipeline.spawn(asyncio.sleep(300))
+    pipeline.stop()
+    assert pipeline.stopping and pipeline.status == "stopping"
+    draining = asyncio.create_task(pipeline.drain())
+    await asyncio.sleep(0.01)
+    assert not draining.done()
+    pipeline.stop()
+    assert await asyncio.wait_for(draining, 10) == 1
+
+
+async def test_metrics_count_jobs_by_connector_and_outcome() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings())
+    await pipeline.run(echo.operations["echo_message"], job(message="a"))
+    await pipeline.run(echo.operations["echo_message"], job(message="b"))
+    await pipeline.run(echo.operations["fail"], job())
+    await pipeline.run(echo.operations["fail"], Job({}, info=JobInfo(retries=1)))
+    await pipeline.run(echo.operations["throw_bpmn"], job(code="X"))
+    await pipeline.run(echo.operations["echo_message"], job(count=1))
+    text = pipeline.metrics.render().decode()
+    prefix = 'tasklink_jobs_total{connector="echo",operation='
+    assert f'{prefix}"echo_message",outcome="completed"}} 2.0' in text
+    assert f'{prefix}"fail",outcome="failed"}} 1.0' in text
+    assert f'{prefix}"fail",outcome="incident"}} 1.0' in text
+    assert f'{prefix}"throw_bpmn",outcome="bpmn_error"}} 1.0' in text
+    assert f'{prefix}"echo_message",outcome="incident"}} 1.0' in text  # the input error
+    assert (
+        'tasklink_job_duration_seconds_count{connector="echo",operation="echo_message"} 3.0' in text
+    )
+    assert 'tasklink_jobs_in_flight{connector="echo"} 0.0' in text
+    assert "process_resident_memory_bytes" in text
+
+
+async def _get(port: int, request: bytes) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+async def test_health_and_metrics_endpoints() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings())
+    server = await start_http_server(pipeline, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        status, body = await _get(port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status == 503 and json.loads(body)["status"] == "starting"
+        pipeline.set_ready(True)
+        status, body = await _get(port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status == 200 and json.loads(body) == {
+            "status": "ready",
+            "ready": True,
+            "in_flight": 0,
+            "operations": 7,
+        }
+        await pipeline.run(echo.operations["echo_message"], job(message="m"))
+        status, body = await _get(port, b"GET /metrics HTTP/1.1\r\n\r\n")
+        assert status == 200 and b'outcome="completed"} 1.0' in body
+        assert (await _get(port, b"GET /nope HTTP/1.1\r\n\r\n"))[0] == 404
+        assert (await _get(port, b"POST /health HTTP/1.1\r\n\r\n"))[0] == 405
+        assert (await _get(port, b"garbage\r\n\r\n"))[0] == 400
+        pipeline.stop()
+        status, body = await _get(port, b"GET /health HTTP/1.0\r\n\r\n")
+        assert status == 503 and json.loads(body)["status"] == "stopping"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_logs_are_json_and_redacted() -> None:
+    secret = "hunter2-but-longer"
+    pipeline = Pipeline(connectors, RuntimeSettings(), secrets=MappingSecretProvider({"T": secret}))
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(pipeline.redactor, log_format="json", stream=stream)
+    try:
+        assert any(isinstance(f, RedactingFilter) for f in handler.filters)
+        outcome = await pipeline.run(
+            echo.operations["echo_message"],
+            job(message="hello", token="{{secrets.T}}"),
+        )
+        logging.getLogger("tasklink.test").warning("leak %s?", secret, extra={"note": secret})
+        try:
+            raise ValueError(f"boom {secret}")
+        except ValueError:
+            logging.getLogger("tasklink.test").exception("failed")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert isinstance(outcome, Completed) and outcome.output["token"] == "***"
+    text = stream.getvalue()
+    assert secret not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    echoed = next(line for line in lines if line["logger"] == "tasklink.connector")
+    assert echoed["message"] == "echoing 'hello' with token ***"
+    assert echoed["job_key"] == "k1" and echoed["level"] == "INFO"
+    leak = next(line for line in lines if line["message"].startswith("leak"))
+    assert leak["message"] == "leak ***?" and leak["note"] == "***"
+    failed = next(line for line in lines if line["message"] == "failed")
+    assert "ValueError: boom ***" in failed["exception"]
+
+
+def test_operations_are_found_by_qualified_name_and_job_type() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
+    assert pipeline.find_operation("echo.FAIL") is echo.operations["fail"]
+    assert pipeline.connector_for_job_type("tasklink-test:echo:1") is echo
+    with pytest.raises(KeyError, match="nope.X"):
+        pipeline.find_operation("nope.X")
+    with pytest.raises(KeyError, match="job type"):
+        pipeline.connector_for_job_type("nope:1")
+    with pytest.raises(ValueError, match="share job type"):
+        Pipeline([echo, echo], metrics=False)

@@ -1,0 +1,134 @@
+"""Settings: flags over TASKLINK_* variables over the TOML file; engine sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tasklink_testconnectors import echo, noop
+
+from tasklink.runtime import RuntimeSettings, SettingsError, load_settings, select_connectors
+from tasklink.runtime._engines import EngineError, engine_names, load_engine
+from tasklink.runtime.activiti import ActivitiSettings
+
+TOML = """
+engine = "activiti"
+concurrency = 4
+grace_period = 12.5
+log_format = "json"
+connectors = ["echo"]
+
+[activiti]
+url = "amqp://user:pw@rabbit:5672/"
+group = "billing"
+retries = 5
+"""
+
+
+def test_precedence_flags_over_environment_over_file(tmp_path: Path) -> None:
+    config = tmp_path / "tasklink.toml"
+    config.write_text(TOML)
+    environ = {
+        "TASKLINK_CONCURRENCY": "8",
+        "TASKLINK_METRICS_PORT": "9100",
+        "TASKLINK_ACTIVITI_GROUP": "from-env",
+        "TASKLINK_ACTIVITI_DESTINATION_PREFIX": "acme",
+        "TASKLINK_SECRET_API_KEY": "ignored: not a setting",
+    }
+    settings = load_settings(
+        {"concurrency": 32, "log_format": None},
+        engine_flags={"activiti": {"destination_prefix": "cli", "url": None}},
+        environ=environ,
+        config_file=config,
+    )
+    assert settings.engine == "activiti"
+    assert settings.concurrency == 32 and settings.source("concurrency") == "--concurrency"
+    assert (
+        settings.metrics_port == 9100 and settings.source("metrics_port") == "TASKLINK_METRICS_PORT"
+    )
+    assert settings.grace_period == 12.5 and settings.source("grace_period") == str(config)
+    assert settings.log_format == "json" and settings.connectors == ("echo",)
+    assert settings.config_file == config
+    activiti = settings.section("activiti", ActivitiSettings)
+    assert activiti.url == "amqp://user:pw@rabbit:5672/"
+    assert activiti.group == "from-env"
+    assert activiti.destination_prefix == "cli"
+    assert activiti.retries == 5 and activiti.destination_separator == "_"
+
+
+def test_config_file_from_the_environment_and_lists_from_commas(tmp_path: Path) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text('engine = "activiti"\n')
+    settings = load_settings(
+        environ={"TASKLINK_CONFIG": str(config), "TASKLINK_CONNECTORS": "echo, noop ,"},
+    )
+    assert settings.engine == "activiti" and settings.connectors == ("echo", "noop")
+    assert settings.source("config_file") == "TASKLINK_CONFIG"
+    assert load_settings(environ={}) == RuntimeSettings()
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "flags", "expected"),
+    [
+        ("", {"TASKLINK_CONCURRENCY": "lots"}, {}, "concurrency (from TASKLINK_CONCURRENCY)"),
+        ("concurrency = 0\n", {}, {}, "concurrency (from {config})"),
+        ("", {}, {"log_level": "LOUD"}, "log_level (from --log-level): Value error, unknown log"),
+        ("colour = 'blue'\n", {}, {}, "colour (from {config}): unknown setting"),
+        ("[kafka]\nx = 1\n", {}, {}, "unknown section [kafka]"),
+        ("", {"TASKLINK_ENGINE": "bpm9000"}, {}, "unknown engine 'bpm9000' (from TASKLINK_ENGINE)"),
+        ("engine = [\n", {}, {}, "is not valid TOML"),
+    ],
+)
+def test_errors_name_the_setting_and_its_source(
+    tmp_path: Path, toml: str, environ: dict[str, str], flags: dict[str, str], expected: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(flags, environ=environ, config_file=config)
+    assert expected.format(config=config) in str(caught.value)
+
+
+def test_engine_section_errors_name_key_and_source(tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={"TASKLINK_ACTIVITI_RETRIES": "0", "TASKLINK_ACTIVITI_COLOUR": "x"}
+    )
+    with pytest.raises(SettingsError) as caught:
+        settings.section("activiti", ActivitiSettings)
+    message = str(caught.value)
+    assert "[activiti] retries (from TASKLINK_ACTIVITI_RETRIES)" in message
+    assert "[activiti] colour (from TASKLINK_ACTIVITI_COLOUR): unknown setting" in message
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(environ={}, config_file=tmp_path / "missing.toml")
+
+
+def test_engine_registry_imports_engines_lazily() -> None:
+    assert {"activiti", "camunda"} <= set(engine_names())
+    from tasklink.runtime import activiti
+
+    assert load_engine("activiti") is activiti.run
+    with pytest.raises(EngineError, match="unknown engine 'nope'"):
+        load_engine("nope")
+
+
+def test_connector_selection(tmp_path: Path) -> None:
+    settings = RuntimeSettings(discover=False, load=("tasklink_testconnectors:connectors",))
+    assert select_connectors(settings) == ([echo, noop], [])
+    settings = RuntimeSettings(
+        discover=False, load=("tasklink_testconnectors:echo",), connectors=("tasklink-test:echo:1",)
+    )
+    assert select_connectors(settings)[0] == [echo]
+    for ref, problem in [
+        ("tasklink_testconnectors", "expected module:attribute"),
+        ("tasklink_no_such_module:x", "ModuleNotFoundError"),
+        ("tasklink_testconnectors:nothing_here", "AttributeError"),
+        ("tasklink_testconnectors:flaky_failures", "is not a tasklink Connector"),
+    ]:
+        with pytest.raises(SettingsError, match=problem):
+            select_connectors(RuntimeSettings(discover=False, load=(ref,)))
+    with pytest.raises(SettingsError, match="slack not installed"):
+        select_connectors(
+            RuntimeSettings(
+                discover=False, load=("tasklink_testconnectors:echo",), connectors=("slack",)
+            )
+        )
