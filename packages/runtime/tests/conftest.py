@@ -52,7 +52,8 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (
             "tasklink_testconnectors",
             "0.3.0",
-            "echo = tasklink_testconnectors.echo_connector:echo\nnoop = tasklink_testconnectors.noop_connector:noop\n",
+            "echo = tasklink_testconnectors.echo_connector:echo\n"
+            "noop = tasklink_testconnectors.noop_connector:noop\n",
         ),
         ("tasklink_brokenplugin", "0.0.1", "broken = tasklink_no_such_module:connector\n"),
     ):

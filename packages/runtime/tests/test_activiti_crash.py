@@ -49,7 +49,8 @@ async def http_get(port: int, path: str) -> tuple[int, str]:
 async def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     async def poll() -> None:
         while True:
-            assert process.poll() is None, log.read_text()
+            if process.poll() is not None:
+                pytest.fail(f"the runtime exited early:\n{log.read_text()}")  # noqa: ASYNC240
             try:
                 if (await http_get(port, "/health"))[0] == 200:
                     return
@@ -88,7 +89,9 @@ async def test_sigkill_mid_run_loses_nothing(
         ]  # fmt: skip
         with logs[index].open("wb") as log:
             processes.append(
-                subprocess.Popen(command, env=cli_env, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(  # noqa: ASYNC220 - started once, then watched over HTTP
+                    command, env=cli_env, stdout=log, stderr=subprocess.STDOUT
+                )
             )
     victim, survivor = processes
     names = ActivitiAdapter(
@@ -109,7 +112,7 @@ async def test_sigkill_mid_run_loses_nothing(
             )
 
         async def until_received(count: int) -> None:
-            while bundle.received < count:
+            while bundle.received < count:  # noqa: ASYNC110 - a counter, no event
                 await asyncio.sleep(0.005)
 
         await asyncio.wait_for(until_received(REQUESTS // 4), 60)

@@ -15,7 +15,6 @@ from tasklink_testconnectors import connectors, echo
 from tasklink.core import (
     Completed,
     Connector,
-    Context,
     Failed,
     InputModel,
     Job,
@@ -244,7 +243,7 @@ def test_operations_are_found_by_qualified_name_and_job_type() -> None:
     pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
     assert pipeline.find_operation("echo.FAIL") is echo.operations["fail"]
     assert pipeline.connector_for_job_type("tasklink-test:echo:1") is echo
-    with pytest.raises(KeyError, match="nope.X"):
+    with pytest.raises(KeyError, match=r"nope\.X"):
         pipeline.find_operation("nope.X")
     with pytest.raises(KeyError, match="job type"):
         pipeline.connector_for_job_type("nope:1")
