@@ -80,12 +80,8 @@ def serve_gateway(port: int, validate: bool) -> None:
 
     spec = None
     if validate:
-        from tasklink.testing import shared_kit_dir
+        from tasklink.testing import OpenAPISpec, shared_kit_dir
 
-        try:
-            from tasklink.testing import OpenAPISpec
-        except ImportError:
-            from tasklink.testing._openapi import OpenAPISpec
         kit = shared_kit_dir(ROOT)
         if kit is None:
             raise SystemExit("--validate needs the developer kit (TASKLINK_SHARED_DIR)")
@@ -205,6 +201,9 @@ async def bench(args: argparse.Namespace) -> None:
         for _ in range(rounds):
             results["bare httpx"].append(await bare_round(gateway, jobs, args.concurrency))
             results["tasklink"].append(await tasklink_round(gateway, jobs, args.concurrency))
+        async with httpx.AsyncClient() as control:
+            response = await control.get(f"{gateway.url}/_control/violations")
+            violations = response.json()["violations"]
     finally:
         gateway.close()
     bare = max(results["bare httpx"])
@@ -218,9 +217,15 @@ async def bench(args: argparse.Namespace) -> None:
     for side, values in results.items():
         rendered = ", ".join(f"{v:,.0f}" for v in values)
         print(f"{side:<12} {max(values):>12,.0f} {rendered:>40}")
+    if args.validate:
+        print(f"OpenAPI contract violations: {len(violations)}")
+        for violation in violations[:10]:
+            print(f"  {violation}")
     print(f"METRIC camunda_tasklink_jobs_per_second={ours:.0f}")
     print(f"METRIC camunda_bare_jobs_per_second={bare:.0f}")
     print(f"METRIC camunda_throughput_ratio={ours / bare:.2f}")
+    if violations:
+        raise SystemExit(1)
 
 
 def main() -> None:

@@ -484,3 +484,12 @@ async def test_shutdown_abandons_an_open_long_poll(
     # The poll ended with the worker (the harness waits at most 10 s for it).
     job = store.add(single.job_type, {"text": "after"})
     assert job.state == "activatable"
+
+
+async def test_one_slot_serves_a_stream_of_jobs(store: JobStore, gateway: FakeRestGateway) -> None:
+    # Every job waits for the previous one's slot: a missed release would stall the loop.
+    jobs = store.add_many(single.job_type, [{"text": str(i)} for i in range(30)])
+    async with _harness(gateway, single, concurrency=1):
+        await store.wait_for(lambda: store.done(*jobs))
+    assert all(r["maxJobsToActivate"] == 1 for r in store.activation_requests)
+    assert all(job.state == "completed" for job in jobs)

@@ -21,12 +21,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .jobstore import FakeJob, JobStore
+from tasklink.testing import OpenAPISpec
 
-try:
-    from tasklink.testing import OpenAPISpec
-except ImportError:  # exported from the package root in a later tasklink-testing
-    from tasklink.testing._openapi import OpenAPISpec
+from .jobstore import FakeJob, JobStore
 
 __all__ = ["OAUTH", "FakeRestGateway", "Fault", "OAuthClient"]
 
@@ -126,6 +123,7 @@ class FakeRestGateway:
         app.router.add_post("/_control/jobs", self._control_jobs)
         app.router.add_get("/_control/wait", self._control_wait)
         app.router.add_post("/_control/reset", self._control_reset)
+        app.router.add_get("/_control/violations", self._control_violations)
         # Cancel a long poll whose client went away, as the real gateway stops waiting.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
@@ -371,6 +369,11 @@ class FakeRestGateway:
         self.store.activation_requests.clear()
         self.requests.clear()
         return web.json_response({})
+
+    async def _control_violations(self, request: web.Request) -> web.Response:
+        """The contract problems seen so far."""
+        del request
+        return web.json_response({"violations": self.violations})
 
     async def _control_wait(self, request: web.Request) -> web.Response:
         """Answer once no job of ``type`` is left unfinished (``timeout`` seconds at most)."""

@@ -118,10 +118,11 @@ class JobTypeWorker:
         """Poll until the owner stops; never raises for gateway trouble."""
         owner = self._owner
         while not owner.stopping:
+            releases = owner.releases
             free = self._capacity()
             if free <= 0:
                 try:
-                    await owner.until_stopped(owner.slot_released())
+                    await owner.until_stopped(owner.slot_released(releases))
                 except _StoppedError:
                     break
                 continue
@@ -339,6 +340,7 @@ class CamundaWorker:
             for connector in (connectors if connectors is not None else pipeline.connectors)
         ]
         self._outstanding = 0
+        self._releases = 0
         self._released: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._failing: set[str] = set()
@@ -349,11 +351,19 @@ class CamundaWorker:
         """Jobs that may be activated now: spawned jobs count from activation, not start."""
         return max(min(self.capacity - self._outstanding, self.pipeline.free_slots), 0)
 
-    async def slot_released(self) -> None:
-        if self._released is None:
-            self._released = asyncio.Event()
-        self._released.clear()
-        await self._released.wait()
+    @property
+    def releases(self) -> int:
+        """How many jobs have finished so far (read it before deciding to wait)."""
+        return self._releases
+
+    async def slot_released(self, since: int) -> None:
+        """Wait until a job finishes after the count was ``since`` (none is missed even
+        if it finished before this coroutine first ran)."""
+        while self._releases == since:
+            if self._released is None:
+                self._released = asyncio.Event()
+            self._released.clear()
+            await self._released.wait()
 
     def start(self, worker: JobTypeWorker, job: ActivatedJob) -> None:
         self._outstanding += 1
@@ -363,6 +373,7 @@ class CamundaWorker:
         def done(_: asyncio.Task[None]) -> None:
             self._outstanding -= 1
             worker.active -= 1
+            self._releases += 1
             if self._released is not None:
                 self._released.set()
 
