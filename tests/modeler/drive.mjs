@@ -1,6 +1,8 @@
 // Drives the modeler page in an already running Chromium (started and killed by the Python
 // test): loads all templates, applies each one to a service task, sets one required field,
-// exports the BPMN XML and writes everything to a JSON file for the test to check.
+// exports the BPMN XML; for multi-operation templates it also sets shared fields, switches
+// the operation in the properties panel and exports again. Writes everything to a JSON file
+// for the test to check.
 //
 //   node drive.mjs <job.json> <result.json>
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,16 @@ try {
     // let the properties panel render the selected element, then read its messages
     await new Promise((resolve) => setTimeout(resolve, 100));
     result.cases[item.key].panelErrors = await page.evaluate(() => window.tasklinkModeler.panelErrors());
+  }
+  result.switches = {};
+  for (const item of job.switches || []) {
+    result.switches[item.key] = await page.evaluate(
+      (c) =>
+        window.tasklinkModeler
+          .switchOperation(c.id, c.version, c.from, c.to, c.fields)
+          .catch((e) => ({ error: String(e) })),
+      item,
+    );
   }
   if (job.screenshot) {
     const item = job.screenshot;

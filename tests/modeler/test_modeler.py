@@ -4,7 +4,10 @@ Chromium (started by the ``chromium`` fixture) opens a page bundling ``camunda-b
 ``drive.mjs`` loads all templates through the modeler's template loader (which validates
 them as Camunda Modeler does), applies each one to a service task through the
 element-templates API, sets one required field, and exports the BPMN XML. The tests check
-that XML: task type, headers and inputs of the template, and no template errors.
+that XML: task type, headers and inputs of the template, and no template errors. For every
+multi-operation template with fields shared by several operations it also sets those fields,
+picks another operation in the properties panel's Operation dropdown and checks that the
+values were kept and are exported for the new operation.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ NS = {
     "zeebe": "http://camunda.org/schema/zeebe/1.0",
 }
 SET_VALUE = "tasklink-modeler-check"
+SHARED_VALUE = "tasklink-shared-value"
 pytestmark = pytest.mark.slow
 
 
@@ -71,6 +75,91 @@ def _active(prop: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> bool:
         if "oneOf" in part and value not in part["oneOf"]:
             return False
     return True
+
+
+def _with_operation(template: dict[str, Any], operation: str) -> dict[str, dict[str, Any]]:
+    """Properties by id, as the form has them once ``operation`` is chosen."""
+    by_id = {p["id"]: p for p in template["properties"] if "id" in p}
+    return by_id | {"operation": by_id["operation"] | {"value": operation}}
+
+
+def _operations_of(prop: dict[str, Any], operations: list[str]) -> list[str]:
+    """The operations a property is shown for (judging by its operation condition only)."""
+    condition = prop.get("condition") or {}
+    for part in condition.get("allMatch", [condition] if condition else []):
+        if part["property"] == "operation":
+            return [op for op in operations if op in part.get("oneOf", [part.get("equals")])]
+    return operations
+
+
+def _active_for(template: dict[str, Any], operation: str) -> list[dict[str, Any]]:
+    """The input properties shown once ``operation`` is chosen (others at their defaults)."""
+    by_id = _with_operation(template, operation)
+    return [
+        p
+        for p in template["properties"]
+        if p["binding"]["type"] == "zeebe:input" and _active(p, by_id)
+    ]
+
+
+def _switch_cases(key: str, template: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a multi-operation template with text fields shared by several operations: fill in
+    the shared fields (one shown for some operations through a ``oneOf`` condition, one shown
+    for all, where there are such) under one operation, then switch to another operation that
+    shows them too (``stay``) and, for the ``oneOf`` field, to one that does not (``leave``)."""
+    by_id = {p["id"]: p for p in template["properties"] if "id" in p}
+    if "operation" not in by_id:
+        return []
+    operations = [c["value"] for c in by_id["operation"]["choices"]]
+    shared: dict[bool, tuple[dict[str, Any], list[str]]] = {}
+    for prop in template["properties"]:
+        if prop["binding"]["type"] != "zeebe:input" or prop["type"] not in ("String", "Text"):
+            continue
+        shown = [op for op in _operations_of(prop, operations) if prop in _active_for(template, op)]
+        some = len(shown) < len(operations)
+        if len(shown) >= 2 and some not in shared:
+            shared[some] = (prop, shown)
+    if not shared:
+        return []
+    fields = [
+        {
+            "id": prop["id"],
+            "name": prop["binding"]["name"],
+            "label": prop["label"],
+            "value": SHARED_VALUE,
+        }
+        for prop, _ in shared.values()
+    ]
+    # start where the oneOf field is shown (an all-operations field is shown there too)
+    prop, shown = shared.get(True) or shared[False]
+    targets = [("stay", shown[1])]
+    bindings = {f["name"] for f in fields}
+    for op in operations:
+        names = {p["binding"]["name"] for p in _active_for(template, op)}
+        if op not in shown and prop["binding"]["name"] not in names:
+            targets.append(("leave", op))
+            break
+    return [
+        {
+            "key": f"{key}:{kind}",
+            "template": key,
+            "id": template["id"],
+            "version": template["version"],
+            "from": shown[0],
+            "to": to,
+            "fields": fields,
+            # values shown for the new operation keep what the user typed
+            "kept": sorted(bindings & {p["binding"]["name"] for p in _active_for(template, to)}),
+        }
+        for kind, to in targets
+    ]
+
+
+SWITCHES = {
+    case["key"]: case
+    for key, template in TEMPLATES.items()
+    for case in _switch_cases(key, template)
+}
 
 
 def _required_field(template: dict[str, Any]) -> dict[str, str] | None:
@@ -116,6 +205,7 @@ def modeler_run(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         "url": (HERE / "dist" / "index.html").as_uri(),
         "templates": list(TEMPLATES.values()),
         "cases": cases,
+        "switches": list(SWITCHES.values()),
         "screenshot": {**shot, "path": str(screenshot)},
     }
     (work / "job.json").write_text(json.dumps(job), "utf-8")
@@ -208,3 +298,47 @@ def test_panel_shows_only_missing_required_values(modeler_run: dict[str, Any], k
         if p.get("constraints", {}).get("notEmpty") and _active(p, by_id) and "label" in p
     }
     assert {e["label"] for e in errors} <= required
+
+
+def test_some_templates_share_fields_across_operations() -> None:
+    """The switch check below has something to check (the shop example always does)."""
+    assert "io.tasklink.examples.shop@1:stay" in SWITCHES
+    assert "io.tasklink.examples.shop@1:leave" in SWITCHES
+    assert any(len(case["fields"]) == 2 for case in SWITCHES.values())
+
+
+@pytest.mark.parametrize("key", list(SWITCHES))
+def test_shared_fields_keep_their_value_when_the_operation_changes(
+    modeler_run: dict[str, Any], key: str
+) -> None:
+    """Fill in shared fields, pick another operation in the panel: the values of the fields
+    the new operation shows stay, the others go, the new operation's fields appear with
+    their defaults and the old one's are removed."""
+    case = SWITCHES[key]
+    template = TEMPLATES[case["template"]]
+    result = modeler_run["switches"][key]
+    assert "error" not in result, result.get("error")
+    assert result["errors"] == []
+    assert (result["before"], result["after"]) == (case["from"], case["to"])
+
+    task = ET.fromstring(result["xml"]).find(".//bpmn:serviceTask", NS)
+    assert task is not None
+    headers = {h.get("key"): h.get("value") for h in task.iterfind(".//zeebe:header", NS)}
+    assert headers["operation"] == case["to"]
+    inputs = {i.get("target"): i.get("source") for i in task.iterfind(".//zeebe:input", NS)}
+    for field in case["fields"]:
+        if field["name"] in case["kept"]:
+            assert inputs.get(field["name"]) == SHARED_VALUE, (field["id"], inputs)
+        else:
+            assert field["name"] not in inputs, (field["id"], inputs)
+    # the form shows each kept field once, still holding the value
+    kept_labels = [f["label"] for f in case["fields"] if f["name"] in case["kept"]]
+    assert sorted(result["shown"]) == sorted(kept_labels)
+
+    active = _active_for(template, case["to"])
+    for prop in active:
+        name = prop["binding"]["name"]
+        if prop.get("value") not in (None, "") and name not in case["kept"]:
+            assert inputs[name] == _persisted(prop), prop["id"]
+    # the fields of the operation left behind are gone from the diagram
+    assert set(inputs) <= {p["binding"]["name"] for p in active}

@@ -99,6 +99,88 @@ async function apply(id, version, field) {
   };
 }
 
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Picks an operation in the properties panel's Operation dropdown, as a user does: the
+// panel's own change handler updates the task header and the modeler re-applies the
+// template's conditions (adding and removing inputs).
+async function chooseOperation(templateId, operation) {
+  const entryId = `custom-entry-${templateId}-operation-0`;
+  let select = null;
+  for (let i = 0; i < 50 && !select; i++) {
+    expandGroups();
+    select = document.querySelector(`[data-entry-id="${CSS.escape(entryId)}"] select`);
+    if (!select) {
+      await sleep(50);
+    }
+  }
+  if (!select) {
+    throw new Error(`the properties panel shows no operation dropdown (${entryId})`);
+  }
+  if (![...select.options].some((option) => option.value === operation)) {
+    throw new Error(`the operation dropdown has no choice ${operation}`);
+  }
+  select.value = operation;
+  select.dispatchEvent(new Event('input', { bubbles: true }));
+  await sleep(50);
+}
+
+function header(element, key) {
+  const extensions = getBusinessObject(element).get('extensionElements');
+  const headers = extensions && extensions.get('values').find((v) => v.$instanceOf('zeebe:TaskHeaders'));
+  const found = headers && headers.get('values').find((h) => h.get('key') === key);
+  return found ? found.get('value') : null;
+}
+
+// Applies a template, picks operation `from`, sets `fields` ({name, value} inputs), switches
+// to operation `to` in the panel and exports the diagram.
+async function switchOperation(id, version, from, to, fields) {
+  await modeler.importXML(DIAGRAM);
+  const errorsBefore = templateErrors.length;
+  const elementTemplates = modeler.get('elementTemplates');
+  const template = elementTemplates.get(id, version);
+  if (!template) {
+    return { error: `template ${id}@${version} is not loaded` };
+  }
+  const registry = modeler.get('elementRegistry');
+  let element = elementTemplates.applyTemplate(registry.get('Task_1'), template);
+  modeler.get('selection').select(element);
+  await chooseOperation(id, from);
+  element = registry.get(element.id);
+  const before = header(element, 'operation');
+  for (const field of fields) {
+    setInput(element, field.name, field.value);
+  }
+  await chooseOperation(id, to);
+  element = registry.get(element.id);
+  await sleep(100);
+  const { xml } = await modeler.saveXML({ format: true });
+  return {
+    xml,
+    before,
+    after: header(element, 'operation'),
+    shown: entriesShowing(fields.map((field) => field.value)),
+    errors: templateErrors.slice(errorsBefore),
+  };
+}
+
+// Labels of the properties panel entries whose text field shows one of `values`.
+function entriesShowing(values) {
+  expandGroups();
+  return [...document.querySelectorAll('.bio-properties-panel-entry')]
+    .filter((entry) =>
+      [...entry.querySelectorAll('input, textarea, [contenteditable]')].some((field) =>
+        values.includes(field.value !== undefined ? field.value : field.textContent),
+      ),
+    )
+    .map((entry) => {
+      const label = entry.querySelector('.bio-properties-panel-label');
+      return label ? label.textContent.trim() : entry.dataset.entryId;
+    });
+}
+
 function expandGroups() {
   for (const header of document.querySelectorAll('.bio-properties-panel-group-header:not(.open)')) {
     header.click();
@@ -117,4 +199,4 @@ function panelErrors() {
     .filter(Boolean);
 }
 
-window.tasklinkModeler = { load, apply, expandGroups, panelErrors };
+window.tasklinkModeler = { load, apply, switchOperation, expandGroups, panelErrors };

@@ -175,14 +175,23 @@ def test_multi_operation_connector_gets_an_operation_dropdown() -> None:
         {"name": "Cancel order", "value": "cancel_order"},
     ]
     assert operation["value"] == "create_order"
-    # same field name in several operations: unique ids, same binding, own condition
-    for op in ("create_order", "get_order", "cancel_order"):
-        prop = p[f"{op}.shop_url"]
-        assert prop["binding"]["name"] == "shop_url"
-        assert prop["condition"] == {"property": "operation", "equals": op}
-    assert p["get_order.order_id"]["binding"]["name"] == "orderId"
+    # a field every operation declares alike is one property without condition
+    assert p["shop_url"]["binding"]["name"] == "shop_url"
+    assert "condition" not in p["shop_url"]
+    # one some operations declare alike is shown for those (oneOf on the operation)
+    assert p["order_id"]["binding"]["name"] == "orderId"
+    assert p["order_id"]["condition"] == {
+        "property": "operation",
+        "oneOf": ["get_order", "cancel_order"],
+    }
+    # fields of one operation keep its prefix and an equals condition
     assert p["create_order.item.sku"]["binding"]["name"] == "item.sku"
+    assert p["create_order.item.sku"]["condition"] == {
+        "property": "operation",
+        "equals": "create_order",
+    }
     assert p["create_order.priority"]["value"] == "normal"
+    assert not any(k.startswith(("get_order.shop", "cancel_order.order")) for k in p)
 
 
 def test_discriminated_union_becomes_a_dropdown_with_conditions() -> None:
@@ -246,13 +255,14 @@ def test_template_defaults_are_accepted_by_the_model(connector: Connector) -> No
     template = camunda_template(connector)
     p = props(template)
     for operation in connector.operations.values():
-        prefix = f"{operation.id}." if len(connector.operations) > 1 else ""
         variables: dict[str, Any] = {}
-        for prop_id, prop in p.items():
-            if not prop_id.startswith(prefix) or prop["binding"]["type"] != "zeebe:input":
+        for prop in p.values():
+            if prop["binding"]["type"] != "zeebe:input":
                 continue
             active = all(
-                c["property"] == "operation" or p[c["property"]].get("value") == c.get("equals")
+                operation.id in c.get("oneOf", [c.get("equals")])
+                if c["property"] == "operation"
+                else p[c["property"]].get("value") == c.get("equals")
                 for c in referenced(prop.get("condition", {}))
                 if prop.get("condition")
             )
@@ -261,8 +271,8 @@ def test_template_defaults_are_accepted_by_the_model(connector: Connector) -> No
             if "value" in prop and prop["value"] != "":
                 value = _zeebe_value(prop)
             elif prop.get("constraints", {}).get("notEmpty"):
-                value = "x-1" if "sku" not in prop_id else "ABC-1"
-                if "email" in prop_id:
+                value = "x-1" if "sku" not in prop["id"] else "ABC-1"
+                if "email" in prop["id"]:
                     value = "a@example.org"
             else:
                 continue

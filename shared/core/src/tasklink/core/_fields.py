@@ -1,4 +1,4 @@
-"""Field metadata the template generator reads: groups, secrets, FEEL, text areas.
+"""Field metadata the template generator reads: groups, secrets, FEEL, text areas, labels.
 
 Use :func:`field` instead of ``pydantic.Field`` when a connector input needs more than a
 description and a default::
@@ -9,6 +9,7 @@ description and a default::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field
@@ -36,13 +37,18 @@ def field(
     multiline: bool = False,
     placeholder: str | None = None,
     hidden: bool = False,
+    choice_labels: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> Any:
     """A pydantic ``Field`` that also carries template options.
 
     ``secret`` marks a credential (shown as a secret in templates, always redacted);
     ``group`` places it in a template group; ``feel`` overrides the FEEL mode;
-    ``multiline`` asks for a text area; ``hidden`` keeps it out of the modeler form.
+    ``multiline`` asks for a text area; ``placeholder`` is the hint shown in an empty text
+    field; ``hidden`` keeps it out of the modeler form. ``choice_labels`` names the choices
+    of a dropdown (an ``Enum``, a ``Literal`` or a discriminated union) by value, e.g.
+    ``{"starttls": "STARTTLS", "tls": "TLS (implicit)"}``; values it leaves out keep the
+    generated label (the value humanized, well-known acronyms upper-cased).
     """
     options: dict[str, Any] = {}
     if group:
@@ -57,6 +63,8 @@ def field(
         options["placeholder"] = placeholder
     if hidden:
         options["hidden"] = True
+    if choice_labels:
+        options["choice_labels"] = _checked_labels(choice_labels)
     extra = dict(kwargs.pop("json_schema_extra", None) or {})
     if options:
         extra[TEMPLATE_KEY] = options
@@ -67,6 +75,20 @@ def field(
         json_schema_extra=extra or None,
         **kwargs,
     )
+
+
+def _checked_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    if not isinstance(labels, Mapping):
+        raise TypeError(f"choice_labels must map choice values to labels, not {labels!r}")
+    checked: dict[str, str] = {}
+    for value, label in labels.items():
+        if not isinstance(value, str) or not isinstance(label, str) or not label.strip():
+            raise TypeError(
+                f"choice_labels must map str values to non-empty str labels, got {value!r}: "
+                f"{label!r}"
+            )
+        checked[value] = label
+    return checked
 
 
 def field_options(info: FieldInfo) -> FieldOptions:

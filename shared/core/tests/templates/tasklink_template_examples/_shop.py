@@ -1,4 +1,4 @@
-"""A multi-operation connector whose operations share field names."""
+"""A multi-operation connector whose operations share fields."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ class Item(BaseModel):
 class CreateOrder(InputModel):
     shop_url: str = Field(description="Base URL of the shop")
     item: Item = Field(description="What to order")
-    priority: Literal["low", "normal", "high"] = Field("normal", description="Urgency")
+    priority: Literal["low", "normal", "high"] = field(
+        "normal", description="Urgency", choice_labels={"high": "High (same day)"}
+    )
     note: str | None = field(None, description="Note for the packer", multiline=True)
 
 

@@ -6,11 +6,12 @@ import base64
 import enum
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from .._connector import Connector, Operation
 from ._errors import TemplateError
-from ._types import MISSING, Condition, FieldSpec, Where, humanize, walk_model
+from ._types import MISSING, FieldSpec, Where, humanize, walk_model
 
 __all__ = ["ENGINES", "SCHEMA_URL", "camunda_template"]
 
@@ -98,6 +99,21 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+@dataclass(eq=False)
+class _Field:
+    """One template property of an input field, and the operations that show it."""
+
+    index: int
+    spec: FieldSpec
+    """The field as the first operation that has it declares it."""
+    prop: dict[str, Any]
+    """The property without id and condition: what must be equal to share it."""
+    refs: tuple[tuple[_Field, tuple[str, ...]], ...]
+    """Conditions other than the operation: (choice field, values it must hold)."""
+    operations: list[Operation] = field(default_factory=list)
+    id: str = ""
+
+
 class _Builder:
     """Turns the fields of one or more operations into template properties."""
 
@@ -109,9 +125,6 @@ class _Builder:
         self.ids: dict[str, str] = {}
 
     # -- ids and groups --------------------------------------------------------------------
-    def property_id(self, operation: Operation, parts: tuple[str, ...]) -> str:
-        return ".".join((operation.id, *parts) if self.multi else parts)
-
     def add_group(self, group_id: str, label: str | None = None) -> str:
         label = self.connector.group_labels.get(group_id) or label or humanize(group_id)
         self.groups.setdefault(group_id, label)
@@ -132,43 +145,107 @@ class _Builder:
         self.properties.append(prop)
 
     # -- fields ----------------------------------------------------------------------------
-    def operation_fields(self, operation: Operation) -> None:
-        if not operation.name or not operation.name.strip():
-            raise TemplateError(
-                "has no name; pass name= to @connector.operation",
-                connector=self.connector.id,
-                operation=operation.id,
-            )
-        where = Where(self.connector.id, operation.id)
-        for spec in walk_model(operation.input_model, where):
-            prop_id = self.property_id(operation, spec.id_parts)
-            if not self.multi and prop_id in _RESERVED_IDS:
-                raise where.error(
-                    f"the property id {prop_id!r} is reserved for the standard template "
-                    "properties; rename the field or give it an alias",
-                    spec.path,
-                )
+    def input_fields(self) -> None:
+        """The input fields of every operation, each shared field once.
+
+        A field whose property (binding, type, label, constraints, ...) and conditions are
+        the same in several operations becomes one property shown for all of them, so a
+        value the user typed survives switching the operation.
+        """
+        fields = self.collect_fields()
+        self.assign_ids(fields)
+        all_operations = len(self.connector.operations)
+        for item in fields:
             conditions: list[dict[str, Any]] = []
-            if self.multi:
-                conditions.append({"property": "operation", "equals": operation.id})
-            conditions.extend(self.spec_condition(operation, c) for c in spec.conditions)
-            prop = self.field_property(spec, where, prop_id, _condition(conditions))
-            self.add(prop, f"{operation.id}:{spec.path}")
+            if self.multi and len(item.operations) < all_operations:
+                operation_ids = tuple(op.id for op in item.operations)
+                conditions.append(_one_condition("operation", operation_ids))
+            conditions.extend(_one_condition(ref.id, values) for ref, values in item.refs)
+            prop = {**item.prop, "id": item.id}
+            condition = _condition(conditions)
+            if condition is not None:
+                prop["condition"] = condition
+            where = ",".join(op.id for op in item.operations)
+            self.add(prop, f"{where}:{item.spec.path}")
 
-    def spec_condition(self, operation: Operation, condition: Condition) -> dict[str, Any]:
-        return _one_condition(self.property_id(operation, condition.ref), condition.values)
+    def collect_fields(self) -> list[_Field]:
+        """Every distinct field, in the order it first appears (operation by operation)."""
+        fields: list[_Field] = []
+        by_key: dict[tuple[Any, ...], list[_Field]] = {}
+        for operation in self.connector.operations.values():
+            if not operation.name or not operation.name.strip():
+                raise TemplateError(
+                    "has no name; pass name= to @connector.operation",
+                    connector=self.connector.id,
+                    operation=operation.id,
+                )
+            where = Where(self.connector.id, operation.id)
+            # id parts -> field, to resolve the conditions of this operation's union members
+            local: dict[tuple[str, ...], _Field] = {}
+            for spec in walk_model(operation.input_model, where):
+                prop = self.field_property(spec, where)
+                refs: list[tuple[_Field, tuple[str, ...]]] = []
+                for condition in spec.conditions:
+                    ref = local.get(condition.ref)
+                    if ref is None:  # the walk yields a union's selector before its members
+                        raise where.error(
+                            f"condition on {'.'.join(condition.ref)!r}, which is not a field "
+                            "declared before it",
+                            spec.path,
+                        )
+                    refs.append((ref, condition.values))
+                key = (
+                    json.dumps(prop, sort_keys=True),
+                    tuple((ref.index, values) for ref, values in refs),
+                )
+                candidates = by_key.setdefault(key, [])
+                item = next(
+                    (f for f in candidates if all(op.id != operation.id for op in f.operations)),
+                    None,
+                )
+                if item is None or not self.multi:
+                    item = _Field(len(fields), spec, prop, tuple(refs))
+                    fields.append(item)
+                    candidates.append(item)
+                item.operations.append(operation)
+                local[spec.id_parts] = item
+        return fields
 
-    def field_property(
-        self,
-        spec: FieldSpec,
-        where: Where,
-        prop_id: str,
-        condition: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def assign_ids(self, fields: list[_Field]) -> None:
+        """Property ids: the field path, prefixed with the operation id for a field of one
+        operation out of several; a shared field gets the plain field path, or that path
+        numbered (``uid-2``) when another property has the id already."""
+        taken: set[str] = set()
+        for item in fields:
+            if self.multi and len(item.operations) > 1:
+                continue
+            operation = item.operations[0]
+            item.id = ".".join(
+                (operation.id, *item.spec.id_parts) if self.multi else item.spec.id_parts
+            )
+            if not self.multi and item.id in _RESERVED_IDS:
+                raise Where(self.connector.id, operation.id).error(
+                    f"the property id {item.id!r} is reserved for the standard template "
+                    "properties; rename the field or give it an alias",
+                    item.spec.path,
+                )
+            taken.add(item.id)
+        for item in fields:
+            if item.id:
+                continue
+            base = candidate = ".".join(item.spec.id_parts)
+            number = 2
+            while candidate in taken or candidate in _RESERVED_IDS:
+                candidate = f"{base}-{number}"
+                number += 1
+            item.id = candidate
+            taken.add(candidate)
+
+    def field_property(self, spec: FieldSpec, where: Where) -> dict[str, Any]:
+        """The property of one field, without its id and condition."""
         options = spec.options
         group = str(options.get("group") or _INPUT_GROUP[0])
         prop: dict[str, Any] = {
-            "id": prop_id,
             "label": spec.label,
             "description": spec.description,
             "group": group,
@@ -196,8 +273,6 @@ class _Builder:
             self.add_group(group, _INPUT_GROUP[1] if group == _INPUT_GROUP[0] else None)
         if spec.secret:
             prop["secret"] = True
-        if condition is not None:
-            prop["condition"] = condition
         placeholder = options.get("placeholder")
         if placeholder is not None:
             if prop["type"] not in ("String", "Text"):
@@ -205,7 +280,11 @@ class _Builder:
                     f"placeholder is only shown for text fields, not {prop['type']}", spec.path
                 )
             prop["placeholder"] = str(placeholder)
-        return prop
+        if options.get("choice_labels") and prop["type"] != "Dropdown":
+            raise where.error(
+                f"choice_labels only apply to dropdown fields, not {prop['type']}", spec.path
+            )
+        return _ordered(prop)
 
     def feel(self, spec: FieldSpec, where: Where, allowed: tuple[str, ...], default: str) -> str:
         feel = spec.options.get("feel") or default
@@ -233,7 +312,15 @@ class _Builder:
     def dropdown(self, spec: FieldSpec, where: Where, prop: dict[str, Any]) -> None:
         if spec.options.get("feel"):
             raise where.error("a dropdown cannot take a FEEL expression; drop feel=", spec.path)
-        choices = [{"name": c.name, "value": c.value} for c in spec.choices]
+        labels = spec.options.get("choice_labels") or {}
+        unknown = [value for value in labels if value not in {c.value for c in spec.choices}]
+        if unknown:
+            raise where.error(
+                f"choice_labels names {unknown}, which are not choices of this field "
+                f"(choices: {[c.value for c in spec.choices]})",
+                spec.path,
+            )
+        choices = [{"name": labels.get(c.value, c.name), "value": c.value} for c in spec.choices]
         prop.update(type="Dropdown", choices=choices)
         default = _scalar(spec.default)
         if default is not MISSING and default is not None:
@@ -512,8 +599,7 @@ def camunda_template(connector: Connector, *, hybrid: bool = False) -> dict[str,
         )
     if builder.multi:
         builder.operation_dropdown()
-    for operation in connector.operations.values():
-        builder.operation_fields(operation)
+    builder.input_fields()
     builder.standard_tail(template_id, connector.template_version)
 
     template: dict[str, Any] = {

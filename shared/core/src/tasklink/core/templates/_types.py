@@ -61,38 +61,47 @@ Kind = Literal[
 MISSING: Any = PydanticUndefined
 """Marks a field without a default."""
 
-_ACRONYMS = {
-    "api",
-    "cc",
-    "bcc",
-    "css",
-    "dn",
-    "ftp",
-    "html",
-    "http",
-    "https",
-    "id",
-    "ids",
-    "imap",
-    "ip",
-    "json",
-    "jwt",
-    "mime",
-    "oauth",
-    "pop3",
-    "s3",
-    "sftp",
-    "smtp",
-    "sql",
-    "ssl",
-    "tls",
-    "ttl",
-    "uri",
-    "url",
-    "urls",
-    "uuid",
-    "xml",
-}
+# Words humanize() spells as acronyms, lower-case -> spelling: "tls" -> "TLS" and
+# "oauth" -> "OAuth", so labels and dropdown choices made from names read well.
+_ACRONYMS: dict[str, str] = {
+    word: word.upper()
+    for word in (
+        "api",
+        "bcc",
+        "ca",
+        "cc",
+        "css",
+        "dn",
+        "ftp",
+        "html",
+        "http",
+        "https",
+        "id",
+        "ids",
+        "imap",
+        "ip",
+        "json",
+        "jwt",
+        "mime",
+        "pem",
+        "pop3",
+        "s3",
+        "sftp",
+        "smtp",
+        "sql",
+        "ssl",
+        "starttls",
+        "tls",
+        "ttl",
+        "uid",
+        "uids",
+        "uri",
+        "url",
+        "urls",
+        "uuid",
+        "xml",
+    )
+} | {"oauth": "OAuth", "oauth2": "OAuth2"}
 
 _STRING_TYPES: tuple[type, ...] = (
     str,
@@ -192,7 +201,7 @@ def humanize(name: str) -> str:
     for i, word in enumerate(words):
         lower = word.lower()
         if lower in _ACRONYMS:
-            out.append(lower.upper() if lower != "oauth" else "OAuth")
+            out.append(_ACRONYMS[lower])
         elif i == 0:
             out.append(lower.capitalize())
         else:
@@ -547,7 +556,7 @@ def _walk_union(
         default=default if default is not None else MISSING,
         nullable=type_info.nullable,
         choices=tuple(choices),
-        options=FieldOptions({k: v for k, v in options.items() if k in ("group",)}),
+        options=FieldOptions({k: v for k, v in options.items() if k in ("group", "choice_labels")}),
         conditions=conditions,
         discriminator=True,
     )
