@@ -112,6 +112,7 @@ class Connection(EmailInput):
             "(plain connection upgraded with STARTTLS, which must succeed) or 'none'"
         ),
         group="connection",
+        choice_labels={"none": "None", "starttls": "STARTTLS", "tls": "TLS (implicit)"},
     )
     username: HeaderText | None = field(
         None,
