@@ -107,7 +107,9 @@ def main() -> int:
     parser.add_argument("--no-lint", action="store_true", help="skip ruff and mypy")
     parser.add_argument("--no-bench", action="store_true", help="skip the benchmarks")
     options, pytest_args = parser.parse_known_args()
-    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    # Bytecode caches make every later import (each test subprocess, the benchmarks) fast;
+    # some shells switch them off.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     results: dict[str, int] = {}
     if not options.no_setup:
         results["prerequisites"] = prerequisites()
