@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -60,6 +61,13 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
+def free_port() -> int:
+    # aiosmtpd's controller cannot report an OS-chosen port, so pick one first.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def tasklink(*args: str, env: dict[str, str]) -> int:
     command = [str(Path(sys.executable).with_name("tasklink")), *args]
     print("\n$ " + " ".join(shlex.quote(a) for a in ["tasklink", *args]), flush=True)
@@ -79,7 +87,7 @@ def main() -> int:
     api = ThreadingHTTPServer(("127.0.0.1", 0), OrdersApi)
     threading.Thread(target=api.serve_forever, daemon=True).start()
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=0)
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     base = f"http://127.0.0.1:{api.server_port}"
     env = {"ORDER_API_TOKEN": API_TOKEN}
@@ -109,8 +117,8 @@ def main() -> int:
             "to": ["ada@example.org"],
             "subject": "Your order {{ order.id }} has {{ order.status }}",
             "text": "Hello {{ order.customer }}, your order (CHF {{ order.total }}) is on its way.",
-            "template_engine": "jinja2",
-            "template_data": {"order": ORDERS["42"]},
+            "templateEngine": "jinja2",
+            "templateData": {"order": ORDERS["42"]},
         }
         codes.append(
             tasklink("invoke", "email", "--operation", "send", "--input", json.dumps(mail), env=env)
