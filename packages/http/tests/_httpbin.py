@@ -14,6 +14,7 @@ revocation), ``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import secrets
@@ -90,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: TestServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return None
 
     # -- plumbing ----------------------------------------------------------------------
@@ -136,10 +137,8 @@ class Handler(BaseHTTPRequestHandler):
             "proxied": self.path.startswith("http"),
         }
         if "json" in content_type:
-            try:
+            with contextlib.suppress(ValueError):
                 echo["json"] = json.loads(body)
-            except ValueError:
-                pass
         elif content_type.startswith("application/x-www-form-urlencoded"):
             echo["form"] = _args(body.decode())
         elif content_type.startswith("multipart/form-data"):
@@ -170,7 +169,12 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         body = self._body()
         self.server.log.append(
-            {"method": self.command, "path": parts.path, "headers": dict(self.headers.items())}
+            {
+                "method": self.command,
+                "path": parts.path,
+                "headers": dict(self.headers.items()),
+                "client_port": self.client_address[1],
+            }
         )
         segments = [s for s in parts.path.split("/") if s]
         route = segments[0] if segments else ""
@@ -181,7 +185,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         handler(segments[1:], args, body, parts)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
+    # http.server dispatches to do_<METHOD>.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any  # noqa: N815
 
     def route_anything(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
         self._json(200, self._echo(body, parts))
@@ -303,9 +308,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(400, {"error": "unsupported_grant_type"})
                 return
             if client_id not in oauth.clients or oauth.clients[client_id] != secret:
-                self._json(
-                    401, {"error": "invalid_client", "error_description": "bad client"}
-                )
+                self._json(401, {"error": "invalid_client", "error_description": "bad client"})
                 return
             reply: dict[str, Any] = {"access_token": oauth.issue(), "token_type": "Bearer"}
             if oauth.expires_in is not None:

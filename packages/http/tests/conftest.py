@@ -40,6 +40,12 @@ httpbin = _load("_httpbin")
 
 
 @pytest.fixture(scope="session")
+def httpbin_module() -> ModuleType:
+    """The test server module (for tests that start a server on a fixed port)."""
+    return httpbin
+
+
+@pytest.fixture(scope="session")
 def server() -> Iterator[Any]:
     """A plain HTTP test server on 127.0.0.1."""
     running = httpbin.start()

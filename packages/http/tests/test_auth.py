@@ -177,9 +177,7 @@ async def test_a_token_is_renewed_before_it_expires(
         assert len(oauth.requests) == fetches, elapsed
 
 
-async def test_a_token_without_lifetime_is_not_cached_when_expired(
-    server: Any, oauth: Any
-) -> None:
+async def test_a_token_without_lifetime_is_not_cached_when_expired(server: Any, oauth: Any) -> None:
     oauth.expires_in = 0
     for _ in range(2):
         outcome = await arun_job(connector, oauth_job(server), secrets=SECRETS)

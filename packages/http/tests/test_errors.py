@@ -80,7 +80,9 @@ async def test_retry_after_seconds_sets_the_backoff(server: Any) -> None:
 
 async def test_retry_after_date_sets_the_backoff(server: Any) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
-    failed = await fail({"url": f"{server.url}/problem/503", "queryParameters": {"retry_after": when}})
+    failed = await fail(
+        {"url": f"{server.url}/problem/503", "queryParameters": {"retry_after": when}}
+    )
     assert failed.backoff is not None
     assert timedelta(seconds=60) < failed.backoff <= timedelta(seconds=90)
 
@@ -267,7 +269,12 @@ async def test_credentials_follow_a_redirect_on_the_same_origin(server: Any) -> 
             "url": f"{server.url}/redirect-to",
             "queryParameters": {"url": "/anything"},
             "followRedirects": True,
-            "authentication": {"type": "api_key", "location": "query", "name": "key", "value": "k3y-value"},
+            "authentication": {
+                "type": "api_key",
+                "location": "query",
+                "name": "key",
+                "value": "k3y-value",
+            },
         },
     )
     assert isinstance(outcome, Completed)

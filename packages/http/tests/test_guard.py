@@ -12,7 +12,7 @@ import pytest
 import trustme
 
 from tasklink.core import Completed, Failed
-from tasklink.http import OutboundPolicy, connector
+from tasklink.http import OutboundPolicy, aclose_clients, connector
 from tasklink.http._policy import PolicyConfigError
 from tasklink.testing import arun_job
 
@@ -221,9 +221,24 @@ async def test_through_a_proxy_the_target_is_checked_before_sending(
     before = len(server.log)
     await blocked("http://169.254.169.254/latest/meta-data/")
     assert len(server.log) == before
+
+
+async def test_through_a_proxy_an_allowed_target_is_sent(server: Any, block_private: Any) -> None:
+    block_private.setenv("HTTP_PROXY", server.url)
     block_private.setenv("TASKLINK_HTTP_ALLOWED_NETWORKS", "127.0.0.1")
-    outcome = await arun_job(connector, {"url": f"{server.url}/get"})
+    outcome = await arun_job(connector, {"url": "http://127.0.0.1:9/anything"})
     assert isinstance(outcome, Completed), outcome
+    assert outcome.output["body"]["proxied"] is True
+
+
+async def test_settings_are_read_when_the_connector_first_runs_on_a_loop(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(await arun_job(connector, {"url": f"{server.url}/get"}), Completed)
+    monkeypatch.setenv("TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS", "true")
+    assert isinstance(await arun_job(connector, {"url": f"{server.url}/get"}), Completed)
+    await aclose_clients()  # a restart of the connector on this loop reads them again
+    await blocked(f"{server.url}/get")
 
 
 async def test_invalid_settings_refuse_every_request(

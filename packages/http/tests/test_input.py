@@ -54,7 +54,11 @@ BAD = [
     ({"bodyType": "multipart", "body": [1, 2]}, "body", "needs an object"),
     ({"bodyType": "multipart", "body": {"f": {"content": "%%"}}}, "body.f.content", "base64"),
     ({"bodyType": "multipart", "body": {"f": {"name": "x"}}}, "body.f", "unknown field 'name'"),
-    ({"bodyType": "multipart", "body": {"f": {"filename": "a"}}}, "body.f.content", "base64 string"),
+    (
+        {"bodyType": "multipart", "body": {"f": {"filename": "a"}}},
+        "body.f.content",
+        "base64 string",
+    ),
     (
         {"bodyType": "multipart", "body": {"f": [FILE, {**FILE, "contentType": "a\nb"}]}},
         "body.f[1].contentType",
@@ -73,41 +77,111 @@ BAD = [
         "headers.Content-Type",
         "unknown charset",
     ),
-    ({"bodyType": "text", "headers": {"Content-Type": "text/plain; charset=ascii"}, "body": "é"}, "body", "ascii"),
+    (
+        {"bodyType": "text", "headers": {"Content-Type": "text/plain; charset=ascii"}, "body": "é"},
+        "body",
+        "ascii",
+    ),
     # timeouts, limits, redirects
-    ({"connectionTimeoutInSeconds": -1}, "connectionTimeoutInSeconds", "greater than or equal to 0"),
+    (
+        {"connectionTimeoutInSeconds": -1},
+        "connectionTimeoutInSeconds",
+        "greater than or equal to 0",
+    ),
     ({"readTimeoutInSeconds": -0.5}, "readTimeoutInSeconds", "greater than or equal to 0"),
     ({"readTimeoutInSeconds": "soon"}, "readTimeoutInSeconds", "valid number"),
     ({"readTimeoutInSeconds": float("inf")}, "readTimeoutInSeconds", "finite number"),
     ({"maxResponseBytes": 0}, "maxResponseBytes", "greater than or equal to 1"),
     ({"maxRedirects": -1}, "maxRedirects", "greater than or equal to 0"),
     # authentication
-    ({"authentication": {"type": "kerberos"}}, "authentication", "does not match any of the expected tags"),
-    ({"authentication": {"token": "x"}}, "authentication", "Unable to extract tag"),
-    ({"authentication": {"type": "basic", "password": "x"}}, "authentication.username", "Field required"),
-    ({"authentication": {"type": "basic", "username": "a:b", "password": "x"}}, "authentication.username", "':'"),
-    ({"authentication": {"type": "bearer", "token": "Bearer "}}, "authentication.token", "must not be empty"),
-    ({"authentication": {"type": "bearer", "token": "a\r\nb"}}, "authentication.token", "line breaks"),
-    ({"authentication": {"type": "api_key", "name": "Bad Name", "value": "k"}}, "authentication.name", "header name"),
-    ({"authentication": {"type": "api_key", "name": "X-Key", "value": "k\n"}}, "authentication.value", "line breaks"),
-    ({"authentication": {"type": "api_key", "location": "cookie", "name": "k", "value": "v"}}, "authentication.location", "Input should be"),
     (
-        {"authentication": {"type": "oauth2_client_credentials", "tokenUrl": "ldap://x", "clientId": "a", "clientSecret": "b"}},
+        {"authentication": {"type": "kerberos"}},
+        "authentication",
+        "does not match any of the expected tags",
+    ),
+    ({"authentication": {"token": "x"}}, "authentication", "Unable to extract tag"),
+    (
+        {"authentication": {"type": "basic", "password": "x"}},
+        "authentication.username",
+        "Field required",
+    ),
+    (
+        {"authentication": {"type": "basic", "username": "a:b", "password": "x"}},
+        "authentication.username",
+        "':'",
+    ),
+    (
+        {"authentication": {"type": "bearer", "token": "Bearer "}},
+        "authentication.token",
+        "must not be empty",
+    ),
+    (
+        {"authentication": {"type": "bearer", "token": "a\r\nb"}},
+        "authentication.token",
+        "line breaks",
+    ),
+    (
+        {"authentication": {"type": "api_key", "name": "Bad Name", "value": "k"}},
+        "authentication.name",
+        "header name",
+    ),
+    (
+        {"authentication": {"type": "api_key", "name": "X-Key", "value": "k\n"}},
+        "authentication.value",
+        "line breaks",
+    ),
+    (
+        {"authentication": {"type": "api_key", "location": "cookie", "name": "k", "value": "v"}},
+        "authentication.location",
+        "Input should be",
+    ),
+    (
+        {
+            "authentication": {
+                "type": "oauth2_client_credentials",
+                "tokenUrl": "ldap://x",
+                "clientId": "a",
+                "clientSecret": "b",
+            }
+        },
         "authentication.tokenUrl",
         "unsupported scheme",
     ),
     (
-        {"authentication": {"type": "oauth2_client_credentials", "tokenUrl": "https://x/t", "clientId": "a"}},
+        {
+            "authentication": {
+                "type": "oauth2_client_credentials",
+                "tokenUrl": "https://x/t",
+                "clientId": "a",
+            }
+        },
         "authentication.clientSecret",
         "Field required",
     ),
     # TLS
     ({"tls": {"caCertificate": "not a pem"}}, "tls.caCertificate", "PEM"),
-    ({"tls": {"clientKey": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----"}}, "tls.clientKey", "needs clientCertificate"),
-    ({"tls": {"verify": False, "caCertificate": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----"}}, "tls.caCertificate", "verify is false"),
+    (
+        {"tls": {"clientKey": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----"}},
+        "tls.clientKey",
+        "needs clientCertificate",
+    ),
+    (
+        {
+            "tls": {
+                "verify": False,
+                "caCertificate": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
+            }
+        },
+        "tls.caCertificate",
+        "verify is false",
+    ),
     # unknown fields
     ({"timeout": 5}, "timeout", "unknown field"),
-    ({"authentication": {"type": "bearer", "token": "t", "extra": 1}}, "authentication.extra", "unknown field"),
+    (
+        {"authentication": {"type": "bearer", "token": "t", "extra": 1}},
+        "authentication.extra",
+        "unknown field",
+    ),
 ]
 
 

@@ -51,7 +51,13 @@ async def test_query_parameters_are_merged_with_the_url_query(server: Any) -> No
             "skipped": None,
         },
     )
-    assert sent["args"] == {"fixed": "1", "q": "a b&c", "tags": ["x", "y"], "flag": "true", "n": "3"}
+    assert sent["args"] == {
+        "fixed": "1",
+        "q": "a b&c",
+        "tags": ["x", "y"],
+        "flag": "true",
+        "n": "3",
+    }
 
 
 async def test_headers_are_sent_with_numbers_and_booleans_as_text(server: Any) -> None:

@@ -70,9 +70,7 @@ async def test_client_certificate(tls_server: Any, ca: trustme.CA, combined: boo
     assert outcome.output["body"]["clientCertificate"] == "order-service"
 
 
-async def test_an_encrypted_client_key_with_its_password(
-    tls_server: Any, ca: trustme.CA
-) -> None:
+async def test_an_encrypted_client_key_with_its_password(tls_server: Any, ca: trustme.CA) -> None:
     from cryptography.hazmat.primitives import serialization
 
     client = ca.issue_cert("svc@example.com", common_name="encrypted-key-client")

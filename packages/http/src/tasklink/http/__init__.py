@@ -8,6 +8,7 @@ status name (``NOT_FOUND``, ``TOO_MANY_REQUESTS``...).
 Importing this package is cheap; httpx is imported when the first request is sent.
 """
 
+from .__about__ import __version__
 from ._connector import connector, request
 from ._errors import (
     NON_RETRYABLE_SERVER_ERRORS,
@@ -37,7 +38,6 @@ from ._policy import (
 )
 from ._pool import aclose_clients
 from ._response import SENSITIVE_RESPONSE_HEADERS
-from .__about__ import __version__
 
 __all__ = [
     "ENV_ALLOWED_NETWORKS",

@@ -14,6 +14,8 @@ rejects with 401 is dropped and the request is sent once more with a fresh token
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
 import json
 import time
@@ -59,6 +61,9 @@ class AppliedAuth:
     cached: bool = False
 
 
+_NOTHING = AppliedAuth()  # never mutated: applied by copying its (empty) parts
+
+
 @dataclass(slots=True)
 class _Token:
     value: str
@@ -102,20 +107,21 @@ class TokenCache:
 tokens = TokenCache()
 
 
-def _secret_values(model: BaseModel) -> list[str]:
-    values: list[str] = []
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
-        if isinstance(value, str) and field_options(info).get("secret"):
-            values.append(value)
-    return values
+@functools.cache
+def _secret_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        name for name, info in model.model_fields.items() if field_options(info).get("secret")
+    )
 
 
 def register_secrets(request: HttpRequest, ctx: Context) -> None:
     """Register every field marked secret (also when typed in literally, not as a
     ``{{secrets.*}}`` placeholder) and the Basic header derived from them."""
-    for value in _secret_values(request.authentication) + _secret_values(request.tls):
-        ctx.redactor.add(value)
+    for model in (request.authentication, request.tls):
+        for name in _secret_fields(type(model)):
+            value = getattr(model, name)
+            if isinstance(value, str):
+                ctx.redactor.add(value)
     auth = request.authentication
     if isinstance(auth, BasicAuth):
         ctx.redactor.add(_basic(auth.username, auth.password))
@@ -228,10 +234,8 @@ async def _fetch_token(
     lifetime = DEFAULT_TOKEN_LIFETIME
     expires = data.get("expires_in") if isinstance(data, dict) else None
     if isinstance(expires, int | float | str) and not isinstance(expires, bool):
-        try:
+        with contextlib.suppress(ValueError):
             lifetime = float(expires)
-        except ValueError:
-            pass
     return token, lifetime
 
 
@@ -274,6 +278,8 @@ async def authenticate(
 ) -> AppliedAuth:
     """What the request's authentication adds; may fetch an OAuth 2.0 token."""
     auth = request.authentication
+    if auth.type == "none":
+        return _NOTHING
     if isinstance(auth, BasicAuth):
         return AppliedAuth(
             headers={"Authorization": f"Basic {_basic(auth.username, auth.password)}"},
@@ -296,4 +302,4 @@ async def authenticate(
         return AppliedAuth(query=[(auth.name, auth.value)])
     if isinstance(auth, OAuth2ClientCredentials):
         return await _oauth(auth, client, timeout, ctx, state)
-    return AppliedAuth()
+    return _NOTHING

@@ -1,7 +1,7 @@
 """Encoding a request body of a chosen type to bytes and a content type.
 
 Pure standard library, so input validation (which encodes the body once) stays cheap to
-import. Every problem is a :class:`BodyProblem` with the path of the offending input.
+import. Every problem is a :class:`BodyError` with the path of the offending input.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-__all__ = ["BodyProblem", "BodyType", "EncodedBody", "decode_base64", "encode_body", "media_type"]
+__all__ = ["BodyError", "BodyType", "EncodedBody", "decode_base64", "encode_body", "media_type"]
 
 BodyType = Literal["json", "text", "form", "multipart", "binary"]
 Loc = tuple[str | int, ...]
@@ -30,7 +30,7 @@ _PARAM_ESCAPE = re.compile("|".join(re.escape(c) for c in _PARAM_ESCAPES))
 _CONTENT_TYPE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\s*;.*)?$")
 
 
-class BodyProblem(ValueError):
+class BodyError(ValueError):
     """The body does not fit its body type; ``loc`` is the path of the offending input."""
 
     def __init__(self, loc: Loc, message: str) -> None:
@@ -77,15 +77,14 @@ def _scalar(value: Any, loc: Loc, what: str) -> str | None:
         return "true" if value else "false"
     if isinstance(value, str | int | float):
         return str(value)
-    raise BodyProblem(loc, f"{what} must be a string, number or boolean")
+    raise BodyError(loc, f"{what} must be a string, number or boolean")
 
 
 def _require_mapping(body: Any, body_type: str) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
-        raise BodyProblem(
+        raise BodyError(
             ("body",),
-            f"bodyType {body_type} needs an object of field names to values, "
-            f"not {_kind(body)}",
+            f"bodyType {body_type} needs an object of field names to values, not {_kind(body)}",
         )
     return body
 
@@ -125,27 +124,27 @@ class _File:
 def _file(value: Mapping[str, Any], loc: Loc) -> _File:
     unknown = sorted(str(k) for k in value if k not in _FILE_KEYS)
     if unknown:
-        raise BodyProblem(
+        raise BodyError(
             loc,
             f"a file needs content (base64) and optionally filename and contentType; "
             f"unknown field {unknown[0]!r}",
         )
     content = value.get("content")
     if not isinstance(content, str):
-        raise BodyProblem((*loc, "content"), "a file needs its content as a base64 string")
+        raise BodyError((*loc, "content"), "a file needs its content as a base64 string")
     try:
         data = decode_base64(content)
     except (binascii.Error, ValueError):
-        raise BodyProblem((*loc, "content"), "is not valid base64") from None
+        raise BodyError((*loc, "content"), "is not valid base64") from None
     filename = value.get("filename")
     if filename is not None and not isinstance(filename, str):
-        raise BodyProblem((*loc, "filename"), "must be a string")
+        raise BodyError((*loc, "filename"), "must be a string")
     content_type = value.get("contentType", value.get("content_type"))
     if content_type is not None:
         if not isinstance(content_type, str) or not _CONTENT_TYPE.match(content_type):
-            raise BodyProblem((*loc, "contentType"), "must be a media type such as image/png")
+            raise BodyError((*loc, "contentType"), "must be a media type such as image/png")
         if any(c in content_type for c in "\r\n\0"):
-            raise BodyProblem((*loc, "contentType"), "must not contain line breaks")
+            raise BodyError((*loc, "contentType"), "must not contain line breaks")
     return _File(data, filename or None, content_type or None)
 
 
@@ -156,29 +155,29 @@ def _json(body: Any, content_type: str | None) -> EncodedBody:
         try:
             json.loads(body)
         except ValueError as exc:
-            raise BodyProblem(("body",), f"is not valid JSON text ({exc})") from None
+            raise BodyError(("body",), f"is not valid JSON text ({exc})") from None
         content = body.encode("utf-8")
     else:
         try:
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except ValueError:
-            raise BodyProblem(("body",), "contains NaN or Infinity, which JSON cannot hold") from None
+            raise BodyError(("body",), "contains NaN or Infinity, which JSON cannot hold") from None
         except TypeError as exc:
-            raise BodyProblem(("body",), f"holds a value JSON cannot represent ({exc})") from None
+            raise BodyError(("body",), f"holds a value JSON cannot represent ({exc})") from None
         content = text.encode("utf-8")
     return EncodedBody(content, content_type or "application/json")
 
 
 def _text(body: Any, content_type: str | None) -> EncodedBody:
     if not isinstance(body, str):
-        raise BodyProblem(("body",), f"bodyType text needs a string, not {_kind(body)}")
+        raise BodyError(("body",), f"bodyType text needs a string, not {_kind(body)}")
     charset = _charset(content_type) or "utf-8"
     try:
         content = body.encode(charset)
     except LookupError:
-        raise BodyProblem(("headers", "Content-Type"), f"unknown charset {charset!r}") from None
+        raise BodyError(("headers", "Content-Type"), f"unknown charset {charset!r}") from None
     except UnicodeEncodeError:
-        raise BodyProblem(("body",), f"cannot be encoded as {charset}") from None
+        raise BodyError(("body",), f"cannot be encoded as {charset}") from None
     return EncodedBody(content, content_type or "text/plain; charset=utf-8")
 
 
@@ -234,33 +233,33 @@ def _binary(body: Any, content_type: str | None) -> EncodedBody:
             part.data, content_type or part.content_type or "application/octet-stream"
         )
     if not isinstance(body, str):
-        raise BodyProblem(
+        raise BodyError(
             ("body",),
             f"bodyType binary needs base64 text or a file object, not {_kind(body)}",
         )
     try:
         data = decode_base64(body)
     except (binascii.Error, ValueError):
-        raise BodyProblem(("body",), "is not valid base64") from None
+        raise BodyError(("body",), "is not valid base64") from None
     return EncodedBody(data, content_type or "application/octet-stream")
 
 
 def encode_body(body_type: BodyType, body: Any, content_type: str | None) -> EncodedBody | None:
     """Encode ``body`` as ``body_type``; ``content_type`` is the user's header, if any.
 
-    Returns ``None`` when there is no body. Raises :class:`BodyProblem`.
+    Returns ``None`` when there is no body. Raises :class:`BodyError`.
     """
     if body is None:
         return None
     given = media_type(content_type)
     if body_type == "form" and given not in (None, FORM_TYPE):
-        raise BodyProblem(
+        raise BodyError(
             ("headers", "Content-Type"),
             f"is {given!r} but bodyType form sends {FORM_TYPE}; remove the header "
             "or change bodyType",
         )
     if body_type == "multipart" and given not in (None, MULTIPART_TYPE):
-        raise BodyProblem(
+        raise BodyError(
             ("headers", "Content-Type"),
             f"is {given!r} but bodyType multipart sends {MULTIPART_TYPE}; remove the header",
         )

@@ -1,6 +1,6 @@
 """Checks of URLs, header names and values, and query parameters.
 
-Each check raises :class:`Problem` with a message that never repeats the offending value
+Each check raises :class:`CheckError` with a message that never repeats the offending value
 (it may hold a secret resolved from ``{{secrets.*}}``).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
-    "Problem",
+    "CheckError",
     "check_header_name",
     "check_header_value",
     "check_url",
@@ -22,6 +22,7 @@ __all__ = [
 
 # RFC 9110 token characters: what a header field name may consist of.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f\s]")
 # Headers whose value the connector computes from the body; a user value would break framing.
 _MANAGED = frozenset({"content-length", "transfer-encoding"})
 _SCHEMES = ("http", "https")
@@ -29,7 +30,7 @@ _SCHEMES = ("http", "https")
 _OTHER_SCHEMES = frozenset({"mailto", "data", "javascript", "tel", "urn", "news", "file"})
 
 
-class Problem(ValueError):
+class CheckError(ValueError):
     """An input problem at ``loc`` (a path relative to the model being validated)."""
 
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
@@ -39,38 +40,40 @@ class Problem(ValueError):
 
 
 def check_url(value: str, loc: tuple[str | int, ...] = ()) -> str:
-    """Return the URL stripped of surrounding whitespace, or raise :class:`Problem`."""
+    """Return the URL stripped of surrounding whitespace, or raise :class:`CheckError`."""
     url = value.strip()
     if not url:
-        raise Problem(loc, "must not be empty")
-    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
-        raise Problem(loc, "must not contain spaces or control characters; percent-encode them")
+        raise CheckError(loc, "must not be empty")
+    if _SPACE_OR_CONTROL.search(url):
+        raise CheckError(loc, "must not contain spaces or control characters; percent-encode them")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise Problem(loc, f"is not a valid URL ({exc})") from None
+        raise CheckError(loc, f"is not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
-    if scheme and scheme not in _SCHEMES and (
-        url[len(scheme) + 1 :].startswith("//") or scheme in _OTHER_SCHEMES
+    if (
+        scheme
+        and scheme not in _SCHEMES
+        and (url[len(scheme) + 1 :].startswith("//") or scheme in _OTHER_SCHEMES)
     ):
-        raise Problem(loc, f"has the unsupported scheme {scheme!r}; use http or https")
+        raise CheckError(loc, f"has the unsupported scheme {scheme!r}; use http or https")
     if scheme not in _SCHEMES or not parts.netloc:
-        raise Problem(loc, "must be an absolute URL such as https://api.example.com/items")
+        raise CheckError(loc, "must be an absolute URL such as https://api.example.com/items")
     if "@" in parts.netloc:
-        raise Problem(
+        raise CheckError(
             loc, "must not contain credentials (user:password@); use authentication instead"
         )
     if not parts.hostname:
-        raise Problem(loc, "has no host")
+        raise CheckError(loc, "has no host")
     if port == 0:
-        raise Problem(loc, "has an invalid port")
+        raise CheckError(loc, "has an invalid port")
     return url
 
 
 def check_header_name(name: str, loc: tuple[str | int, ...]) -> None:
     if not _TOKEN.match(name):
-        raise Problem(
+        raise CheckError(
             loc,
             "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, no "
             "spaces, colons or line breaks)",
@@ -79,11 +82,11 @@ def check_header_name(name: str, loc: tuple[str | int, ...]) -> None:
 
 def check_header_value(value: str, loc: tuple[str | int, ...]) -> str:
     if "\r" in value or "\n" in value:
-        raise Problem(loc, "must not contain line breaks (CR or LF)")
+        raise CheckError(loc, "must not contain line breaks (CR or LF)")
     if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value):
-        raise Problem(loc, "must not contain control characters")
+        raise CheckError(loc, "must not contain control characters")
     if not value.isascii():
-        raise Problem(loc, "must be ASCII; percent-encode other characters")
+        raise CheckError(loc, "must be ASCII; percent-encode other characters")
     return value.strip(" \t")
 
 
@@ -103,9 +106,9 @@ def normalize_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
         check_header_name(name, loc)
         lower = name.lower()
         if lower in _MANAGED:
-            raise Problem(loc, "is set by the connector from the body; remove it")
+            raise CheckError(loc, "is set by the connector from the body; remove it")
         if lower in seen:
-            raise Problem(
+            raise CheckError(
                 loc, f"is given twice (as {seen[lower]!r} too); header names ignore case"
             )
         seen[lower] = name
@@ -120,7 +123,7 @@ def normalize_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for name, value in (params or {}).items():
         if not name:
-            raise Problem(("queryParameters",), "a parameter name must not be empty")
+            raise CheckError(("queryParameters",), "a parameter name must not be empty")
         items = value if isinstance(value, list) else [value]
         for item in items:
             if item is not None:

@@ -14,20 +14,22 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+# This module is imported when the first request is sent, never by discovery, so it
+# imports httpx at the top rather than on every call.
+import httpx
+
 from tasklink.core import ConnectorError, Context, InputError
 
 from ._auth import AppliedAuth, authenticate, register_secrets, tokens
 from ._errors import HttpErrorCode, status_error, transport_error
+from ._guard import BlockedAddressError, check_host
 from ._models import HttpRequest, HttpResponse
-from ._policy import PolicyConfigError, current_max_connections, current_policy
-from ._pool import LoopState, PooledClient, lease, loop_state
-from ._response import read_body, response_output
+from ._policy import PolicyConfigError
+from ._pool import LoopState, PooledClient, acquire, release
+from ._response import read_body, response_headers, response_output
 
 if TYPE_CHECKING:
-    import httpx
-
     from ._body import EncodedBody
-    from ._policy import OutboundPolicy
 
 __all__ = ["send"]
 
@@ -74,13 +76,16 @@ class _Exchange:
         pooled: PooledClient,
         state: LoopState,
         timeout: httpx.Timeout,
-        policy: OutboundPolicy,
     ) -> None:
         self.request = request
+        # Read once: pydantic private attributes are slow to reach.
+        self.user_headers = request.request_headers
+        self.first_body = request.encoded_body
         self.ctx = ctx
         self.client = pooled.client
-        self.preflight = policy.enabled and pooled.proxied
-        self.policy = policy
+        assert state.policy is not None  # acquire() read the settings
+        self.policy = state.policy
+        self.preflight = self.policy.enabled and pooled.proxied
         self.state = state
         self.timeout = timeout
 
@@ -96,15 +101,14 @@ class _Exchange:
     def _headers(
         self, body: EncodedBody | None, same_origin: bool, auth: AppliedAuth
     ) -> dict[str, str]:
-        request = self.request
         drop: set[str] = set()
-        if body is not None or request.encoded_body is not None:
+        if body is not None or self.first_body is not None:
             drop.add("content-type")  # ours when there is a body; gone when a hop drops it
         if same_origin:
             drop |= auth.header_names
         else:
             drop |= _CREDENTIAL_HEADERS | auth.header_names
-        headers = {k: v for k, v in request.request_headers.items() if k.lower() not in drop}
+        headers = {k: v for k, v in self.user_headers.items() if k.lower() not in drop}
         if body is not None:
             headers["Content-Type"] = body.content_type
         if same_origin:
@@ -114,8 +118,6 @@ class _Exchange:
     def _next_hop(
         self, response: httpx.Response, method: str, body: EncodedBody | None
     ) -> tuple[httpx.URL, str, EncodedBody | None]:
-        import httpx
-
         where = f"{method} {_safe(response.url)}"
         try:
             target = response.url.join(response.headers["location"])
@@ -136,10 +138,6 @@ class _Exchange:
     async def _send(
         self, method: str, url: httpx.URL, headers: dict[str, str], body: EncodedBody | None
     ) -> httpx.Response:
-        import httpx
-
-        from ._guard import BlockedAddressError, check_host
-
         try:
             if self.preflight:
                 port = url.port or _DEFAULT_PORTS[url.scheme]
@@ -156,24 +154,23 @@ class _Exchange:
             raise self._fail(exc, method, url) from None
 
     async def run(self) -> HttpResponse:
-        import httpx
-
         request = self.request
         try:
             url = httpx.URL(request.url)
-            if request.query:
-                url = url.copy_merge_params(request.query)
+            query = request.query
+            if query:
+                url = url.copy_merge_params(tuple(query))
         except (httpx.InvalidURL, ValueError) as exc:
             raise InputError(f"url: {exc}", field="url") from None
         origin = _origin(url)
         auth = await authenticate(request, self.client, self.timeout, self.ctx, self.state)
         method: str = request.method
-        body = request.encoded_body
+        body = self.first_body
         hops = 0
         renewed = False
         while True:
             same_origin = _same_origin(url, origin)
-            target = url.copy_merge_params(auth.query) if same_origin and auth.query else url
+            target = url.copy_merge_params(tuple(auth.query)) if same_origin and auth.query else url
             response = await self._send(
                 method, target, self._headers(body, same_origin, auth), body
             )
@@ -203,25 +200,26 @@ class _Exchange:
                         request, self.client, self.timeout, self.ctx, self.state
                     )
                     continue
+                headers = response_headers(response)
                 content = (
                     b""
                     if method == "HEAD"
                     else await read_body(
-                        response, request.max_response_bytes, method, _safe(target)
+                        response,
+                        request.max_response_bytes,
+                        method,
+                        _safe(target),
+                        headers.get("content-length", ""),
                     )
                 )
             except httpx.HTTPError as exc:
                 raise self._fail(exc, method, target) from None
             finally:
                 await response.aclose()
-            output = response_output(response, content)
+            output = response_output(response, content, headers)
             if response.status_code >= 400:
                 raise status_error(
-                    method,
-                    _safe(target),
-                    output,
-                    response.headers.get("retry-after"),
-                    self.ctx.headers,
+                    method, _safe(target), output, headers.get("retry-after"), self.ctx.headers
                 )
             return HttpResponse.model_validate(output)
 
@@ -233,21 +231,19 @@ class _Exchange:
 
 async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
     """Send ``request`` with the pooled client for its TLS settings."""
-    import httpx
-
     register_secrets(request, ctx)
     try:
-        policy = current_policy()
-        max_connections = current_max_connections()
+        state, pooled = await acquire(request.tls)
     except PolicyConfigError as exc:
         raise ConnectorError(
             f"the REST connector is misconfigured: {exc}",
             code=HttpErrorCode.CONFIGURATION_ERROR,
             retryable=False,
         ) from None
-    connect = request.connection_timeout_in_seconds or None
-    read = request.read_timeout_in_seconds or None
-    timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
-    async with lease(request.tls, policy, max_connections) as pooled:
-        state = await loop_state()
-        return await _Exchange(request, ctx, pooled, state, timeout, policy).run()
+    try:
+        connect = request.connection_timeout_in_seconds or None
+        read = request.read_timeout_in_seconds or None
+        timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+        return await _Exchange(request, ctx, pooled, state, timeout).run()
+    finally:
+        await release(pooled)

@@ -19,6 +19,13 @@ connector = Connector(
     package=__package__,
     documentation_url="https://github.com/tasklink/tasklink/blob/main/docs/connectors/http.md",
     keywords=("rest", "http", "api", "webhook", "oauth2"),
+    group_labels={
+        "endpoint": "HTTP endpoint",
+        "payload": "Payload",
+        "timeouts": "Timeouts",
+        "tls": "TLS",
+        "output": "Output mapping",
+    },
 )
 
 
@@ -26,7 +33,7 @@ connector = Connector(
     name="Send request",
     description="Send one HTTP request and return its status, headers and body",
 )
-async def request(input: HttpRequest, ctx: Context) -> HttpResponse:  # noqa: A002
+async def request(input: HttpRequest, ctx: Context) -> HttpResponse:
     from ._client import send
 
     return await send(input, ctx)

@@ -52,7 +52,7 @@ class HttpErrorCode:
     INVALID_REDIRECT = "INVALID_REDIRECT"
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     BLOCKED_ADDRESS = "BLOCKED_ADDRESS"
-    OAUTH2_TOKEN_ERROR = "OAUTH2_TOKEN_ERROR"
+    OAUTH2_TOKEN_ERROR = "OAUTH2_TOKEN_ERROR"  # noqa: S105 - a code, not a password
     CONFIGURATION_ERROR = "CONFIGURATION_ERROR"
 
 
@@ -144,9 +144,7 @@ def transport_error(
             what = f"no response data within {read:g} s (readTimeoutInSeconds)"
         return ConnectorError(f"{where} timed out: {what}", code=HttpErrorCode.TIMEOUT)
     if isinstance(exc, httpx.ProxyError):
-        return ConnectorError(
-            f"{where} failed at the proxy: {exc}", code=HttpErrorCode.PROXY_ERROR
-        )
+        return ConnectorError(f"{where} failed at the proxy: {exc}", code=HttpErrorCode.PROXY_ERROR)
     causes = _causes(exc)
     if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
         return ConnectorError(
@@ -171,6 +169,4 @@ def transport_error(
     if isinstance(exc, httpx.LocalProtocolError):
         return InputError(f"headers: the request could not be sent: {exc}", field="headers")
     detail = str(exc) or type(exc).__name__
-    return ConnectorError(
-        f"{where} failed: {detail}", code=HttpErrorCode.CONNECTION_FAILED
-    )
+    return ConnectorError(f"{where} failed: {detail}", code=HttpErrorCode.CONNECTION_FAILED)

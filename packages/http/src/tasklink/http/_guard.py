@@ -74,9 +74,7 @@ def _check(policy: OutboundPolicy, host: str, addresses: Iterable[IPAddress]) ->
             raise BlockedAddressError(host, reason)
 
 
-async def check_host(
-    policy: OutboundPolicy, host: str, port: int, timeout: float | None
-) -> None:
+async def check_host(policy: OutboundPolicy, host: str, port: int, timeout: float | None) -> None:
     """Resolve ``host`` and refuse it if any of its addresses is blocked."""
     _check(policy, host, await _resolve(host, port, timeout))
 

@@ -17,9 +17,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tasklink.core import InputModel, OutputModel, field
 
-from ._body import BodyProblem, BodyType, EncodedBody, encode_body
+from ._body import BodyError, BodyType, EncodedBody, encode_body
 from ._checks import (
-    Problem,
+    CheckError,
     check_header_name,
     check_header_value,
     check_url,
@@ -58,13 +58,10 @@ def _problem(message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid", "{message}", {"message": message})
 
 
-def _fail(model: type[Any], problems: list[Problem | BodyProblem], value: Any) -> None:
+def _fail(model: type[Any], problems: list[CheckError | BodyError], value: Any) -> None:
     raise ValidationError.from_exception_data(
         model.__name__,
-        [
-            InitErrorDetails(type=_problem(p.message), loc=p.loc, input=value)
-            for p in problems
-        ],
+        [InitErrorDetails(type=_problem(p.message), loc=p.loc, input=value) for p in problems],
     )
 
 
@@ -77,6 +74,8 @@ class _Input(InputModel):
 
 class NoAuth(_Input):
     """Send no credentials."""
+
+    model_config = ConfigDict(frozen=True)
 
     type: Literal["none"] = field(
         "none", description="How the connector authenticates", group="authentication"
@@ -122,7 +121,7 @@ class BearerAuth(_Input):
             raise _problem("must not be empty")
         try:
             return check_header_value(token, ())
-        except Problem as problem:
+        except CheckError as problem:
             raise _problem(problem.message) from None
 
 
@@ -131,8 +130,11 @@ class ApiKeyAuth(_Input):
 
     type: Literal["api_key"] = field(description="How the connector authenticates")
     location: Literal["header", "query"] = field(
-        "header", description="Send the key as a header or a query parameter",
+        "header",
+        title="Send key as",
+        description="Send the key as a header or a query parameter.",
         group="authentication",
+        choice_labels={"header": "Header", "query": "Query parameter"},
     )
     name: str = field(
         description="Name of the header or query parameter, e.g. X-API-Key",
@@ -144,11 +146,11 @@ class ApiKeyAuth(_Input):
     @_model_validator(mode="after")
     def _check_header(self) -> ApiKeyAuth:
         if self.location == "header":
-            problems: list[Problem | BodyProblem] = []
+            problems: list[CheckError | BodyError] = []
             for loc, check in ((("name",), self._name), (("value",), self._value)):
                 try:
                     check(loc)
-                except Problem as problem:
+                except CheckError as problem:
                     problems.append(problem)
             if problems:
                 _fail(type(self), problems, None)
@@ -168,6 +170,7 @@ class OAuth2ClientCredentials(_Input):
         description="How the connector authenticates"
     )
     token_url: str = field(
+        title="Token endpoint",
         description="Token endpoint of the authorization server",
         group="authentication",
         placeholder="https://login.example.com/oauth/token",
@@ -179,11 +182,13 @@ class OAuth2ClientCredentials(_Input):
     client_authentication: Literal["basic_header", "body"] = field(
         "basic_header",
         description="Send the client credentials as a Basic header (RFC 6749 default) "
-        "or in the request body",
+        "or in the request body.",
         group="authentication",
+        choice_labels={"basic_header": "Basic authentication header", "body": "Request body"},
     )
     audience: str | None = field(
-        None, description="Audience of the token, for servers that need one",
+        None,
+        description="Audience of the token, for servers that need one",
         group="authentication",
     )
     scopes: str | None = field(
@@ -195,7 +200,7 @@ class OAuth2ClientCredentials(_Input):
     def _check_token_url(cls, value: str) -> str:
         try:
             return check_url(value)
-        except Problem as problem:
+        except CheckError as problem:
             raise _problem(problem.message) from None
 
     @field_validator("audience", "scopes")
@@ -223,26 +228,35 @@ def _pem(value: str | None, marker: str, what: str) -> str | None:
 class TlsOptions(_Input):
     """Certificate checks and client certificates for HTTPS."""
 
+    model_config = ConfigDict(frozen=True)
+
     verify: bool = field(
         True,
+        title="Verify certificates",
         description="Verify the server's certificate (turn off only for testing)",
         group="tls",
     )
     ca_certificate: str | None = field(
         None,
+        title="CA certificates (PEM)",
         description="Extra CA certificates to trust (PEM), in addition to the system ones",
         group="tls",
         multiline=True,
     )
     client_certificate: str | None = field(
         None,
+        title="Client certificate (PEM)",
         description="Client certificate for mutual TLS (PEM, may include the key)",
         group="tls",
         multiline=True,
     )
     client_key: str | None = field(
-        None, description="Private key of the client certificate (PEM)", group="tls",
-        secret=True, multiline=True,
+        None,
+        title="Client key (PEM)",
+        description="Private key of the client certificate (PEM)",
+        group="tls",
+        secret=True,
+        multiline=True,
     )
     client_key_password: str | None = field(
         None, description="Password of an encrypted client key", group="tls", secret=True
@@ -260,13 +274,13 @@ class TlsOptions(_Input):
 
     @_model_validator(mode="after")
     def _consistent(self) -> TlsOptions:
-        problems: list[Problem | BodyProblem] = []
+        problems: list[CheckError | BodyError] = []
         if not self.verify and self.ca_certificate:
             problems.append(
-                Problem(("caCertificate",), "is set but verify is false; choose one")
+                CheckError(("caCertificate",), "is set but verify is false; choose one")
             )
         if self.client_key and not self.client_certificate:
-            problems.append(Problem(("clientKey",), "needs clientCertificate as well"))
+            problems.append(CheckError(("clientKey",), "needs clientCertificate as well"))
         if problems:
             _fail(type(self), problems, None)
         return self
@@ -274,14 +288,27 @@ class TlsOptions(_Input):
 
 # -- the request -------------------------------------------------------------------------
 
+# Immutable, so one instance serves every request that leaves them out.
+_NO_AUTH = NoAuth()
+_DEFAULT_TLS = TlsOptions()
+
 
 class HttpRequest(_Input):
     """One HTTP request and how to send it."""
 
     authentication: Authentication = field(
-        default_factory=NoAuth, description="Authentication", group="authentication"
+        _NO_AUTH,
+        description="How the connector authenticates",
+        group="authentication",
+        choice_labels={
+            "none": "None",
+            "basic": "Basic",
+            "bearer": "Bearer token",
+            "api_key": "API key",
+            "oauth2_client_credentials": "OAuth 2.0 client credentials",
+        },
     )
-    method: HttpMethod = field("GET", description="HTTP method", group="endpoint")
+    method: HttpMethod = field("GET", description="HTTP method.", group="endpoint")
     url: str = field(
         description="URL to call (http or https)",
         group="endpoint",
@@ -289,17 +316,19 @@ class HttpRequest(_Input):
     )
     query_parameters: dict[str, QueryValue] | None = field(
         None,
-        description="Query parameters added to the URL; a list repeats the name",
+        description='Query parameters added to the URL, e.g. ={page: 2, tag: ["a", "b"]} '
+        "(a list repeats the name)",
         group="endpoint",
     )
     headers: dict[str, HeaderValue | None] | None = field(
-        None, description="Request headers", group="endpoint"
+        None,
+        description='Request headers, e.g. ={"X-Request-Id": requestId}',
+        group="endpoint",
     )
-    follow_redirects: bool = field(
-        False, description="Follow 3xx redirects", group="endpoint"
-    )
+    follow_redirects: bool = field(False, description="Follow 3xx redirects", group="endpoint")
     max_redirects: int = field(
         DEFAULT_MAX_REDIRECTS,
+        title="Maximum redirects",
         description="Most redirects to follow before failing",
         group="endpoint",
         ge=0,
@@ -308,12 +337,21 @@ class HttpRequest(_Input):
     body_type: BodyType = field(
         "json",
         description="How the body is encoded: json, text, form (URL-encoded), multipart "
-        "(files as base64) or binary (base64)",
+        "(files as base64) or binary (base64).",
         group="payload",
+        choice_labels={
+            "json": "JSON",
+            "text": "Text",
+            "form": "Form (URL-encoded)",
+            "multipart": "Multipart (fields and files)",
+            "binary": "Binary",
+        },
     )
     body: Any = field(
         None,
-        description="Request body, shaped as bodyType says",
+        description="json: any JSON value or JSON text; text: a string; form: an object of "
+        "fields; multipart: an object of fields and files {content (base64), filename, "
+        "contentType}; binary: base64 or such a file object",
         group="payload",
         multiline=True,
     )
@@ -333,12 +371,16 @@ class HttpRequest(_Input):
     )
     max_response_bytes: int = field(
         DEFAULT_MAX_RESPONSE_BYTES,
+        title="Maximum response size (bytes)",
         description="Largest response body to accept, in bytes; larger ones fail the job",
         group="output",
         ge=1,
     )
     tls: TlsOptions = field(
-        default_factory=TlsOptions, description="TLS settings for https URLs", group="tls"
+        _DEFAULT_TLS,
+        title="TLS",
+        description="TLS settings for https URLs",
+        group="tls",
     )
 
     _headers: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -360,27 +402,32 @@ class HttpRequest(_Input):
     def _check_url(cls, value: str) -> str:
         try:
             return check_url(value)
-        except Problem as problem:
+        except CheckError as problem:
             raise _problem(problem.message) from None
 
     @_model_validator(mode="after")
     def _prepare(self) -> HttpRequest:
-        problems: list[Problem | BodyProblem] = []
-        try:
-            self._headers = normalize_headers(self.headers)
-        except Problem as problem:
-            problems.append(problem)
-        try:
-            self._query = normalize_query(self.query_parameters)
-        except Problem as problem:
-            problems.append(problem)
-        if not problems:
+        # Private attributes are only assigned when set: assignment is not free and most
+        # requests have neither headers, query parameters nor a body.
+        problems: list[CheckError | BodyError] = []
+        headers: dict[str, str] = {}
+        if self.headers:
+            try:
+                headers = self._headers = normalize_headers(self.headers)
+            except CheckError as problem:
+                problems.append(problem)
+        if self.query_parameters:
+            try:
+                self._query = normalize_query(self.query_parameters)
+            except CheckError as problem:
+                problems.append(problem)
+        if not problems and self.body is not None:
             content_type = next(
-                (v for k, v in self._headers.items() if k.lower() == "content-type"), None
+                (v for k, v in headers.items() if k.lower() == "content-type"), None
             )
             try:
                 self._body = encode_body(self.body_type, self.body, content_type)
-            except BodyProblem as problem:
+            except BodyError as problem:
                 problems.append(problem)
         if problems:
             _fail(type(self), problems, None)
@@ -432,8 +479,6 @@ class HttpResponse(_Output):
         description="JSON value, text, or for binary content an object with content "
         "(base64), contentType and filename; null when empty",
     )
-    body_type: Literal["json", "text", "binary", "empty"] = field(
-        description="How body was read"
-    )
+    body_type: Literal["json", "text", "binary", "empty"] = field(description="How body was read")
     content_type: str | None = field(None, description="Content-Type of the response")
     url: str = field(description="Final URL, after redirects")

@@ -1,6 +1,9 @@
 """Operator settings from the environment: the outbound address policy and pool size.
 
 These are deployment decisions, never task input: a process model cannot loosen them.
+They are read when the connector first runs on an event loop (in a runtime: at its first
+job) and kept until :func:`tasklink.http.aclose_clients`; an invalid value fails every
+job with ``CONFIGURATION_ERROR`` until it is fixed.
 
 ``TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS=true``
     refuse every address that is not publicly routable: loopback, private (RFC 1918,

@@ -18,8 +18,7 @@ import logging
 import ssl
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Hashable
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar
 from typing import TYPE_CHECKING, Any
@@ -27,12 +26,20 @@ from urllib.request import getproxies
 
 from .__about__ import __version__
 from ._models import TlsOptions
-from ._policy import OutboundPolicy
+from ._policy import OutboundPolicy, current_max_connections, current_policy
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["USER_AGENT", "LoopState", "PooledClient", "aclose_clients", "lease", "loop_state"]
+__all__ = [
+    "USER_AGENT",
+    "LoopState",
+    "PooledClient",
+    "aclose_clients",
+    "acquire",
+    "loop_state",
+    "release",
+]
 
 USER_AGENT = f"tasklink-http/{__version__}"
 # Distinct TLS settings per loop before the least recently used client is closed.
@@ -70,6 +77,17 @@ class LoopState:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     closer: AsyncGenerator[None, None] | None = None
     closed: bool = False
+    policy: OutboundPolicy | None = None
+    max_connections: int = 0
+
+    def settings(self) -> tuple[OutboundPolicy, int]:
+        """The operator settings, read from the environment when the connector first
+        runs on this loop (an invalid setting raises, and is read again next time)."""
+        if self.policy is None:
+            max_connections = current_max_connections()
+            self.policy = current_policy()
+            self.max_connections = max_connections
+        return self.policy, self.max_connections
 
     def lock(self, key: str) -> asyncio.Lock:
         found = self.locks.get(key)
@@ -220,13 +238,14 @@ async def _evict(state: LoopState) -> None:
             await entry.client.aclose()
 
 
-@asynccontextmanager
-async def lease(
-    tls: TlsOptions, policy: OutboundPolicy, max_connections: int
-) -> AsyncIterator[PooledClient]:
-    """Borrow the shared client for these settings on the running loop."""
+async def acquire(tls: TlsOptions) -> tuple[LoopState, PooledClient]:
+    """Borrow the shared client for ``tls`` on the running loop; give it back with
+    :func:`release` (a plain pair rather than a context manager: this is the hot path).
+    Raises :class:`~tasklink.http._policy.PolicyConfigError` for invalid settings.
+    """
     state = await loop_state()
-    key = (_tls_key(tls), policy, max_connections)
+    policy, max_connections = state.settings()
+    key = _tls_key(tls)
     entry = state.clients.get(key)
     if entry is None:
         entry = state.clients[key] = _create(tls, policy, max_connections)
@@ -234,12 +253,13 @@ async def lease(
     elif len(state.clients) > 1:
         state.clients.move_to_end(key)
     entry.leases += 1
-    try:
-        yield entry
-    finally:
-        entry.leases -= 1
-        if entry.evicted and entry.leases == 0:
-            await entry.client.aclose()
+    return state, entry
+
+
+async def release(entry: PooledClient) -> None:
+    entry.leases -= 1
+    if entry.evicted and entry.leases == 0:
+        await entry.client.aclose()
 
 
 async def aclose_clients() -> None:

@@ -29,7 +29,7 @@ from ._errors import HttpErrorCode
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["SENSITIVE_RESPONSE_HEADERS", "read_body", "response_output"]
+__all__ = ["SENSITIVE_RESPONSE_HEADERS", "read_body", "response_headers", "response_output"]
 
 SENSITIVE_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "set-cookie2", "authorization", "proxy-authorization", "cookie"}
@@ -62,9 +62,14 @@ def _too_large(method: str, safe_url: str, status: int, limit: int) -> Connector
     )
 
 
-async def read_body(response: httpx.Response, limit: int, method: str, safe_url: str) -> bytes:
-    """Read the (decoded) body, failing as soon as it passes ``limit`` bytes."""
-    declared = response.headers.get("content-length", "")
+async def read_body(
+    response: httpx.Response, limit: int, method: str, safe_url: str, declared: str = ""
+) -> bytes:
+    """Read the (decoded) body, failing as soon as it passes ``limit`` bytes.
+
+    ``declared`` is the ``Content-Length`` header, if the caller has it at hand.
+    """
+    declared = declared or response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(method, safe_url, response.status_code, limit)
     chunks: list[bytes] = []
@@ -78,12 +83,13 @@ async def read_body(response: httpx.Response, limit: int, method: str, safe_url:
 
 
 def _charset(content_type: str | None) -> str | None:
-    if not content_type:
+    if not content_type or ";" not in content_type:
         return None
-    message = Message()
-    message["content-type"] = content_type
-    charset = message.get_content_charset()
-    return charset or None
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower() or None
+    return None
 
 
 def _is_json(kind: str) -> bool:
@@ -138,22 +144,25 @@ def _parse(content: bytes, content_type: str | None, disposition: str | None) ->
     return binary, "binary"
 
 
-def _headers(response: httpx.Response) -> dict[str, str]:
+def response_headers(response: httpx.Response) -> dict[str, str]:
+    """Headers by lower-case name, repeated ones joined with ``", "``; credentials
+    masked. Built once per response and used for every lookup after it (httpx's own
+    lookups lower-case and scan the raw list each time)."""
     out: dict[str, str] = {}
-    for name, value in response.headers.multi_items():
-        key = name.lower()
-        if key in SENSITIVE_RESPONSE_HEADERS:
-            out[key] = MASK
-        elif key in out:
+    for raw_name, raw_value in response.headers.raw:
+        key = raw_name.decode("latin-1").lower()
+        value = MASK if key in SENSITIVE_RESPONSE_HEADERS else raw_value.decode("latin-1")
+        if key in out and key not in SENSITIVE_RESPONSE_HEADERS:
             out[key] = f"{out[key]}, {value}"
         else:
             out[key] = value
     return out
 
 
-def response_output(response: httpx.Response, content: bytes) -> dict[str, Any]:
+def response_output(
+    response: httpx.Response, content: bytes, headers: dict[str, str]
+) -> dict[str, Any]:
     """The connector's output for a response whose body is ``content``."""
-    headers = response.headers
     content_type = headers.get("content-type")
     body, body_type = _parse(content, content_type, headers.get("content-disposition"))
     reason = response.reason_phrase
@@ -165,7 +174,7 @@ def response_output(response: httpx.Response, content: bytes) -> dict[str, Any]:
     return {
         "status": response.status_code,
         "reason": reason,
-        "headers": _headers(response),
+        "headers": headers,
         "body": body,
         "bodyType": body_type,
         "contentType": content_type,
