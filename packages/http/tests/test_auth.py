@@ -205,6 +205,22 @@ async def test_a_fresh_token_that_is_rejected_is_not_renewed_again(
     assert len(oauth.requests) == 1
 
 
+async def test_a_401_from_another_origin_does_not_renew_the_token(server: Any, oauth: Any) -> None:
+    # The token was never sent to the redirect target, so its 401 says nothing about it.
+    other = server.url.replace("127.0.0.1", "localhost")
+    job = {
+        **oauth_job(server),
+        "url": f"{server.url}/redirect-to",
+        "queryParameters": {"url": f"{other}/oauth/protected"},
+        "followRedirects": True,
+    }
+    assert isinstance(await arun_job(connector, oauth_job(server), secrets=SECRETS), Completed)
+    outcome = await arun_job(connector, job, secrets=SECRETS)
+    assert isinstance(outcome, Failed)
+    assert outcome.code == "UNAUTHORIZED"
+    assert len(oauth.requests) == 1
+
+
 async def test_rejected_client_credentials(server: Any, oauth: Any) -> None:
     outcome = await arun_job(
         connector, oauth_job(server), secrets={"CLIENT_SECRET": "wrong-secret-value"}
@@ -218,6 +234,30 @@ async def test_rejected_client_credentials(server: Any, oauth: Any) -> None:
         "errorDescription": "bad client",
     }
     assert "HTTP 401: bad client" in outcome.message
+
+
+async def test_a_token_endpoint_that_breaks_off_is_a_retryable_failure(
+    server: Any, oauth: Any
+) -> None:
+    # /delay answers after 2 s: the read timeout hits while the token response is awaited.
+    job = oauth_job(server, tokenUrl=f"{server.url}/delay/2")
+    outcome = await arun_job(connector, {**job, "readTimeoutInSeconds": 0.2}, secrets=SECRETS)
+    assert isinstance(outcome, Failed)
+    assert (outcome.code, outcome.retries) == ("TIMEOUT", 2)
+    assert "OAuth 2.0 token" in outcome.message
+
+
+async def test_a_token_endpoint_answering_huge_or_odd_bodies(server: Any, oauth: Any) -> None:
+    huge = oauth_job(server, tokenUrl=f"{server.url}/large?size=2000000")
+    outcome = await arun_job(connector, huge, secrets=SECRETS)
+    assert isinstance(outcome, Failed)
+    assert outcome.code == "OAUTH2_TOKEN_ERROR"
+    assert "more than" in outcome.message
+    text = oauth_job(server, tokenUrl=f"{server.url}/xml")
+    outcome = await arun_job(connector, text, secrets=SECRETS)
+    assert isinstance(outcome, Failed)
+    assert (outcome.code, outcome.retries) == ("OAUTH2_TOKEN_ERROR", 0)
+    assert "no access_token" in outcome.message
 
 
 async def test_unreachable_token_endpoint_is_retryable(oauth: Any) -> None:

@@ -18,6 +18,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -166,13 +167,10 @@ def _token_error(
     )
 
 
-async def _fetch_token(
-    auth: OAuth2ClientCredentials, client: httpx.AsyncClient, timeout: Any, ctx: Context
-) -> tuple[str, float]:
-    import httpx
-
-    from ._guard import BlockedAddressError
-
+def _token_request(
+    auth: OAuth2ClientCredentials, ctx: Context
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The form and headers of a client-credentials token request."""
     form: dict[str, str] = {"grant_type": "client_credentials"}
     if auth.scopes:
         form["scope"] = " ".join(auth.scopes.replace(",", " ").split())
@@ -188,11 +186,35 @@ async def _fetch_token(
         ctx.redactor.add(basic)
         headers["Authorization"] = f"Basic {basic}"
     ctx.redactor.add(quote_plus(auth.client_secret))
+    return form, headers
+
+
+async def _post_token_request(
+    auth: OAuth2ClientCredentials, client: httpx.AsyncClient, timeout: Any, ctx: Context
+) -> tuple[int, bytes]:
+    """Send the token request; the status and (size-limited) body of the answer."""
+    import httpx
+
+    from ._guard import BlockedAddressError
+
+    form, headers = _token_request(auth, ctx)
     where = _safe_url(auth.token_url)
+    request = client.build_request(
+        "POST", auth.token_url, content=urlencode(form), headers=headers, timeout=timeout
+    )
     try:
-        response = await client.post(
-            auth.token_url, content=urlencode(form), headers=headers, timeout=timeout
-        )
+        response = await client.send(request, stream=True)
+        try:
+            return response.status_code, await read_body(
+                response, TOKEN_RESPONSE_LIMIT, "POST", where
+            )
+        except ConnectorError:
+            raise _token_error(
+                f"the token endpoint {where} answered with more than {TOKEN_RESPONSE_LIMIT} bytes",
+                status=response.status_code,
+            ) from None
+        finally:
+            await response.aclose()
     except (httpx.HTTPError, BlockedAddressError) as exc:
         error = transport_error(exc, "POST", where, timeout.connect or 0, timeout.read or 0)
         if isinstance(error, InputError):
@@ -204,16 +226,29 @@ async def _fetch_token(
             code=error.code,
             retryable=error.retryable,
         ) from None
-    try:
-        content = await read_body(response, TOKEN_RESPONSE_LIMIT, "POST", where)
-    finally:
-        await response.aclose()
+
+
+def _lifetime(data: dict[str, Any]) -> float:
+    expires = data.get("expires_in")
+    lifetime = DEFAULT_TOKEN_LIFETIME
+    if isinstance(expires, int | float | str) and not isinstance(expires, bool):
+        with contextlib.suppress(ValueError):
+            lifetime = float(expires)
+    # "inf" or "nan" would keep a token for ever.
+    return lifetime if math.isfinite(lifetime) else DEFAULT_TOKEN_LIFETIME
+
+
+async def _fetch_token(
+    auth: OAuth2ClientCredentials, client: httpx.AsyncClient, timeout: Any, ctx: Context
+) -> tuple[str, float]:
+    """A new access token and its lifetime in seconds."""
+    status, content = await _post_token_request(auth, client, timeout, ctx)
+    where = _safe_url(auth.token_url)
     try:
         data = json.loads(content)
     except ValueError:
         data = None
-    status = response.status_code
-    if status != 200:
+    if not 200 <= status < 300:
         raise _token_error(
             f"the token endpoint {where} answered HTTP {status}",
             status=status,
@@ -221,22 +256,17 @@ async def _fetch_token(
             retryable=is_retryable_status(status),
         )
     token = data.get("access_token") if isinstance(data, dict) else None
-    if not isinstance(token, str) or not token:
+    if not isinstance(data, dict) or not isinstance(token, str) or not token:
         raise _token_error(f"the token endpoint {where} returned no access_token", status=status)
     ctx.redactor.add(token)
-    token_type = data.get("token_type") if isinstance(data, dict) else None
+    token_type = data.get("token_type")
     if isinstance(token_type, str) and token_type.lower() != "bearer":
         raise _token_error(
             f"the token endpoint {where} issued a {token_type!r} token; only bearer "
             "tokens are supported",
             status=status,
         )
-    lifetime = DEFAULT_TOKEN_LIFETIME
-    expires = data.get("expires_in") if isinstance(data, dict) else None
-    if isinstance(expires, int | float | str) and not isinstance(expires, bool):
-        with contextlib.suppress(ValueError):
-            lifetime = float(expires)
-    return token, lifetime
+    return token, _lifetime(data)
 
 
 async def _oauth(

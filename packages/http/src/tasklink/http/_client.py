@@ -189,7 +189,7 @@ class _Exchange:
                     self._log("following a %d redirect to %s", response.status_code, _safe(url))
                     await _drain(response)
                     continue
-                if response.status_code == 401 and auth.cached and not renewed:
+                if response.status_code == 401 and auth.cached and same_origin and not renewed:
                     # The cached token may have been revoked early: renew it once.
                     assert auth.token_key is not None and auth.token is not None
                     tokens.invalidate(auth.token_key, auth.token)
