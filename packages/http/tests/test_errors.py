@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tasklink.core import Completed, Failed, Job, JobExecutor, JobInfo, MappingSecretProvider
+from tasklink.core import Completed, Failed
 from tasklink.http import connector
 from tasklink.http._errors import is_retryable_status, parse_retry_after
 from tasklink.testing import arun_job
@@ -88,17 +88,14 @@ async def test_retry_after_date_sets_the_backoff(server: Any) -> None:
 
 
 async def test_retry_after_never_shortens_the_task_backoff(server: Any) -> None:
-    # The connector reads the task's retryBackoff from its context (JobInfo.headers).
+    # The connector reads the task's retryBackoff header from its context.
     headers = {"retryBackoff": "PT1M"}
-    executor = JobExecutor(MappingSecretProvider({}))
-    operation = connector.get_operation()
     for retry_after, expected in (("5", timedelta(minutes=1)), ("120", timedelta(minutes=2))):
-        job = Job(
+        failed = await arun_job(
+            connector,
             {"url": f"{server.url}/problem/503?retry_after={retry_after}"},
             headers=headers,
-            info=JobInfo(retries=3, headers=headers),
         )
-        failed = await executor.execute(operation, job)
         assert isinstance(failed, Failed)
         assert failed.backoff == expected
 

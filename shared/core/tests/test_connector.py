@@ -89,3 +89,21 @@ def test_get_operation_needs_a_choice_when_there_are_several() -> None:
         c.get_operation("three")
     with pytest.raises(DeclarationError, match="declared twice"):
         c.operation("one", name="A", description="a")(one)
+
+
+async def test_shutdown_hooks_all_run_and_the_first_failure_is_raised() -> None:
+    c = make()
+    calls: list[str] = []
+
+    @c.on_shutdown
+    async def close_pool() -> None:
+        calls.append("pool")
+        raise RuntimeError("pool already closed")
+
+    @c.on_shutdown
+    async def close_cache() -> None:
+        calls.append("cache")
+
+    with pytest.raises(RuntimeError, match="pool already closed"):
+        await c.aclose()
+    assert calls == ["pool", "cache"]

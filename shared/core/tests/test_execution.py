@@ -10,7 +10,9 @@ from tasklink.core import (
     BpmnErrorThrown,
     Completed,
     Connector,
+    Context,
     Failed,
+    InputModel,
     Job,
     JobExecutor,
     JobInfo,
@@ -241,3 +243,21 @@ async def test_context_logger_masks_secrets(
         await executor().execute(connector.get_operation("echo"), job())
     assert "echo for Ada with ***" in caplog.text
     assert "tok-0123456789" not in caplog.text
+
+
+class NoInput(InputModel):
+    pass
+
+
+async def test_operations_see_the_task_headers() -> None:
+    seen: dict[str, str] = {}
+    c = Connector(
+        id="io.t.h", name="h", title="H", job_type="t:h:1", description="d", package="tasklink.core"
+    )
+
+    @c.operation(name="Headers", description="Reads headers")
+    def read(i: NoInput, ctx: Context) -> None:
+        seen.update(ctx.headers)
+
+    await executor().execute(c.get_operation(), Job({}, headers={"retryBackoff": "PT1M"}))
+    assert seen == {"retryBackoff": "PT1M"}

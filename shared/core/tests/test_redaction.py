@@ -51,3 +51,33 @@ def test_logging_filter_masks_message_args_and_traceback(caplog: pytest.LogCaptu
     assert "tok-98765" not in caplog.text
     assert f"failed with {MASK}" in caplog.text
     assert f"bad {MASK}" in caplog.text
+
+
+def test_values_with_a_ttl_expire_and_permanent_ones_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tasklink.core._redaction as module
+
+    now = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    r = Redactor()
+    r.add("access-token-1", ttl=60)
+    r.add("client-secret-9")
+    assert r.redact("access-token-1 client-secret-9") == f"{MASK} {MASK}"
+    now[0] += 61
+    assert r.redact("access-token-1 client-secret-9") == f"access-token-1 {MASK}"
+    assert "access-token-1" not in r
+    r.add("client-secret-9", ttl=1)  # a ttl never shortens a permanent registration
+    now[0] += 5
+    assert r.redact("client-secret-9") == MASK
+
+
+def test_many_short_lived_tokens_do_not_accumulate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tasklink.core._redaction as module
+
+    now = [0.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    r = Redactor()
+    for refresh in range(1000):
+        r.add(f"token-{refresh:06d}", ttl=3600)
+        now[0] += 600
+        r.redact("x")
+    assert len(r) <= 20

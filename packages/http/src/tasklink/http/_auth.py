@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlencode, urlsplit
 
-from tasklink.core import ConnectorError, Context, InputError, field_options
+from tasklink.core import TOKEN_TTL, ConnectorError, Context, InputError, field_options
 
 from ._errors import HttpErrorCode, is_retryable_status, transport_error
 from ._models import (
@@ -258,7 +258,7 @@ async def _fetch_token(
     token = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(token, str) or not token:
         raise _token_error(f"the token endpoint {where} returned no access_token", status=status)
-    ctx.redactor.add(token)
+    ctx.redactor.add(token, ttl=TOKEN_TTL)
     token_type = data.get("token_type")
     if isinstance(token_type, str) and token_type.lower() != "bearer":
         raise _token_error(
@@ -289,7 +289,7 @@ async def _oauth(
                 if lifetime > 0:
                     tokens.put(key, token, lifetime)
                 ctx.logger.debug("fetched an OAuth 2.0 token from %s", _safe_url(auth.token_url))
-    ctx.redactor.add(token)
+    ctx.redactor.add(token, ttl=TOKEN_TTL)
     return AppliedAuth(
         headers={"Authorization": f"Bearer {token}"},
         header_names=frozenset({"authorization"}),

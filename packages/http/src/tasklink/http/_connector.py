@@ -29,6 +29,14 @@ connector = Connector(
 )
 
 
+@connector.on_shutdown
+async def _close_clients() -> None:
+    """The runtime's shutdown closes the pooled HTTP clients after the last job."""
+    from ._pool import aclose_clients
+
+    await aclose_clients()
+
+
 @connector.operation(
     name="Send request",
     description="Send one HTTP request and return its status, headers and body",

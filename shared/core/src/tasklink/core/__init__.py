@@ -45,7 +45,7 @@ from ._expressions import (
 from ._fields import field, field_options
 from ._jsonable import to_jsonable
 from ._models import InputModel, OutputModel, bind_input, format_validation_error
-from ._redaction import MASK, RedactingFilter, Redactor
+from ._redaction import MASK, TOKEN_TTL, RedactingFilter, Redactor
 from ._secrets import (
     DotenvSecretProvider,
     EnvironmentSecretProvider,
@@ -59,6 +59,7 @@ from ._secrets import (
 __all__ = [
     "CONNECTORS_GROUP",
     "MASK",
+    "TOKEN_TTL",
     "BpmnError",
     "BpmnErrorDecision",
     "BpmnErrorThrown",

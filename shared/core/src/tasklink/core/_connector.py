@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_type_hints
 
@@ -111,6 +111,7 @@ class Connector:
         # Template group labels by group id; groups without one are labelled from the id.
         self.group_labels: dict[str, str] = dict(group_labels or {})
         self._operations: dict[str, Operation] = {}
+        self._shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
 
     def __repr__(self) -> str:
         return f"Connector(id={self.id!r}, job_type={self.job_type!r})"
@@ -173,6 +174,24 @@ class Connector:
             return function
 
         return register
+
+    def on_shutdown(self, hook: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Register an async function the runtime awaits when it shuts down, after the last
+        job finished (to close pooled clients, say). Import client libraries inside it."""
+        self._shutdown_hooks.append(hook)
+        return hook
+
+    async def aclose(self) -> None:
+        """Run the shutdown hooks in registration order; every hook runs even if one fails
+        (the first failure is raised afterwards)."""
+        failure: BaseException | None = None
+        for hook in self._shutdown_hooks:
+            try:
+                await hook()
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def get_operation(self, operation: str | None = None) -> Operation:
         """Find an operation by id or Activiti action name; ``None`` for a single-operation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,6 @@ class JobInfo:
     tenant_id: str | None = None
     retries: int | None = None
     deadline: datetime | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class CancellationToken:
@@ -88,17 +87,20 @@ class _RedactingAdapter(logging.LoggerAdapter[logging.Logger]):
 class Context:
     """Passed to every operation: job metadata, a redacting logger, secrets, cancellation."""
 
-    __slots__ = ("_logger", "cancellation", "job", "redactor", "secrets")
+    __slots__ = ("_logger", "cancellation", "headers", "job", "redactor", "secrets")
 
     def __init__(
         self,
         job: JobInfo,
         secrets: SecretResolver,
         *,
+        headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
         cancellation: CancellationToken | None = None,
     ) -> None:
         self.job = job
+        #: The task headers of the job (Camunda's ``customHeaders``; empty for Activiti).
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
         self.secrets = secrets
         self.redactor = secrets.redactor
         self.cancellation = cancellation or CancellationToken()
@@ -113,7 +115,3 @@ class Context:
     def secret(self, name: str) -> str:
         """Read a secret by name (registered for redaction like any placeholder)."""
         return self.secrets.get(name)
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self.job.headers

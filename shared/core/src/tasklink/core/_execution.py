@@ -170,7 +170,11 @@ class JobExecutor:
         try:
             model = self.bind(operation, job.variables, strict=job.strict)
             context = Context(
-                job.info, self.secrets, logger=self._logger, cancellation=cancellation
+                job.info,
+                self.secrets,
+                headers=headers,
+                logger=self._logger,
+                cancellation=cancellation,
             )
             limit = timeout if timeout is not None else operation.timeout
             if limit is None:

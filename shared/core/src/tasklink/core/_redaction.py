@@ -16,13 +16,17 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "RedactingFilter", "Redactor"]
+__all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "TOKEN_TTL", "RedactingFilter", "Redactor"]
 
 MASK = "***"
+#: How long a short-lived credential (an access token replaced on every refresh) stays
+#: masked after it was last registered: ``redactor.add(token, ttl=TOKEN_TTL)``.
+TOKEN_TTL = 24 * 3600.0
 _SCALARS = frozenset({int, float, bool, type(None)})
 MIN_SUBSTRING_LENGTH = 4
 
@@ -45,6 +49,9 @@ class Redactor:
         self._short: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._dirty = False
+        # Values registered with a time to live (access tokens): form -> monotonic deadline.
+        self._expiry: dict[str, float] = {}
+        self._next_expiry = float("inf")
         for value in values:
             self.add(value)
 
@@ -54,14 +61,25 @@ class Redactor:
     def __contains__(self, value: object) -> bool:
         return value in self._long or value in self._short
 
-    def add(self, value: str) -> None:
-        """Register a secret value (and its URL- and JSON-encoded forms) for masking."""
+    def add(self, value: str, *, ttl: float | None = None) -> None:
+        """Register a secret value (and its URL- and JSON-encoded forms) for masking.
+
+        ``ttl`` (seconds) bounds how long a short-lived credential, such as an OAuth access
+        token that is replaced on every refresh, stays registered, so a long-running process
+        does not accumulate them. Values registered without one stay for good.
+        """
         if not isinstance(value, str) or not value:
             return
-        if value in self._long or value in self._short:
+        if ttl is None and value not in self._expiry and value in self:
             return
         with self._lock:
             for form in _encoded_forms(value):
+                if ttl is None:
+                    self._expiry.pop(form, None)
+                elif form in self._expiry or form not in self:
+                    deadline = time.monotonic() + ttl
+                    self._expiry[form] = max(self._expiry.get(form, 0.0), deadline)
+                    self._next_expiry = min(self._next_expiry, deadline)
                 if len(form) >= MIN_SUBSTRING_LENGTH:
                     self._long.add(form)
                 else:
@@ -74,7 +92,20 @@ class Redactor:
                     self._short.add(form)
             self._dirty = True
 
+    def _prune(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for form, deadline in list(self._expiry.items()):
+                if deadline <= now:
+                    del self._expiry[form]
+                    self._long.discard(form)
+                    self._short.discard(form)
+                    self._dirty = True
+            self._next_expiry = min(self._expiry.values(), default=float("inf"))
+
     def _compiled(self) -> re.Pattern[str] | None:
+        if self._next_expiry <= time.monotonic():
+            self._prune()
         if self._dirty:
             with self._lock:
                 # Longest first, so a secret that contains another is masked whole.

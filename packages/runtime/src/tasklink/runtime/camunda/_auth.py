@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tasklink.core import Redactor
+from tasklink.core import TOKEN_TTL, Redactor
 
 from ._gateway import GatewayError
 
@@ -136,7 +136,7 @@ class OAuth2ClientCredentials(httpx.Auth):
                 f"the identity provider at {self.token_url} answered without a usable "
                 f"access_token ({exc})"
             ) from None
-        self._redactor.add(token)
+        self._redactor.add(token, ttl=TOKEN_TTL)  # replaced on every refresh
         lifetime = _expires_in(body)
         if lifetime is None:
             self._refresh_at = float("inf")

@@ -76,7 +76,6 @@ class ActivatedJob:
             tenant_id=self.tenant_id,
             retries=self.retries,
             deadline=deadline,
-            headers=self.headers,
         )
 
 
