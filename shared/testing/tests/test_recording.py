@@ -71,7 +71,9 @@ def test_recording_scrubs_headers_query_and_bodies(server: str, tmp_path: Path) 
     interaction = cassette["interactions"][0]
     assert "page=2" in interaction["request"]["uri"]
     assert interaction["request"]["headers"]["X-Trace"] == ["t1"]
-    assert json.loads(interaction["response"]["body"]["string"])["echo"] == "plain"
+    body = interaction["response"]["body"]["string"]
+    assert json.loads(body)["echo"] == "plain"
+    assert interaction["response"]["headers"]["Content-Length"] == [str(len(body.encode()))]
 
 
 def test_known_secret_anywhere_is_masked(server: str, tmp_path: Path) -> None:
@@ -107,3 +109,18 @@ def test_replay_never_reaches_the_network(server: str, tmp_path: Path) -> None:
         replay.use_cassette("replay.yaml"),
     ):
         post(f"{server}/other", {"note": "two"}, {})
+
+
+@pytest.mark.parametrize("query", ["api_key=k-123456&page=2", f"x-custom={SECRET}&page=2"])
+def test_requests_with_scrubbed_query_credentials_replay(
+    server: str, tmp_path: Path, query: str
+) -> None:
+    url = f"{server}/q?{query}"
+    known = [SECRET]
+    with recording_vcr(tmp_path, known_secrets=known, record_mode="once").use_cassette("q.yaml"):
+        first = post(url, {"note": "q"}, {})
+    recorded = (tmp_path / "q.yaml").read_text()
+    assert "k-123456" not in recorded
+    assert SECRET not in recorded
+    with recording_vcr(tmp_path, known_secrets=known).use_cassette("q.yaml"):
+        assert post(url, {"note": "q"}, {})["echo"] == first["echo"]
