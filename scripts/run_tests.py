@@ -30,16 +30,15 @@ SETUP_SCRIPTS = [
     "scripts/setup_node_tools.sh",
     "packages/email/tests/setup_dovecot.sh",
 ]
-NPM_FOLDERS = ["tests/workflows"]
 
 
 def banner(title: str) -> None:
     print(f"\n=== {title} ===", flush=True)
 
 
-def run(command: list[str], **kwargs: object) -> int:
+def run(command: list[str]) -> int:
     print("$ " + " ".join(command), flush=True)
-    return subprocess.run(command, cwd=ROOT, check=False, **kwargs).returncode  # type: ignore[call-overload]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -68,9 +67,6 @@ def ensure_rabbitmq() -> int:
 def prerequisites() -> int:
     banner("prerequisites")
     failures = ensure_rabbitmq()
-    for folder in NPM_FOLDERS:
-        if not (ROOT / folder / "node_modules").is_dir():
-            failures += run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / folder) != 0
     for script in SETUP_SCRIPTS:
         if (ROOT / script).is_file():
             failures += run(["bash", script]) != 0
