@@ -4,6 +4,7 @@ registered through entry points (see the plugin_site fixture)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,8 @@ def test_list_reports_connectors_and_broken_plugins(cli_env: dict[str, str]) -> 
 
     text = tasklink(cli_env, "list")
     assert text.returncode == 0
-    assert "echo  tasklink-test:echo:1" in text.stdout and "noop.NOTHING" in text.stdout
+    assert re.search(r"^echo +tasklink-test:echo:1 ", text.stdout, re.MULTILINE)
+    assert "noop.NOTHING" in text.stdout
 
 
 def test_list_imports_no_engine_or_client_library(cli_env: dict[str, str]) -> None:
@@ -168,7 +170,7 @@ def test_invoke_prints_the_output(cli_env: dict[str, str], tmp_path: Path) -> No
         ),
         (["echo", "--input", "{}"], 2, "INVALID_INPUT", "several operations"),
         (["echo", "-p", "nope", "--input", "{}"], 2, "INVALID_INPUT", "no operation 'nope'"),
-        (["slack", "--input", "{}"], 2, "INVALID_INPUT", "no installed connector 'slack'"),
+        (["no-such-connector", "--input", "{}"], 2, "INVALID_INPUT", "no installed connector"),
         (["noop", "--input", "{not json"], 2, "INVALID_INPUT", "not valid JSON"),
         (["noop", "--input", "[1]"], 2, "INVALID_INPUT", "must be a JSON object"),
         (["noop", "--input", "@missing.json"], 2, "INVALID_INPUT", "missing.json"),
@@ -233,23 +235,27 @@ def test_run_reports_an_unreachable_broker(cli_env: dict[str, str]) -> None:
 
 
 def test_templates_export(cli_env: dict[str, str], tmp_path: Path) -> None:
+    # Other installed connectors (the workspace's) may add templates: check ours.
     result = tasklink(cli_env, "templates", "export", "--engine", "activiti")
     assert result.returncode == 0, result.stderr
-    names = sorted(t["name"] for t in json.loads(result.stdout))
-    assert names == ["echo", "noop"]
+    definitions = json.loads(result.stdout)
+    assert {"echo", "noop"} <= {t["name"] for t in definitions}
+    assert all("actions" in t for t in definitions)
     printed = tasklink(cli_env, "templates", "export", "--json")
-    assert len(json.loads(printed.stdout)) == 6  # two Camunda templates and one definition each
+    ids = {t.get("id") for t in json.loads(printed.stdout)}
+    assert {"io.tasklink.test.echo", "io.tasklink.test.echo-hybrid"} <= ids
 
     out = tmp_path / "out"
     result = tasklink(cli_env, "templates", "export", str(out), "--engine", "all")
     assert result.returncode == 0, result.stderr
-    assert "exported 6 template files to" in result.stderr
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == [
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json"))
+    assert {
         "activiti/echo.json",
         "activiti/noop.json",
         "camunda/io.tasklink.test.echo-hybrid.json",
         "camunda/io.tasklink.test.echo.json",
         "camunda/io.tasklink.test.noop-hybrid.json",
         "camunda/io.tasklink.test.noop.json",
-    ]
+    } <= set(written)
+    assert f"exported {len(written)} template files to" in result.stderr
     assert sorted(result.stdout.split()) == sorted(str(p) for p in out.rglob("*.json"))

@@ -201,6 +201,8 @@ class Pipeline:
     def _log_outcome(
         self, operation: Operation, job: Job, outcome: Outcome, elapsed: float
     ) -> None:
+        if isinstance(outcome, Completed) and not _job_log.isEnabledFor(logging.DEBUG):
+            return  # the common case: nothing to log, nothing to build
         name = operation.qualified_name
         extra = {
             "job_key": job.info.job_key,
@@ -209,8 +211,7 @@ class Pipeline:
             "duration_ms": round(elapsed * 1000, 3),
         }
         if isinstance(outcome, Completed):
-            if _job_log.isEnabledFor(logging.DEBUG):
-                _job_log.debug("job %s of %s completed", job.info.job_key, name, extra=extra)
+            _job_log.debug("job %s of %s completed", job.info.job_key, name, extra=extra)
         elif isinstance(outcome, BpmnErrorThrown):
             extra["code"] = outcome.code
             _job_log.info(
@@ -245,6 +246,14 @@ class Pipeline:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def track(self, task: asyncio.Task[Any] | None = None) -> None:
+        """Let :meth:`drain` wait for ``task`` (default: the current one), for engines whose
+        client library already runs each delivery in a task of its own."""
+        task = task if task is not None else asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     @property
     def stopping(self) -> bool:

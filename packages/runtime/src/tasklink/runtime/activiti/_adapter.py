@@ -21,7 +21,7 @@ import dataclasses
 import functools
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from tasklink.core import (
@@ -51,14 +51,14 @@ from ._protocol import (
 from ._settings import ActivitiSettings
 
 if TYPE_CHECKING:
+    import aiormq
     from aio_pika.abc import (
         AbstractIncomingMessage,
-        AbstractMessage,
         AbstractQueue,
         AbstractRobustChannel,
         AbstractRobustConnection,
-        AbstractRobustExchange,
     )
+    from pamqp.commands import Basic
 
 __all__ = ["ENGINE", "ActivitiAdapter"]
 
@@ -67,6 +67,9 @@ ENGINE = "activiti"
 _log = logging.getLogger("tasklink.runtime.activiti")
 
 PublishResult = Literal["published", "unroutable", "lost", "failed"]
+
+# Seconds before a message that broke the adapter itself goes back to its queue.
+_POISON_PAUSE = 5.0
 
 
 def display_url(url: str) -> str:
@@ -90,7 +93,7 @@ class ActivitiAdapter:
         self._connection: AbstractRobustConnection | None = None
         self._consume: AbstractRobustChannel | None = None
         self._publish: AbstractRobustChannel | None = None
-        self._exchanges: dict[str, AbstractRobustExchange] = {}
+        self._declared: set[str] = set()
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._stopping = False
         password = urlsplit(settings.url).password
@@ -230,7 +233,10 @@ class ActivitiAdapter:
         if self._stopping or self.pipeline.stopping:
             await self._settle(message, "requeue")
             return
-        self.pipeline.spawn(self._handle(operation, queue, message))
+        # aio-pika runs each delivery in a task of its own: work in it (a task less per
+        # message). Closing the channel cancels it, and the broker redelivers the request.
+        self.pipeline.track()
+        await self._handle(operation, queue, message)
 
     async def _handle(
         self, operation: Operation, queue: str, message: AbstractIncomingMessage
@@ -247,7 +253,10 @@ class ActivitiAdapter:
                     message, queue, f"internal error: {type(exc).__name__}: {exc}", "internal_error"
                 )
             except Exception:
+                # Requeue, but not at once: a message that breaks us must not spin.
                 _log.exception("could not dead-letter it either; it goes back to %s", queue)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.pipeline.wait_stopping(), _POISON_PAUSE)
                 await self._settle(message, "requeue")
 
     def _operation_for(self, request: IntegrationRequest, queued: Operation) -> Operation:
@@ -363,19 +372,18 @@ class ActivitiAdapter:
         document: dict[str, Any],
         request: IntegrationRequest | None = None,
     ) -> None:
-        import aio_pika
+        from pamqp.commands import Basic
 
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode(
             "utf-8"
         )
-        reply = aio_pika.Message(
-            body,
+        properties = Basic.Properties(
             content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            headers=dict(request.headers() if request else {}),
-            correlation_id=(request.context_id if request else None),
+            delivery_mode=2,  # persistent
+            headers=dict(request.headers()) if request else {},
+            correlation_id=request.context_id if request else None,
         )
-        result = await self._publish_to(message, destination, destination, reply)
+        result = await self._publish_to(message, destination, destination, body, properties)
         if result == "published":
             await self._settle(message, "ack")
         elif result == "unroutable":
@@ -393,7 +401,7 @@ class ActivitiAdapter:
     async def _dead_letter(
         self, message: AbstractIncomingMessage, queue: str, reason: str, kind: str
     ) -> None:
-        import aio_pika
+        from pamqp.commands import Basic
 
         reason = self.pipeline.redactor.redact(reason)
         _log.error("dead-lettering a message from %s: %s", queue, reason, extra={"reason": kind})
@@ -401,39 +409,34 @@ class ActivitiAdapter:
         headers: dict[str, Any] = dict(message.headers or {})
         headers["x-tasklink-reason"] = reason[:2000]
         headers["x-tasklink-queue"] = queue
-        letter = aio_pika.Message(
-            message.body,
-            headers=headers,
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        properties = Basic.Properties(
+            content_type=message.content_type, delivery_mode=2, headers=headers
         )
         target = queue + self.settings.dead_letter_suffix
-        result = await self._publish_to(message, "", target, letter)
+        result = await self._publish_to(message, "", target, message.body, properties)
         if result == "published":
             await self._settle(message, "ack")
         elif result != "lost":
             _log.error("could not dead-letter the message (%s); it goes back to %s", result, queue)
             await self._settle(message, "requeue")
 
-    async def _exchange(self, name: str) -> AbstractRobustExchange:
+    async def _declare(self, name: str) -> None:
         import aio_pika
 
         assert self._publish is not None
-        exchange = self._exchanges.get(name)
-        if exchange is None:
-            # Declared as Spring Cloud Stream's producer would: a durable topic exchange.
-            exchange = await self._publish.declare_exchange(
-                name, aio_pika.ExchangeType.TOPIC, durable=True
-            )
-            self._exchanges[name] = exchange
-        return exchange
+        if name not in self._declared:
+            # Declared as Spring Cloud Stream's producer would: a durable topic exchange
+            # (and re-declared by the robust channel after a reconnection).
+            await self._publish.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+            self._declared.add(name)
 
     async def _publish_to(
         self,
         request: AbstractIncomingMessage,
         exchange_name: str,
         routing_key: str,
-        message: AbstractMessage,
+        body: bytes,
+        properties: Basic.Properties,
     ) -> PublishResult:
         """Publish with confirms, retrying transient channel failures until
         ``publish_timeout``. Gives up early ("lost") when the request's own channel is
@@ -449,12 +452,19 @@ class ActivitiAdapter:
                 return "lost"
             try:
                 if exchange_name:
-                    exchange = await self._exchange(exchange_name)
-                    await exchange.publish(message, routing_key, mandatory=True)
-                else:
-                    await self._publish.default_exchange.publish(
-                        message, routing_key, mandatory=True
-                    )
+                    await self._declare(exchange_name)
+                # Straight to the protocol channel: aio-pika's Message objects cost more
+                # than the rest of the reply.
+                channel = cast("aiormq.Channel", await self._publish.get_underlay_channel())
+                # wait=False: the broker's confirmation is what counts, not the socket write.
+                await channel.basic_publish(
+                    body,
+                    exchange=exchange_name,
+                    routing_key=routing_key,
+                    properties=properties,
+                    mandatory=True,
+                    wait=False,
+                )
                 return "published"
             except amqp.PublishError:  # returned by the broker: no queue bound
                 return "unroutable"
@@ -485,11 +495,13 @@ class ActivitiAdapter:
     ) -> None:
         """Ack or requeue; a closed channel means the broker already took it back."""
         try:
+            channel = message.channel  # the delivery's own protocol channel
             if how == "ack":
-                await message.ack()
+                # No need to wait for the socket write: an ack has no answer.
+                await channel.basic_ack(message.delivery_tag or 0, wait=False)
             else:
-                await message.nack(requeue=True)
-        except Exception as exc:  # channel closed, already settled: nothing left to do
+                await channel.basic_nack(message.delivery_tag or 0, requeue=True)
+        except Exception as exc:  # channel closed: the broker has taken it back already
             _log.debug("could not %s delivery %s: %s", how, message.delivery_tag, exc)
 
 
