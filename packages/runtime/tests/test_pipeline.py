@@ -249,3 +249,31 @@ def test_operations_are_found_by_qualified_name_and_job_type() -> None:
         pipeline.connector_for_job_type("nope:1")
     with pytest.raises(ValueError, match="share job type"):
         Pipeline([echo, echo], metrics=False)
+
+
+async def test_aclose_runs_every_connector_shutdown_hook(caplog: pytest.LogCaptureFixture) -> None:
+    closed: list[str] = []
+    first = gated_connector(asyncio.Event(), [], [0])
+    second = Connector(
+        id="io.tasklink.test.second",
+        name="second",
+        title="Second",
+        job_type="tasklink-test:second:1",
+        description="Has hooks",
+        package="tasklink_testconnectors",
+    )
+
+    @first.on_shutdown
+    async def broken() -> None:
+        closed.append("broken")
+        raise RuntimeError("pool already gone")
+
+    @second.on_shutdown
+    async def close_pool() -> None:
+        closed.append("second")
+
+    pipeline = Pipeline([first, second], metrics=False)
+    with caplog.at_level(logging.ERROR, logger="tasklink.runtime"):
+        await pipeline.aclose()
+    assert closed == ["broken", "second"]
+    assert "a shutdown hook of connector io.tasklink.test.gated failed" in caplog.text

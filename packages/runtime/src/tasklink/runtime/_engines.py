@@ -53,7 +53,9 @@ Lifecycle the adapter must follow:
    task should hand its job back to the engine, e.g. nack-requeue or fail with retries
    unchanged; ``drain`` returns the number cancelled);
 4. disconnect and return. Raise :class:`EngineError` for fatal configuration problems
-   (the CLI prints the message and exits 2); any other exception exits 1.
+   (the CLI prints the message and exits 2); any other exception exits 1. ``serve``
+   then calls ``pipeline.aclose()`` (connector shutdown hooks, thread pool): the adapter
+   does not.
 """
 
 from __future__ import annotations

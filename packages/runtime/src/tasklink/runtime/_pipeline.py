@@ -321,7 +321,14 @@ class Pipeline:
         return len(remaining)
 
     async def aclose(self) -> None:
-        """Release the thread pool (threads still running finish in the background)."""
+        """Run the connectors' shutdown hooks (closing pooled clients) and release the
+        thread pool (threads still running finish in the background). Call it after the
+        last job; a failing hook is logged and the others still run."""
+        for connector in self.connectors:
+            try:
+                await connector.aclose()
+            except Exception:
+                _log.exception("a shutdown hook of connector %s failed", connector.id)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
