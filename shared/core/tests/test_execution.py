@@ -128,12 +128,17 @@ async def test_sync_operation_runs_inline_or_through_runner(connector: Connector
     assert calls == ["runner"]
 
 
-async def test_invalid_retry_backoff_header_is_an_input_error(connector: Connector) -> None:
-    outcome = await executor().execute(
-        connector.get_operation("echo"), job("fail", headers={"retryBackoff": "30 seconds"})
-    )
-    assert isinstance(outcome, Failed) and outcome.input_error
+@pytest.mark.parametrize("mode", ["ok", "fail"])
+async def test_invalid_retry_backoff_header_fails_before_the_operation_runs(
+    connector: Connector, fake_evaluator: Any, caplog: pytest.LogCaptureFixture, mode: str
+) -> None:
+    jobs = fake_evaluator({"je": lambda c: {"errorType": "jobError", "message": "x"}})
+    headers = {"retryBackoff": "30 seconds", "errorExpression": "=je"}
+    with caplog.at_level(logging.INFO):
+        outcome = await executor(jobs).execute(connector.get_operation("echo"), job(mode, headers))
+    assert isinstance(outcome, Failed) and outcome.input_error and outcome.retries == 0
     assert "retryBackoff" in outcome.message
+    assert "echo for" not in caplog.text, "the operation must not run"
 
 
 async def test_result_expression_merges_context(connector: Connector, fake_evaluator: Any) -> None:

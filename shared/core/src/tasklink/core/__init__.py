@@ -35,7 +35,18 @@ from ._errors import (
     TasklinkError,
     status_code_name,
 )
-from ._execution import BpmnErrorThrown, Completed, Failed, Job, JobExecutor, Outcome
+from ._execution import (
+    ERROR_EXPRESSION,
+    RESULT_EXPRESSION,
+    RESULT_VARIABLE,
+    RETRY_BACKOFF,
+    BpmnErrorThrown,
+    Completed,
+    Failed,
+    Job,
+    JobExecutor,
+    Outcome,
+)
 from ._expressions import (
     CompiledExpression,
     ExpressionError,
@@ -58,7 +69,11 @@ from ._secrets import (
 
 __all__ = [
     "CONNECTORS_GROUP",
+    "ERROR_EXPRESSION",
     "MASK",
+    "RESULT_EXPRESSION",
+    "RESULT_VARIABLE",
+    "RETRY_BACKOFF",
     "TOKEN_TTL",
     "BpmnError",
     "BpmnErrorDecision",

@@ -39,6 +39,10 @@ from ._redaction import Redactor
 from ._secrets import EnvironmentSecretProvider, SecretProvider, SecretResolver
 
 __all__ = [
+    "ERROR_EXPRESSION",
+    "RESULT_EXPRESSION",
+    "RESULT_VARIABLE",
+    "RETRY_BACKOFF",
     "BpmnErrorThrown",
     "Completed",
     "Failed",
@@ -167,7 +171,10 @@ class JobExecutor:
         """Run one job to an outcome. Never raises for anything a job or connector does."""
         headers = job.headers
         retries = job.info.retries if job.info.retries is not None else 0
+        backoff: timedelta | None = None
         try:
+            # A broken task configuration fails before the operation has any side effect.
+            backoff = self._header_backoff(headers)
             model = self.bind(operation, job.variables, strict=job.strict)
             context = Context(
                 job.info,
@@ -191,18 +198,21 @@ class JobExecutor:
                         f"the operation did not finish within {limit:g} seconds",
                         code=ErrorCode.TIMEOUT,
                     ) from None
-            return self._on_success(result, headers, retries)
+            return self._on_success(result, headers, retries, backoff)
         except TasklinkError as error:
-            return self._on_error(error, headers, retries)
+            return self._on_error(error, headers, retries, backoff)
         except Exception as exc:  # a connector bug must not crash the runtime
             self._logger.exception("operation %s raised unexpectedly", operation.qualified_name)
             return self._on_error(
                 ConnectorError(f"{type(exc).__name__}: {exc}", code=ErrorCode.UNKNOWN_ERROR),
                 headers,
                 retries,
+                backoff,
             )
 
-    def _on_success(self, result: Any, headers: Mapping[str, str], retries: int) -> Outcome:
+    def _on_success(
+        self, result: Any, headers: Mapping[str, str], retries: int, backoff: timedelta | None
+    ) -> Outcome:
         output = self.redactor.redact_data(to_jsonable(result))
         decision = None
         if headers.get(ERROR_EXPRESSION):
@@ -212,7 +222,7 @@ class JobExecutor:
                 expressions=self._expression_cache(),
             )
         if decision is not None:
-            return self._decided(decision, retries, headers)
+            return self._decided(decision, retries, backoff)
         expression = headers.get(RESULT_EXPRESSION)
         variables = map_result(
             output,
@@ -223,7 +233,13 @@ class JobExecutor:
         # The variables derive from the redacted output (and expression text): no new secrets.
         return Completed(output=output, variables=variables)
 
-    def _on_error(self, error: TasklinkError, headers: Mapping[str, str], retries: int) -> Outcome:
+    def _on_error(
+        self,
+        error: TasklinkError,
+        headers: Mapping[str, str],
+        retries: int,
+        backoff: timedelta | None,
+    ) -> Outcome:
         redact = self.redactor.redact
         message = redact(error.message)
         variables = self.redactor.redact_data(to_jsonable(error.variables))
@@ -247,24 +263,20 @@ class JobExecutor:
             except InputError as exc:
                 return Failed(error.code, redact(str(exc)), 0, variables=variables)
             if decision is not None:
-                return self._decided(decision, retries, headers)
+                return self._decided(decision, retries, backoff)
         assert isinstance(error, ConnectorError)
         left = max(retries - 1, 0)
         if isinstance(error, RetryError) and error.retries is not None:
             left = error.retries
         if not error.retryable:
             left = 0
-        try:
-            backoff = error.backoff or self._header_backoff(headers)
-        except InputError as exc:
-            return Failed(exc.code, exc.message, 0, variables=variables, input_error=True)
-        return Failed(error.code, message, left, backoff, variables)
+        return Failed(error.code, message, left, error.backoff or backoff, variables)
 
     def _decided(
         self,
         decision: BpmnErrorDecision | JobErrorDecision,
         retries: int,
-        headers: Mapping[str, str],
+        backoff: timedelta | None,
     ) -> Outcome:
         redact = self.redactor.redact_data
         if isinstance(decision, BpmnErrorDecision):
@@ -276,7 +288,7 @@ class JobExecutor:
             "JOB_ERROR",
             self.redactor.redact(decision.message),
             max(left, 0),
-            decision.backoff or self._header_backoff(headers),
+            decision.backoff or backoff,
             redact(decision.variables),
         )
 
