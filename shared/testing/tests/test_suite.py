@@ -61,6 +61,7 @@ SELECTED = "described or valid_inputs or missing_input or wrong_types or secret"
 
 def write(pytester: pytest.Pytester, **parts: str) -> None:
     values = {"inner_extra": "", "leak": "%s", "message": "q.token"} | parts
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_sample=CONNECTOR.format(**values))
 
 
