@@ -166,6 +166,24 @@ async def test_metrics_count_jobs_by_connector_and_outcome() -> None:
     assert "process_resident_memory_bytes" in text
 
 
+async def test_an_exception_from_the_executor_is_counted_as_error_not_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings())
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the executor")
+
+    monkeypatch.setattr(pipeline.executor, "execute", broken)
+    with pytest.raises(RuntimeError):
+        await pipeline.run(echo.operations["echo_message"], job(message="a"))
+    text = pipeline.metrics.render().decode()
+    prefix = 'tasklink_jobs_total{connector="echo",operation="echo_message",outcome='
+    assert f'{prefix}"error"}} 1.0' in text
+    assert f'{prefix}"cancelled"}}' not in text
+    assert pipeline.in_flight == 0
+
+
 async def _get(port: int, request: bytes) -> tuple[int, bytes]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request)

@@ -56,7 +56,7 @@ class Metrics:
         self.jobs = Counter(
             "tasklink_jobs",
             "Jobs finished, by connector, operation and outcome "
-            "(completed, failed, incident, bpmn_error, cancelled)",
+            "(completed, failed, incident, bpmn_error, cancelled, error)",
             ("connector", "operation", "outcome"),
             registry=self.registry,
         )

@@ -182,13 +182,14 @@ class Pipeline:
             self._running += 1
             self.metrics.job_started(connector)
             started = time.perf_counter()
-            label = "cancelled"
+            label = "error"  # an exception escaped the executor (a bug)
             try:
                 outcome = await self.executor.execute(
                     operation, job, timeout=limit, cancellation=token
                 )
                 label = outcome_label(outcome)
             except asyncio.CancelledError:
+                label = "cancelled"
                 token.cancel()
                 raise
             finally:
