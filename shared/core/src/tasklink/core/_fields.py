@@ -9,7 +9,8 @@ description and a default::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import Field
@@ -38,6 +39,7 @@ def field(
     placeholder: str | None = None,
     hidden: bool = False,
     choice_labels: Mapping[str, str] | None = None,
+    show_when: Mapping[str, Sequence[str] | str] | None = None,
     **kwargs: Any,
 ) -> Any:
     """A pydantic ``Field`` that also carries template options.
@@ -49,6 +51,11 @@ def field(
     of a dropdown (an ``Enum``, a ``Literal`` or a discriminated union) by value, e.g.
     ``{"starttls": "STARTTLS", "tls": "TLS (implicit)"}``; values it leaves out keep the
     generated label (the value humanized, well-known acronyms upper-cased).
+
+    ``show_when`` shows the field in the modeler only while sibling dropdowns hold given
+    values: it maps a field name of the same model (a ``Literal`` or ``Enum`` field declared
+    before this one) to one value or several, e.g. ``{"method": ["POST", "PUT"]}``; with
+    several names every one must match. Only the form changes: validation does not.
     """
     options: dict[str, Any] = {}
     if group:
@@ -65,6 +72,8 @@ def field(
         options["hidden"] = True
     if choice_labels:
         options["choice_labels"] = _checked_labels(choice_labels)
+    if show_when:
+        options["show_when"] = _checked_show_when(show_when)
     extra = dict(kwargs.pop("json_schema_extra", None) or {})
     if options:
         extra[TEMPLATE_KEY] = options
@@ -89,6 +98,34 @@ def _checked_labels(labels: Mapping[str, str]) -> dict[str, str]:
             )
         checked[value] = label
     return checked
+
+
+def _checked_show_when(show_when: Mapping[str, Sequence[str] | str]) -> dict[str, list[str]]:
+    if not isinstance(show_when, Mapping):
+        raise TypeError(f"show_when must map field names to values, not {show_when!r}")
+    checked: dict[str, list[str]] = {}
+    for name, wanted in show_when.items():
+        items = [wanted] if isinstance(wanted, str | enum.Enum) else wanted
+        try:
+            values = [_choice_value(item) for item in items]
+        except TypeError:
+            values = []
+        if not isinstance(name, str) or not name or not values:
+            raise TypeError(
+                "show_when must map a field name to a str value or a non-empty sequence of "
+                f"them, got {name!r}: {wanted!r}"
+            )
+        checked[name] = list(dict.fromkeys(values))
+    return checked
+
+
+def _choice_value(item: Any) -> str:
+    """A dropdown value as the template stores it (an Enum member by its value)."""
+    if isinstance(item, enum.Enum):
+        item = item.value
+    if isinstance(item, bool) or not isinstance(item, str | int):
+        raise TypeError(item)
+    return str(item)
 
 
 def field_options(info: FieldInfo) -> FieldOptions:

@@ -424,6 +424,8 @@ def walk_model(
 ) -> list[FieldSpec]:
     """Flatten ``model`` into template fields, in declaration order."""
     specs: list[FieldSpec] = []
+    # earlier fields by name and alias: what show_when may refer to
+    siblings: dict[str, FieldSpec | str] = {}
     for name, info in model.model_fields.items():
         if name in skip:
             continue
@@ -453,7 +455,15 @@ def walk_model(
         if label_prefix:
             label = f"{label_prefix}: {label}"
         description = info.description.strip()
+        field_conditions = conditions
+        if options.get("show_when"):
+            field_conditions = (
+                *conditions,
+                *_show_when(options["show_when"], siblings, model, where, field_path),
+            )
+        names = {name, binding_name(name, info)}
         if type_info.kind == "model":
+            siblings.update(dict.fromkeys(names, "a nested model"))
             assert type_info.model is not None
             specs.extend(
                 walk_model(
@@ -462,13 +472,14 @@ def walk_model(
                     path=field_path,
                     binding=field_binding,
                     id_parts=(*id_parts, name),
-                    conditions=conditions,
+                    conditions=field_conditions,
                     optional_parent=optional_parent or not required,
                     label_prefix=label,
                 )
             )
             continue
         if type_info.kind == "union":
+            siblings.update(dict.fromkeys(names, "a discriminated union"))
             assert type_info.discriminator is not None
             specs.extend(
                 _walk_union(
@@ -478,7 +489,7 @@ def walk_model(
                     path=field_path,
                     binding=field_binding,
                     id_parts=(*id_parts, name),
-                    conditions=conditions,
+                    conditions=field_conditions,
                     label=label,
                     description=description,
                     default=default,
@@ -489,28 +500,79 @@ def walk_model(
             )
             continue
         min_length, max_length, pattern = _constraints((*info.metadata, *type_info.metadata))
-        specs.append(
-            FieldSpec(
-                path=field_path,
-                binding=field_binding,
-                id_parts=(*id_parts, name),
-                label=label,
-                description=description,
-                kind=type_info.kind,
-                required=required,
-                default=default,
-                nullable=type_info.nullable,
-                choices=type_info.choices,
-                min_length=min_length,
-                max_length=max_length,
-                pattern=pattern,
-                options=options,
-                conditions=conditions,
-                secret=type_info.secret or bool(options.get("secret")),
-                integer_choices=type_info.integer_choices,
-            )
+        spec = FieldSpec(
+            path=field_path,
+            binding=field_binding,
+            id_parts=(*id_parts, name),
+            label=label,
+            description=description,
+            kind=type_info.kind,
+            required=required,
+            default=default,
+            nullable=type_info.nullable,
+            choices=type_info.choices,
+            min_length=min_length,
+            max_length=max_length,
+            pattern=pattern,
+            options=options,
+            conditions=field_conditions,
+            secret=type_info.secret or bool(options.get("secret")),
+            integer_choices=type_info.integer_choices,
         )
+        specs.append(spec)
+        siblings.update(dict.fromkeys(names, spec))
     return specs
+
+
+def _show_when(
+    show_when: Mapping[str, Sequence[str]],
+    siblings: Mapping[str, FieldSpec | str],
+    model: type[BaseModel],
+    where: Where,
+    path: str,
+) -> list[Condition]:
+    """The conditions of a field's ``show_when`` option, each on a dropdown declared
+    before the field in the same model."""
+    found: list[Condition] = []
+    for name, values in show_when.items():
+        sibling = siblings.get(name)
+        if sibling is None:
+            later = name in model.model_fields or any(
+                binding_name(n, f) == name for n, f in model.model_fields.items()
+            )
+            reason = (
+                "which is declared after it; declare it first"
+                if later
+                else f"which is not a field of {model.__name__}"
+            )
+            raise where.error(f"show_when names {name!r}, {reason}", path)
+        if isinstance(sibling, str):
+            raise where.error(
+                f"show_when names {name!r}, which is {sibling}, not a dropdown; "
+                "name a Literal or Enum field",
+                path,
+            )
+        if sibling.kind != "choice" or sibling.discriminator or sibling.options.get("hidden"):
+            what = (
+                "hidden"
+                if sibling.options.get("hidden") or sibling.kind == "constant"
+                else (f"a {sibling.kind} field")
+            )
+            raise where.error(
+                f"show_when names {name!r}, which is {what}, not a dropdown; "
+                "name a Literal or Enum field with several values",
+                path,
+            )
+        choices = [c.value for c in sibling.choices]
+        unknown = [v for v in values if v not in choices]
+        if unknown:
+            raise where.error(
+                f"show_when gives {unknown} for {name!r}, which are not among its choices "
+                f"{choices}",
+                path,
+            )
+        found.append(Condition(sibling.id_parts, tuple(values)))
+    return found
 
 
 def _walk_union(
