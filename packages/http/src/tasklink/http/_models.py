@@ -52,6 +52,10 @@ DEFAULT_TIMEOUT_SECONDS = 20.0
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 10
 
+# The methods the modeler shows the body fields for. Only the form: a body given with
+# another method is still validated and sent.
+_BODY_METHODS = {"method": ["POST", "PUT", "PATCH", "DELETE"]}
+
 
 def _problem(message: str) -> PydanticCustomError:
     # The message goes through the context so braces in it are never read as placeholders.
@@ -339,6 +343,7 @@ class HttpRequest(_Input):
         description="How the body is encoded: json, text, form (URL-encoded), multipart "
         "(files as base64) or binary (base64).",
         group="payload",
+        show_when=_BODY_METHODS,
         choice_labels={
             "json": "JSON",
             "text": "Text",
@@ -354,6 +359,7 @@ class HttpRequest(_Input):
         "contentType}; binary: base64 or such a file object",
         group="payload",
         multiline=True,
+        show_when=_BODY_METHODS,
     )
     connection_timeout_in_seconds: float = field(
         DEFAULT_TIMEOUT_SECONDS,
