@@ -278,6 +278,27 @@ async def test_activation_asks_for_no_more_jobs_than_can_run(
     assert max(active) <= 2
 
 
+async def test_job_types_together_never_lock_more_jobs_than_can_run(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    # Two job types share two slots: their concurrent polls must not lock four jobs.
+    sleepers = store.add_many(GREETER, [{"operation": "sleep", "seconds": 0.05}] * 4)
+    uppers = store.add_many(single.job_type, [{"text": str(i)} for i in range(4)])
+    activated: list[int] = []
+    original = store.activate
+
+    async def observe(**kwargs: Any) -> Any:
+        taken = await original(**kwargs)
+        activated.append(sum(1 for j in store.jobs.values() if j.state == "activated"))
+        return taken
+
+    store.activate = observe  # type: ignore[method-assign]
+    async with _harness(gateway, greeter, single, concurrency=2):
+        await store.wait_for(lambda: store.done(*sleepers, *uppers))
+    assert max(activated) <= 2
+    assert all(job.activations == 1 for job in (*sleepers, *uppers))
+
+
 async def test_a_long_poll_delivers_a_job_that_arrives_while_it_waits(
     store: JobStore, gateway: FakeRestGateway
 ) -> None:

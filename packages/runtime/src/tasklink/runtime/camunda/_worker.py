@@ -1,7 +1,8 @@
 """Job workers: one long-polling loop per job type, jobs run through the runtime pipeline.
 
-Each loop asks the gateway for at most as many jobs as the runtime can start now, runs
-every job as a tracked pipeline task, and reports the outcome the way Camunda's connector
+Each loop reserves the slots it asks the gateway for before it polls, so all loops
+together never lock more jobs than the runtime can run (a locked job waiting for a slot
+could outlive its lock and run twice); it runs every job as a tracked pipeline task, and reports the outcome the way Camunda's connector
 runtime does: complete with the mapped variables, fail with the retries left and the
 ``retryBackoff``, or throw a BPMN error. Gateway errors never end a loop: they are
 logged and retried after a backoff.
@@ -104,15 +105,30 @@ class JobTypeWorker:
 
     def _capacity(self) -> int:
         """Jobs to ask for now: 0 until enough slots are free to make a poll worth it."""
+        owner = self._owner
         limit = self._options.max_jobs_active
-        mine = limit - self.active if limit is not None else self._owner.capacity
-        free = max(min(mine, self._owner.free()), 0)
+        mine = limit - self.active if limit is not None else owner.capacity
+        # At most a fair share per poll: an open long poll holds its reservation, and an
+        # idle job type must not hold every slot while another type has work.
+        most = min(limit or owner.capacity, owner.share)
+        free = max(min(mine, owner.free(), most), 0)
         # Like Camunda's clients, poll again once a share of the slots is free rather
         # than for every single job that finishes (one round trip per job otherwise).
-        batch = max(1, math.ceil((limit or self._owner.capacity) * _ACTIVATION_SHARE))
+        batch = max(1, math.ceil(most * _ACTIVATION_SHARE))
         if free < batch and self.active > 0:
             return 0
         return free
+
+    async def _activate(self, request: ActivationRequest) -> list[ActivatedJob]:
+        """One activation with ``max_jobs`` slots reserved while it is open; the caller
+        starts the jobs before yielding to the loop, so no other poll sees the slots free
+        in between."""
+        owner = self._owner
+        owner.reserve(request.max_jobs)
+        try:
+            return await owner.until_stopped(self._gateway.activate(request))
+        finally:
+            owner.unreserve(request.max_jobs)
 
     async def serve(self) -> None:
         """Poll until the owner stops; never raises for gateway trouble."""
@@ -136,7 +152,7 @@ class JobTypeWorker:
                 tenant_ids=self._options.tenant_ids,
             )
             try:
-                jobs = await owner.until_stopped(self._gateway.activate(request))
+                jobs = await self._activate(request)
             except _StoppedError:
                 break
             except GatewayError as exc:
@@ -152,6 +168,13 @@ class JobTypeWorker:
                 _log.info("the gateway answers again; polling %s jobs", self.job_type)
                 owner.gateway_ok()
             self._backoff.reset()
+            if len(jobs) > free:
+                _log.warning(
+                    "the gateway activated %d %s jobs, %d were asked for",
+                    len(jobs),
+                    self.job_type,
+                    free,
+                )
             for job in jobs:
                 owner.start(self, job)
 
@@ -339,7 +362,10 @@ class CamundaWorker:
             JobTypeWorker(connector, self)
             for connector in (connectors if connectors is not None else pipeline.connectors)
         ]
+        # Fair share of one poll (see JobTypeWorker._capacity).
+        self.share = max(1, self.capacity // max(len(self.workers), 1))
         self._outstanding = 0
+        self._reserved = 0
         self._releases = 0
         self._released: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
@@ -348,12 +374,28 @@ class CamundaWorker:
     # -- shared capacity ------------------------------------------------------------------
 
     def free(self) -> int:
-        """Jobs that may be activated now: spawned jobs count from activation, not start."""
-        return max(min(self.capacity - self._outstanding, self.pipeline.free_slots), 0)
+        """Jobs that may be activated now: spawned jobs count from activation, not start,
+        and the slots of open activations are reserved."""
+        unclaimed = min(self.capacity - self._outstanding, self.pipeline.free_slots)
+        return max(unclaimed - self._reserved, 0)
+
+    def reserve(self, slots: int) -> None:
+        """Hold ``slots`` for an activation about to be sent."""
+        self._reserved += slots
+
+    def unreserve(self, slots: int) -> None:
+        """Give back an activation's reservation (its jobs are started right after)."""
+        self._reserved -= slots
+        self._wake()
+
+    def _wake(self) -> None:
+        self._releases += 1
+        if self._released is not None:
+            self._released.set()
 
     @property
     def releases(self) -> int:
-        """How many jobs have finished so far (read it before deciding to wait)."""
+        """How many times slots came free so far (read it before deciding to wait)."""
         return self._releases
 
     async def slot_released(self, since: int) -> None:
@@ -373,9 +415,7 @@ class CamundaWorker:
         def done(_: asyncio.Task[None]) -> None:
             self._outstanding -= 1
             worker.active -= 1
-            self._releases += 1
-            if self._released is not None:
-                self._released.set()
+            self._wake()
 
         task.add_done_callback(done)
 
