@@ -1,7 +1,8 @@
 // Drives the modeler page in an already running Chromium (started and killed by the Python
 // test): loads all templates, applies each one to a service task, sets one required field,
 // exports the BPMN XML; for multi-operation templates it also sets shared fields, switches
-// the operation in the properties panel and exports again. Writes everything to a JSON file
+// the operation in the properties panel and exports again; for the `choices` cases it
+// switches a dropdown other fields depend on and exports before and after. Writes everything to a JSON file
 // for the test to check.
 //
 //   node drive.mjs <job.json> <result.json>
@@ -44,6 +45,16 @@ try {
       (c) =>
         window.tasklinkModeler
           .switchOperation(c.id, c.version, c.from, c.to, c.fields)
+          .catch((e) => ({ error: String(e) })),
+      item,
+    );
+  }
+  result.choices = {};
+  for (const item of job.choices || []) {
+    result.choices[item.key] = await page.evaluate(
+      (c) =>
+        window.tasklinkModeler
+          .switchChoice(c.id, c.version, c.choice, c.field)
           .catch((e) => ({ error: String(e) })),
       item,
     );

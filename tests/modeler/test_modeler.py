@@ -7,7 +7,10 @@ element-templates API, sets one required field, and exports the BPMN XML. The te
 that XML: task type, headers and inputs of the template, and no template errors. For every
 multi-operation template with fields shared by several operations it also sets those fields,
 picks another operation in the properties panel's Operation dropdown and checks that the
-values were kept and are exported for the new operation.
+values were kept and are exported for the new operation. For the REST connector it checks a
+field shown for some values of another one (``field(show_when=...)``): the body fields are
+hidden for the default method GET, and shown and exported once the panel's Method dropdown
+is switched to POST.
 """
 
 from __future__ import annotations
@@ -161,6 +164,40 @@ SWITCHES = {
     for case in _switch_cases(key, template)
 }
 
+BODY_VALUE = '={"tasklink": "modeler-check"}'
+
+
+def _choice_case(key: str, template: dict[str, Any]) -> dict[str, Any] | None:
+    """For a REST connector template whose body fields depend on the method: switch the
+    Method dropdown from its default to POST and fill in the body."""
+    if not template["id"].startswith("io.tasklink.http"):
+        return None
+    inputs = {
+        p["binding"]["name"]: p
+        for p in template["properties"]
+        if p["binding"]["type"] == "zeebe:input"
+    }
+    method, body, body_type = (inputs.get(n) for n in ("method", "body", "bodyType"))
+    if method is None or body is None or body_type is None or "condition" not in body:
+        return None  # a version from before the body depended on the method
+    return {
+        "key": key,
+        "id": template["id"],
+        "version": template["version"],
+        "choice": {"group": method["group"], "label": method["label"], "value": "POST"},
+        "field": {"name": "body", "value": BODY_VALUE},
+        "default": method["value"],
+        "labels": [body["label"], body_type["label"]],
+        "bodyTypeDefault": body_type["value"],
+    }
+
+
+CHOICES = {
+    key: case
+    for key, template in TEMPLATES.items()
+    if (case := _choice_case(key, template)) is not None
+}
+
 
 def _required_field(template: dict[str, Any]) -> dict[str, str] | None:
     by_id = {p["id"]: p for p in template["properties"] if "id" in p}
@@ -206,6 +243,7 @@ def modeler_run(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         "templates": list(TEMPLATES.values()),
         "cases": cases,
         "switches": list(SWITCHES.values()),
+        "choices": list(CHOICES.values()),
         "screenshot": {**shot, "path": str(screenshot)},
     }
     (work / "job.json").write_text(json.dumps(job), "utf-8")
@@ -342,3 +380,39 @@ def test_shared_fields_keep_their_value_when_the_operation_changes(
             assert inputs[name] == _persisted(prop), prop["id"]
     # the fields of the operation left behind are gone from the diagram
     assert set(inputs) <= {p["binding"]["name"] for p in active}
+
+
+def _exported_inputs(xml: str) -> dict[str | None, str | None]:
+    task = ET.fromstring(xml).find(".//bpmn:serviceTask", NS)
+    assert task is not None
+    return {i.get("target"): i.get("source") for i in task.iterfind(".//zeebe:input", NS)}
+
+
+def test_rest_templates_have_method_dependent_body_fields() -> None:
+    """The check below has something to check: the REST connector's templates."""
+    assert {"io.tasklink.http@1", "io.tasklink.http-hybrid@1"} <= set(CHOICES)
+
+
+@pytest.mark.parametrize("key", list(CHOICES))
+def test_body_fields_follow_the_method(modeler_run: dict[str, Any], key: str) -> None:
+    """GET (the default) hides the body and body type: the panel does not show them and the
+    diagram has no such inputs. Choosing POST in the panel's Method dropdown shows them; the
+    body type's default and the body typed in are exported."""
+    case = CHOICES[key]
+    result = modeler_run["choices"][key]
+    assert "error" not in result, result.get("error")
+    assert result["errors"] == []
+    assert case["default"] == "GET"
+
+    before = _exported_inputs(result["before"])
+    assert before["method"] == "GET"
+    assert "body" not in before
+    assert "bodyType" not in before
+    assert case["choice"]["label"] in result["shownBefore"]
+    assert not set(case["labels"]) & set(result["shownBefore"]), result["shownBefore"]
+
+    after = _exported_inputs(result["after"])
+    assert after["method"] == "POST"
+    assert after["bodyType"] == case["bodyTypeDefault"] == "json"
+    assert after["body"] == BODY_VALUE
+    assert set(case["labels"]) <= set(result["shownAfter"]), result["shownAfter"]

@@ -103,28 +103,41 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// Picks an operation in the properties panel's Operation dropdown, as a user does: the
-// panel's own change handler updates the task header and the modeler re-applies the
-// template's conditions (adding and removing inputs).
-async function chooseOperation(templateId, operation) {
-  const entryId = `custom-entry-${templateId}-operation-0`;
+// Picks `value` in the properties panel dropdown labelled `label` in group `group`, as a
+// user does: the panel's own change handler updates the binding and the modeler re-applies
+// the template's conditions (adding and removing inputs).
+async function chooseValue(templateId, group, label, value) {
+  const prefix = `custom-entry-${templateId}-${group}-`;
   let select = null;
   for (let i = 0; i < 50 && !select; i++) {
     expandGroups();
-    select = document.querySelector(`[data-entry-id="${CSS.escape(entryId)}"] select`);
+    const entry = [...document.querySelectorAll('.bio-properties-panel-entry')].find((candidate) => {
+      const text = candidate.querySelector('.bio-properties-panel-label');
+      return (
+        (candidate.dataset.entryId || '').startsWith(prefix) &&
+        text &&
+        text.textContent.trim() === label &&
+        candidate.querySelector('select')
+      );
+    });
+    select = entry ? entry.querySelector('select') : null;
     if (!select) {
       await sleep(50);
     }
   }
   if (!select) {
-    throw new Error(`the properties panel shows no operation dropdown (${entryId})`);
+    throw new Error(`the properties panel shows no dropdown ${label} in group ${group}`);
   }
-  if (![...select.options].some((option) => option.value === operation)) {
-    throw new Error(`the operation dropdown has no choice ${operation}`);
+  if (![...select.options].some((option) => option.value === value)) {
+    throw new Error(`the dropdown ${label} has no choice ${value}`);
   }
-  select.value = operation;
+  select.value = value;
   select.dispatchEvent(new Event('input', { bubbles: true }));
   await sleep(50);
+}
+
+async function chooseOperation(templateId, operation) {
+  await chooseValue(templateId, 'operation', 'Operation', operation);
 }
 
 function header(element, key) {
@@ -166,6 +179,41 @@ async function switchOperation(id, version, from, to, fields) {
   };
 }
 
+// Applies a template and exports the diagram with every value at its default; then picks
+// `choice.value` in the panel dropdown `choice.label` (group `choice.group`), sets the input
+// `field` ({name, value}) and exports again. Returns both diagrams and the labels of the
+// panel entries shown before and after the choice.
+async function switchChoice(id, version, choice, field) {
+  await modeler.importXML(DIAGRAM);
+  const errorsBefore = templateErrors.length;
+  const elementTemplates = modeler.get('elementTemplates');
+  const template = elementTemplates.get(id, version);
+  if (!template) {
+    return { error: `template ${id}@${version} is not loaded` };
+  }
+  const registry = modeler.get('elementRegistry');
+  let element = elementTemplates.applyTemplate(registry.get('Task_1'), template);
+  modeler.get('selection').select(element);
+  await sleep(100);
+  const shownBefore = entryLabels();
+  const before = (await modeler.saveXML({ format: true })).xml;
+  await chooseValue(id, choice.group, choice.label, choice.value);
+  element = registry.get(element.id);
+  await sleep(100);
+  const shownAfter = entryLabels();
+  setInput(element, field.name, field.value);
+  const after = (await modeler.saveXML({ format: true })).xml;
+  return { before, after, shownBefore, shownAfter, errors: templateErrors.slice(errorsBefore) };
+}
+
+// Labels of every entry the properties panel shows (groups expanded).
+function entryLabels() {
+  expandGroups();
+  return [...document.querySelectorAll('.bio-properties-panel-entry .bio-properties-panel-label')].map(
+    (label) => label.textContent.trim(),
+  );
+}
+
 // Labels of the properties panel entries whose text field shows one of `values`.
 function entriesShowing(values) {
   expandGroups();
@@ -199,4 +247,4 @@ function panelErrors() {
     .filter(Boolean);
 }
 
-window.tasklinkModeler = { load, apply, switchOperation, expandGroups, panelErrors };
+window.tasklinkModeler = { load, apply, switchOperation, switchChoice, expandGroups, panelErrors };
