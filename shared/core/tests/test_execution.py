@@ -10,6 +10,7 @@ from tasklink.core import (
     BpmnErrorThrown,
     Completed,
     Connector,
+    ConnectorError,
     Context,
     Failed,
     InputModel,
@@ -266,3 +267,82 @@ async def test_operations_see_the_task_headers() -> None:
 
     await executor().execute(c.get_operation(), Job({}, headers={"retryBackoff": "PT1M"}))
     assert seen == {"retryBackoff": "PT1M"}
+
+
+@pytest.mark.parametrize(
+    ("decision", "problem"),
+    [
+        ({"errorType": "jobError", "message": "m", "retries": "x"}, "retries must be a number"),
+        ({"errorType": "jobError", "message": "m", "retries": -1}, "whole number >= 0"),
+        ({"errorType": "jobError", "message": "m", "retries": float("inf")}, "whole number"),
+        ({"errorType": "jobError", "message": "m", "retryBackoff": "soon"}, "retryBackoff"),
+        ({"errorType": "bpmnError", "message": "m"}, "needs a code"),
+    ],
+)
+async def test_odd_error_expression_results_are_incidents_naming_the_problem(
+    connector: Connector, fake_evaluator: Any, decision: dict[str, Any], problem: str
+) -> None:
+    ex = executor(fake_evaluator({"odd": lambda c: decision}))
+    for mode in ("ok", "fail"):
+        outcome = await ex.execute(
+            connector.get_operation("echo"), job(mode, {"errorExpression": "=odd"})
+        )
+        assert isinstance(outcome, Failed), outcome
+        assert outcome.input_error and outcome.retries == 0
+        assert problem in outcome.message
+
+
+async def test_job_error_backoff_may_be_an_iso_duration(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    decision = {"errorType": "jobError", "message": "m", "retries": 2, "retryBackoff": "PT10S"}
+    ex = executor(fake_evaluator({"je": lambda c: decision}))
+    outcome = await ex.execute(
+        connector.get_operation("echo"), job(headers={"errorExpression": "je"})
+    )
+    assert outcome == Failed("JOB_ERROR", "m", 2, timedelta(seconds=10))
+
+
+async def test_base_tasklink_errors_and_unconvertible_results_never_raise() -> None:
+    from tasklink.core import TasklinkError
+
+    c = Connector(
+        id="io.t.x", name="x", title="X", job_type="t:x:1", description="d", package="tasklink.core"
+    )
+
+    @c.operation(name="Base", description="raises the base class")
+    def base(i: NoInput) -> None:
+        raise TasklinkError("plain base error", code="ODD")
+
+    @c.operation(name="Loop", description="returns data that contains itself")
+    def loop(i: NoInput) -> Any:
+        data: dict[str, Any] = {}
+        data["self"] = data
+        return data
+
+    @c.operation(name="Vars", description="fails with variables that contain themselves")
+    def variables(i: NoInput) -> Any:
+        data: dict[str, Any] = {}
+        data["self"] = data
+        raise ConnectorError("odd variables", variables=data)
+
+    failed = await executor().execute(c.get_operation("base"), Job({}, info=JobInfo(retries=3)))
+    assert isinstance(failed, Failed) and (failed.code, failed.retries) == ("ODD", 2)
+    broken = await executor().execute(c.get_operation("loop"), Job({}, info=JobInfo(retries=3)))
+    assert isinstance(broken, Failed) and broken.code == "UNKNOWN_ERROR"
+    odd = await executor().execute(c.get_operation("variables"), Job({}, info=JobInfo(retries=3)))
+    assert isinstance(odd, Failed) and odd.code == "UNKNOWN_ERROR" and odd.retries == 0
+
+
+async def test_the_operations_own_timeout_error_is_not_ours() -> None:
+    c = Connector(
+        id="io.t.t", name="t", title="T", job_type="t:t:1", description="d", package="tasklink.core"
+    )
+
+    @c.operation(name="Read", description="a socket read times out")
+    async def read(i: NoInput) -> None:
+        raise TimeoutError("read timed out")
+
+    outcome = await executor().execute(c.get_operation(), Job({}), timeout=30)
+    assert isinstance(outcome, Failed) and outcome.code == "UNKNOWN_ERROR"
+    assert "read timed out" in outcome.message

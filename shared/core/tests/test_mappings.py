@@ -120,3 +120,39 @@ def test_json_patch_path_variable_must_be_string_or_integer() -> None:
     )
     with pytest.raises(InputError, match=r"path variable \$v"):
         map_outputs(bad, {}, {"v": [1]})
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        {"type": "integer", "value": "1_000"},
+        {"type": "double", "value": "nan"},
+        {"type": "double", "value": "inf"},
+        {"type": "bigdecimal", "value": "Infinity"},
+        {"type": "date", "value": "nope"},
+        {"type": "date", "value": "2024-02-30"},
+        {"type": "json", "value": "[" * 100_000 + "]" * 100_000},
+    ],
+)
+def test_bad_typed_values_are_input_errors(typed: dict[str, str]) -> None:
+    with pytest.raises(InputError, match="variable 'v'"):
+        decode_variables({"v": typed})
+
+
+def test_dates_with_a_time_part_keep_the_day() -> None:
+    assert decode_typed_value({"type": "date", "value": "2024-02-29T10:00:00Z"}) == "2024-02-29"
+
+
+def test_mappings_and_variables_must_be_objects() -> None:
+    with pytest.raises(InputError, match="must be an object"):
+        TaskMapping.from_json([])  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="must be an object"):
+        decode_variables([1])  # type: ignore[arg-type]
+
+
+def test_json_patch_indexes_are_bounded() -> None:
+    far = TaskMapping.from_json(
+        {"outputs": {"c": {"type": "JSONPATCH", "value": [{"op": "add", "path": "/l/${i}"}]}}}
+    )
+    with pytest.raises(InputError, match="beyond"):
+        map_outputs(far, {}, {"c": {"l": []}, "i": 2_000_000})

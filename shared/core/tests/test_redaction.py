@@ -81,3 +81,25 @@ def test_many_short_lived_tokens_do_not_accumulate(monkeypatch: pytest.MonkeyPat
         now[0] += 600
         r.redact("x")
     assert len(r) <= 20
+
+
+def test_form_encoded_secrets_are_masked() -> None:
+    r = Redactor(["p@ss word!"])
+    assert r.redact("?k=p%40ss+word%21&x=1") == f"?k={MASK}&x=1"
+
+
+@pytest.mark.timeout(5)
+def test_secrets_made_of_mask_characters_cannot_hang_redaction(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    r = Redactor(["*", "****", "s3cret-value"])
+    assert r.redact("x * y **** s3cret-value") == f"x * y **** {MASK}"
+    assert "cannot be masked" in caplog.text
+
+
+def test_a_bad_log_call_does_not_raise_through_the_filter(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.handler.addFilter(RedactingFilter(Redactor(["tok-98765"])))
+    logging.getLogger("test.redaction").warning("%s %s tok-98765", 1)  # noqa: PLE1206 - on purpose
+    assert "tok-98765" not in caplog.text

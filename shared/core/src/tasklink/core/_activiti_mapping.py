@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class TaskMapping:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TaskMapping:
         """Parse ``{"inputs": {...}, "outputs": {...}, "mappingType": ...}``."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"a task mapping must be an object, not {type(data).__name__}")
 
         def entries(kind: str) -> dict[str, VariableMapping]:
             raw = data.get(kind) or {}
@@ -184,6 +187,10 @@ def _path_variable(var: str, variables: Mapping[str, Any], where: str) -> str:
     return str(value)
 
 
+# A patch path may come from a process variable ("/items/${index}"): cap how far it pads a list.
+MAX_PATCH_INDEX = 10_000
+
+
 def _initialise_path(document: Any, op: dict[str, Any]) -> None:
     """Create the intermediate objects a patch path walks through, as Activiti does."""
     parts = str(op["path"]).split("/")[1:]
@@ -192,6 +199,11 @@ def _initialise_path(document: Any, op: dict[str, Any]) -> None:
         last = index == len(parts) - 1
         if isinstance(node, list) and part.isdigit():
             position = int(part)
+            if position > MAX_PATCH_INDEX:
+                raise InputError(
+                    f"JSON patch path {op['path']!r}: index {position} is beyond {MAX_PATCH_INDEX}",
+                    field="outputs",
+                )
             while len(node) <= position:
                 node.append({})
             if last:
@@ -208,6 +220,7 @@ def _initialise_path(document: Any, op: dict[str, Any]) -> None:
             return
 
 
+_INTEGER = re.compile(r"^[+-]?\d+$")
 _TYPED = {
     "string",
     "integer",
@@ -245,24 +258,41 @@ def decode_typed_value(value: Any, name: str = "value") -> Any:
         if kind == "string":
             return raw
         if kind in ("integer", "long", "short"):
+            if not _INTEGER.match(raw):
+                raise ValueError(raw)
             return int(raw)
         if kind == "boolean":
             if raw.lower() not in ("true", "false"):
                 raise ValueError(raw)
             return raw.lower() == "true"
         if kind in ("double", "float"):
-            return float(raw)
+            number = float(raw)
+            if not math.isfinite(number):  # NaN and infinities are not JSON
+                raise ValueError(raw)
+            return number
         if kind == "bigdecimal":
-            return Decimal(raw)
+            decimal = Decimal(raw)
+            if not decimal.is_finite():
+                raise ValueError(raw)
+            return decimal
         if kind == "date":
-            return date.fromisoformat(raw[:10]).isoformat() if len(raw) >= 10 else raw
+            # Activiti sends dates as yyyy-MM-dd, sometimes with a time part.
+            text = raw.replace("Z", "+00:00")
+            day = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            return (day.date() if isinstance(day, datetime) else day).isoformat()
         if kind == "datetime":
             return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
         return json.loads(raw)  # json, object, array
+    except RecursionError:
+        raise InputError(f"variable '{name}': the {kind} value is nested too deeply", field=name)
     except (ValueError, InvalidOperation):
         raise InputError(f"variable '{name}': {raw!r} is not a valid {kind}", field=name) from None
 
 
 def decode_variables(variables: Mapping[str, Any] | None) -> dict[str, Any]:
     """Decode every typed value of an Activiti variables map."""
+    if variables is not None and not isinstance(variables, Mapping):
+        raise InputError(
+            f"variables must be an object, not {type(variables).__name__}", field="variables"
+        )
     return {str(k): decode_typed_value(v, str(k)) for k, v in (variables or {}).items()}

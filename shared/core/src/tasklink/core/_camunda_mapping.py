@@ -9,11 +9,14 @@ expression is evaluated after every execution with ``response`` (success) or ``e
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from ._durations import parse_duration
 from ._errors import ErrorCode, InputError
 from ._expressions import CompiledExpression, ExpressionError, ExpressionEvaluator
 from ._jsonable import to_jsonable
@@ -120,15 +123,43 @@ def _decision(value: Any) -> BpmnErrorDecision | JobErrorDecision | None:
             raise InputError("errorExpression: bpmnError needs a code", field="errorExpression")
         return BpmnErrorDecision(str(code), str(value.get("message") or ""), variables)
     if kind == "jobError":
-        retries = value.get("retries")
-        backoff = value.get("retryBackoff")
         return JobErrorDecision(
             message=str(value.get("message") or ""),
             variables=variables,
-            retries=int(retries) if retries is not None else None,
-            backoff=backoff if isinstance(backoff, timedelta) else None,
+            retries=_retries(value.get("retries")),
+            backoff=_backoff(value.get("retryBackoff")),
         )
     return None
+
+
+def _retries(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise InputError(
+            f"errorExpression: jobError retries must be a number, not {type(value).__name__}",
+            field="errorExpression",
+        )
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise InputError(
+            "errorExpression: jobError retries must be a whole number >= 0",
+            field="errorExpression",
+        )
+    return int(value)
+
+
+def _backoff(value: Any) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise InputError(f"errorExpression: jobError retryBackoff: {exc}") from None
+    raise InputError(
+        "errorExpression: jobError retryBackoff must be a duration such as PT30S",
+        field="errorExpression",
+    )
 
 
 def evaluate_error_expression(

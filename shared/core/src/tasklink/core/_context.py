@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,15 +75,33 @@ class _RedactingAdapter(logging.LoggerAdapter[logging.Logger]):
         kwargs["extra"] = extra
         return msg, kwargs
 
-    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+    def log(
+        self,
+        level: int,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        **kwargs: Any,
+    ) -> None:
         if not self.isEnabledFor(level):
             return
+        # Format as logging does (a single mapping argument feeds "%(name)s" fields).
+        values: Any = args[0] if len(args) == 1 and isinstance(args[0], Mapping) else args
         try:
-            text = str(msg) % args if args else str(msg)
-        except (TypeError, ValueError):  # a connector's logging mistake must not fail the job
+            text = str(msg) % values if args else str(msg)
+        except (TypeError, ValueError, KeyError):  # a logging mistake must not fail the job
             text = f"{msg} {args!r}"
+        if exc_info:
+            # The traceback is part of the output too: format and mask it here.
+            info = sys.exc_info() if exc_info is True else exc_info
+            if isinstance(info, BaseException):
+                info = (type(info), info, info.__traceback__)
+            if info[0] is not None:
+                text += "\n" + "".join(traceback.format_exception(*info)).rstrip()
         msg, kwargs = self.process(self._redactor.redact(text), kwargs)
-        self.logger.log(level, msg, **kwargs)
+        # +2: this method and LoggerAdapter's level method stand between the caller and here.
+        self.logger.log(level, msg, stacklevel=stacklevel + 2, **kwargs)
 
 
 class Context:

@@ -169,8 +169,25 @@ class JobExecutor:
         cancellation: CancellationToken | None = None,
     ) -> Outcome:
         """Run one job to an outcome. Never raises for anything a job or connector does."""
-        headers = job.headers
         retries = job.info.retries if job.info.retries is not None else 0
+        try:
+            return await self._execute(operation, job, retries, timeout, cancellation)
+        except Exception as exc:
+            # Only a fault of ours while building the outcome gets here (a result that
+            # cannot be converted, say): an incident shows it; a retry would repeat it.
+            self._logger.exception("job of %s could not be concluded", operation.qualified_name)
+            message = self.redactor.redact(f"{type(exc).__name__}: {exc}")
+            return Failed(ErrorCode.UNKNOWN_ERROR, message, 0)
+
+    async def _execute(
+        self,
+        operation: Operation,
+        job: Job,
+        retries: int,
+        timeout: float | None,
+        cancellation: CancellationToken | None,
+    ) -> Outcome:
+        headers = job.headers
         backoff: timedelta | None = None
         try:
             # A broken task configuration fails before the operation has any side effect.
@@ -189,10 +206,13 @@ class JobExecutor:
             else:
                 import asyncio  # deferred: importing tasklink.core stays cheap
 
+                deadline = asyncio.timeout(limit)
                 try:
-                    async with asyncio.timeout(limit):
+                    async with deadline:
                         result = await self.call(operation, model, context)
                 except TimeoutError:
+                    if not deadline.expired():
+                        raise  # the operation's own timeout (a socket read, say)
                     context.cancellation.cancel()
                     raise ConnectorError(
                         f"the operation did not finish within {limit:g} seconds",
@@ -261,16 +281,16 @@ class JobExecutor:
                     expressions=self._expression_cache(),
                 )
             except InputError as exc:
-                return Failed(error.code, redact(str(exc)), 0, variables=variables)
+                return Failed(exc.code, redact(str(exc)), 0, variables=variables, input_error=True)
             if decision is not None:
                 return self._decided(decision, retries, backoff)
-        assert isinstance(error, ConnectorError)
         left = max(retries - 1, 0)
         if isinstance(error, RetryError) and error.retries is not None:
             left = error.retries
-        if not error.retryable:
+        if isinstance(error, ConnectorError) and not error.retryable:
             left = 0
-        return Failed(error.code, message, left, error.backoff or backoff, variables)
+        own = error.backoff if isinstance(error, ConnectorError) else None
+        return Failed(error.code, message, left, own if own is not None else backoff, variables)
 
     def _decided(
         self,
@@ -288,7 +308,7 @@ class JobExecutor:
             "JOB_ERROR",
             self.redactor.redact(decision.message),
             max(left, 0),
-            decision.backoff or backoff,
+            decision.backoff if decision.backoff is not None else backoff,
             redact(decision.variables),
         )
 

@@ -8,7 +8,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, ValidationError
 
 from ._errors import ErrorCode, InputError
 
@@ -106,8 +106,18 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel]) -> Inp
 
 @functools.cache
 def _input_names(model: type[BaseModel]) -> frozenset[str]:
-    fields = model.model_fields
-    return frozenset(fields) | {f.alias for f in fields.values() if f.alias}
+    """Every top-level name the model reads: field names, aliases, validation aliases."""
+    names: set[str] = set(model.model_fields)
+    for info in model.model_fields.values():
+        for alias in (info.alias, info.validation_alias):
+            if isinstance(alias, str):
+                names.add(alias)
+            elif isinstance(alias, AliasPath):
+                names.add(str(alias.path[0]))
+            elif isinstance(alias, AliasChoices):
+                for choice in alias.choices:
+                    names.add(choice if isinstance(choice, str) else str(choice.path[0]))
+    return frozenset(names)
 
 
 def bind_input(

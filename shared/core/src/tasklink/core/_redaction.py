@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 __all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "TOKEN_TTL", "RedactingFilter", "Redactor"]
 
@@ -34,9 +34,14 @@ _log = logging.getLogger("tasklink.core.redaction")
 
 
 def _encoded_forms(value: str) -> set[str]:
-    """The forms a secret takes when it travels inside a URL or a JSON document."""
-    forms = {value, quote(value, safe=""), json.dumps(value, ensure_ascii=False)[1:-1]}
-    forms.add(json.dumps(value)[1:-1])
+    """The forms a secret takes inside a URL (path, query or form body) or a JSON document."""
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1],
+    }
     return {form for form in forms if form}
 
 
@@ -72,6 +77,10 @@ class Redactor:
             return
         if ttl is None and value not in self._expiry and value in self:
             return
+        if not value.strip(MASK[0]):
+            # Made of mask characters only: masking would rewrite its own output forever.
+            _log.warning("a secret made only of %r characters cannot be masked", MASK[0])
+            return
         with self._lock:
             for form in _encoded_forms(value):
                 if ttl is None:
@@ -80,17 +89,18 @@ class Redactor:
                     deadline = time.monotonic() + ttl
                     self._expiry[form] = max(self._expiry.get(form, 0.0), deadline)
                     self._next_expiry = min(self._next_expiry, deadline)
+                if form in self:
+                    continue  # known already: extending its deadline needs no new pattern
                 if len(form) >= MIN_SUBSTRING_LENGTH:
                     self._long.add(form)
                 else:
-                    if form not in self._short:
-                        _log.warning(
-                            "a secret shorter than %d characters is masked only where it "
-                            "stands as a whole word; use a longer secret",
-                            MIN_SUBSTRING_LENGTH,
-                        )
+                    _log.warning(
+                        "a secret shorter than %d characters is masked only where it "
+                        "stands as a whole word; use a longer secret",
+                        MIN_SUBSTRING_LENGTH,
+                    )
                     self._short.add(form)
-            self._dirty = True
+                self._dirty = True
 
     def _prune(self) -> None:
         now = time.monotonic()
@@ -129,7 +139,7 @@ class Redactor:
         # ("****" in "*****"); each pass shortens the text, so this ends.
         while True:
             redacted = pattern.sub(MASK, text)
-            if redacted == text or not pattern.search(redacted):
+            if len(redacted) >= len(text) or not pattern.search(redacted):
                 return redacted
             text = redacted
 
@@ -183,7 +193,11 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not len(self.redactor):
             return True
-        record.msg = self.redactor.redact(record.getMessage())
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad log call must not raise into its caller
+            message = f"{record.msg} {record.args!r}"
+        record.msg = self.redactor.redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
