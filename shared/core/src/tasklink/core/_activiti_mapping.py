@@ -284,7 +284,9 @@ def decode_typed_value(value: Any, name: str = "value") -> Any:
             return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
         return json.loads(raw)  # json, object, array
     except RecursionError:
-        raise InputError(f"variable '{name}': the {kind} value is nested too deeply", field=name)
+        raise InputError(
+            f"variable '{name}': the {kind} value is nested too deeply", field=name
+        ) from None
     except (ValueError, InvalidOperation):
         raise InputError(f"variable '{name}': {raw!r} is not a valid {kind}", field=name) from None
 
