@@ -249,9 +249,45 @@ async def test_an_operation_outliving_the_job_timeout_fails_and_a_bad_timeout_is
     async with _harness(gateway):
         await store.wait_for(lambda: bool(failures()) and store.done(bad))
     # (The lock lapses as the operation is cancelled, so the job may be offered again.)
-    assert "did not finish within 0.2 seconds" in failures()[0].body["errorMessage"]
+    # Half the lock: the other half is left to report the outcome.
+    assert "did not finish within 0.1 seconds" in failures()[0].body["errorMessage"]
     outcome = _only(store, bad.key)
     assert (outcome["retries"], outcome["errorMessage"].split(":")[0]) == (0, "jobTimeout")
+
+
+async def test_without_any_timeout_the_run_ends_before_the_lock_does(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    # No jobTimeout header, no operation or settings timeout: the 3 s lock still bounds
+    # the run (lock minus the reporting margin, here half the lock), so the job is failed
+    # while this worker still holds it instead of being offered to another one.
+    job = store.add(GREETER, {"operation": "sleep", "seconds": 60}, retries=1)
+    options = WorkerOptions(
+        job_timeout_ms=3_000, request_timeout_ms=2_000, backoff_initial=0.01, backoff_max=0.05
+    )
+    async with _harness(gateway, options=options):
+        await store.wait_for(lambda: store.done(job), timeout=20)
+    outcome = _only(store, job.key)
+    assert outcome["kind"] == "fail"
+    assert "did not finish within 1.5 seconds" in outcome["errorMessage"]
+    assert job.state == "incident"  # the failure was applied: the lock still held
+    assert job.activations == 1
+
+
+@pytest.mark.parametrize("seconds", [0.5, 10, 60, 270, 600, 3600])
+def test_a_lock_leaves_room_to_report_after_the_longest_run(seconds: float) -> None:
+    from tasklink.runtime.camunda._worker import lock_for, run_limit
+
+    assert run_limit(lock_for(seconds)) >= seconds
+    assert lock_for(seconds) >= (seconds + 30) * 1000
+
+
+def test_the_run_limit_is_the_lock_minus_a_margin() -> None:
+    from tasklink.runtime.camunda._worker import run_limit
+
+    assert run_limit(300_000) == 270  # 10 %
+    assert run_limit(20_000) == 15  # at least 5 s
+    assert run_limit(3_000) == 1.5  # at most half the lock
 
 
 # -- concurrency and long polling -----------------------------------------------------------

@@ -46,6 +46,11 @@ _log = logging.getLogger("tasklink.runtime.camunda")
 # Share of a worker's slots that must be free before it polls again.
 _ACTIVATION_SHARE = 0.3
 
+# Time a run leaves before its lock ends, to report the outcome: max(5 s, 10 % of the
+# lock), at most half the lock.
+_MIN_MARGIN = 5.0
+_MARGIN_SHARE = 0.1
+
 # Zeebe stores error messages with the incident; keep them readable and bounded.
 _MAX_MESSAGE = 8000
 
@@ -74,6 +79,18 @@ def _override(connector: Connector, table: tuple[tuple[str, T], ...]) -> T | Non
     return None
 
 
+def run_limit(lock_ms: int) -> float:
+    """Seconds a job may run under a lock of ``lock_ms``: the lock minus the margin to
+    report, so the outcome arrives while this worker still holds the job."""
+    lock = lock_ms / 1000
+    return lock - min(max(_MIN_MARGIN, lock * _MARGIN_SHARE), lock / 2)
+
+
+def lock_for(seconds: float) -> int:
+    """A lock (ms) long enough for a run of ``seconds`` plus the margin (at least 30 s)."""
+    return math.ceil(max(seconds + 30, seconds / (1 - _MARGIN_SHARE)) * 1000)
+
+
 class _StoppedError(Exception):
     """The worker was asked to stop while waiting."""
 
@@ -94,7 +111,7 @@ class JobTypeWorker:
         default_lock = options.job_timeout_ms
         if declared:
             # The lock must outlast the longest operation, with room to report.
-            default_lock = max(default_lock, int(max(declared) * 1000) + 30_000)
+            default_lock = max(default_lock, lock_for(max(declared)))
         self.timeout_ms = _override(connector, options.job_timeouts) or default_lock
         self.fetch_variables = None if options.fetch_all_variables else fetch_variables(connector)
         self._owner = owner
@@ -211,20 +228,22 @@ class JobTypeWorker:
             lock_ms = job_timeout_ms(job.headers)
         except InputError as exc:
             return Failed(exc.code, redact(exc.message), 0, input_error=True)
-        timeout: float | None = None
-        if lock_ms is not None:
-            if lock_ms != self.timeout_ms:
-                try:
-                    await self._gateway.update_timeout(job, lock_ms)
-                except GatewayError as exc:
-                    if exc.job_gone:
-                        _log.warning("job %s is gone before it started: %s", job.key, exc)
-                        return None
-                    _log.warning("job %s keeps its activation timeout: %s", job.key, exc)
-            # The job's own lock bounds the run: past it another worker may take the job.
-            own = operation.timeout
-            own = own if own is not None else pipeline.settings.job_timeout
-            timeout = lock_ms / 1000 if own is None else min(own, lock_ms / 1000)
+        lock = self.timeout_ms
+        if lock_ms is not None and lock_ms != lock:
+            try:
+                await self._gateway.update_timeout(job, lock_ms)
+                lock = lock_ms
+            except GatewayError as exc:
+                if exc.job_gone:
+                    _log.warning("job %s is gone before it started: %s", job.key, exc)
+                    return None
+                _log.warning("job %s keeps its activation timeout: %s", job.key, exc)
+        # The lock always bounds the run: past it Camunda offers the job to another worker
+        # and it would run twice. Stop early enough to report the outcome.
+        own = operation.timeout
+        own = own if own is not None else pipeline.settings.job_timeout
+        limit = run_limit(lock)
+        timeout = limit if own is None else min(own, limit)
         core_job = Job(job.variables, headers=job.headers, info=job.info(), strict=False)
         return await pipeline.run(operation, core_job, timeout=timeout)
 
