@@ -30,7 +30,9 @@ __all__ = ["Connector", "Operation", "OperationFunction"]
 OperationFunction = Callable[..., Any]
 
 _OPERATION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_CONNECTOR_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,24}[a-z0-9])?$")
+#: Connector names are Activiti connector names (also used in destinations and the CLI).
+CONNECTOR_NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,24}[a-z0-9])?$"
+_CONNECTOR_NAME = re.compile(CONNECTOR_NAME_PATTERN)
 _JOB_TYPE = re.compile(r"^[A-Za-z0-9_.:\-]+:\d+$")
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel
 
-from .._connector import Connector, Operation
+from .._connector import CONNECTOR_NAME_PATTERN, Connector, Operation
 from ._errors import TemplateError
 from ._types import TypeInfo, Where, _UnsupportedTypeError, binding_name, classify
 
 __all__ = ["ACTIVITI_NAME_PATTERN", "ACTIVITI_TYPES", "activiti_definition"]
 
-ACTIVITI_NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,24}[a-z0-9])?$"
+# Connector names are checked when a Connector is declared; the pattern is Activiti's.
+ACTIVITI_NAME_PATTERN = CONNECTOR_NAME_PATTERN
 ACTIVITI_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "file")
 
 # Activiti variables are flat: nested values travel as one json variable. Floats have no
@@ -83,9 +83,7 @@ def _action(connector: Connector, operation: Operation) -> dict[str, Any]:
     where = Where(connector.id, operation.id)
     if not operation.name or not operation.name.strip():
         raise where.error("has no name; pass name= to @connector.operation")
-    action = operation.action
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", action):
-        raise where.error(f"action name {action!r} must be upper snake case")
+    action = operation.action  # upper snake case: operation ids are checked when declared
     return {
         "id": action,
         "name": action,
@@ -105,11 +103,6 @@ def activiti_definition(connector: Connector) -> dict[str, Any]:
     A service task uses an action with ``implementation="<name>.<ACTION>"``.
     Raises :class:`TemplateError` when an operation or field cannot be expressed.
     """
-    if not re.match(ACTIVITI_NAME_PATTERN, connector.name):
-        raise TemplateError(
-            f"name {connector.name!r} must match {ACTIVITI_NAME_PATTERN} for Activiti",
-            connector=connector.id,
-        )
     if not connector.operations:
         raise TemplateError("declares no operation", connector=connector.id)
     if not connector.description or not connector.description.strip():

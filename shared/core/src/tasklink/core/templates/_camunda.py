@@ -33,9 +33,9 @@ _FEEL_OR_PLACEHOLDER = r"^=|^\{\{secrets\."
 _URL_PATTERN = r"^(=|\{\{secrets\.|https?://)"
 _DATE_PATTERN = r"^(=|\{\{secrets\.|\d{4}-\d{2}-\d{2}$)"
 _DATETIME_PATTERN = r"^(=|\{\{secrets\.|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})"
-_DURATION_PATTERN = (
-    r"^(=.+|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?)$"
-)
+# Task headers are static text (never FEEL), and the runtime's parse_duration takes weeks,
+# days, hours, minutes and seconds only: years and months have no fixed length.
+_DURATION_PATTERN = r"^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
 _RESERVED_IDS = frozenset(
     {
         "operation",
