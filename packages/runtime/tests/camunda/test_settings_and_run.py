@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from camunda_fakes import JobStore
-from camunda_fakes.connectors import greeter, single
+from camunda_fakes.connectors import greeter, single, started
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 
 from tasklink.runtime import EngineError, Pipeline, RuntimeSettings, SettingsError, load_settings
@@ -217,6 +217,38 @@ async def test_run_serves_until_the_pipeline_stops(
     assert workers == {"tasklink-it"}
     assert {r["type"] for r in store.activation_requests} == {single.job_type, greeter.job_type}
     assert {r["maxJobsToActivate"] for r in store.activation_requests} <= {1, 2, 3}
+
+
+async def test_run_drains_jobs_before_closing_the_gateway_when_serving_fails(
+    store: JobStore, gateway: FakeRestGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasklink.runtime.camunda import _run
+
+    class Exploding(_run.CamundaWorker):
+        async def serve(self) -> None:
+            polling = asyncio.ensure_future(super().serve())
+            await store.wait_for(lambda: "drain-me" in started)
+            self.stop()
+            await polling
+            raise RuntimeError("the worker broke")
+
+    monkeypatch.setattr(_run, "CamundaWorker", Exploding)
+    for name in list(os.environ):
+        if name.startswith(("CAMUNDA_", "ZEEBE_", "TASKLINK_CAMUNDA_")):
+            monkeypatch.delenv(name)
+    started.clear()
+    settings = RuntimeSettings(
+        engine="camunda",
+        grace_period=30,
+        engines={"camunda": {"rest_address": gateway.url, "request_timeout": 1}},
+    )
+    job = store.add(greeter.job_type, {"operation": "sleep", "seconds": 3, "label": "drain-me"})
+    pipeline = Pipeline([greeter], settings, metrics=False)
+    with pytest.raises(RuntimeError, match="the worker broke"):
+        await asyncio.wait_for(run(settings, pipeline), 20)
+    # The running job finished and reported through the still open gateway.
+    assert [o.kind for o in store.outcomes_of(job.key)] == ["complete"]
+    assert job.state == "completed"
 
 
 async def test_run_reports_bad_settings_as_an_engine_error() -> None:

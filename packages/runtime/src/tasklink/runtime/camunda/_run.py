@@ -111,18 +111,20 @@ async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
         camunda.protocol,
         camunda.effective_auth,
     )
-    worker = CamundaWorker(pipeline, gateway, camunda.worker_options(settings))
+    worker = CamundaWorker(pipeline, gateway, camunda.worker_options())
     serving = asyncio.ensure_future(worker.serve())
     stopping = asyncio.ensure_future(pipeline.wait_stopping())
     try:
         await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
         worker.stop()
         await serving
-        unfinished = await pipeline.drain()
-        if unfinished:
-            _log.warning("%d jobs were handed back to Camunda unfinished", unfinished)
     finally:
         stopping.cancel()
         if not serving.done():
             serving.cancel()
+        # Even when serving failed: jobs in flight finish (or are handed back) through
+        # the gateway before it closes.
+        unfinished = await pipeline.drain()
+        if unfinished:
+            _log.warning("%d jobs were handed back to Camunda unfinished", unfinished)
         await gateway.aclose()

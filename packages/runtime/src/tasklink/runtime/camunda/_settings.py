@@ -197,8 +197,8 @@ class CamundaSettings(BaseModel):
         host = urlparse(self.effective_oauth_url).hostname or ""
         return SAAS_AUDIENCE if host.endswith("cloud.camunda.io") else None
 
-    def worker_options(self, runtime: RuntimeSettings | None = None) -> WorkerOptions:
-        del runtime  # concurrency is read from the pipeline
+    def worker_options(self) -> WorkerOptions:
+        """The worker's options (concurrency comes from the pipeline)."""
         return WorkerOptions(
             worker_name=self.worker_name,
             job_timeout_ms=round(self.job_timeout * 1000),
