@@ -346,3 +346,13 @@ async def test_the_operations_own_timeout_error_is_not_ours() -> None:
     outcome = await executor().execute(c.get_operation(), Job({}), timeout=30)
     assert isinstance(outcome, Failed) and outcome.code == "UNKNOWN_ERROR"
     assert "read timed out" in outcome.message
+
+
+async def test_secret_fields_typed_in_literally_are_masked(connector: Connector) -> None:
+    literal = "typed-in-token-4711"
+    outcome = await executor().execute(
+        connector.get_operation("echo"),
+        Job({"name": "Ada", "token": literal, "mode": "fail"}, info=JobInfo(retries=3)),
+    )
+    assert isinstance(outcome, Failed)
+    assert literal not in outcome.message + str(outcome.variables)

@@ -53,7 +53,7 @@ from ._expressions import (
     ExpressionEvaluator,
     load_evaluator,
 )
-from ._fields import field, field_options
+from ._fields import field, field_options, secret_values
 from ._jsonable import to_jsonable
 from ._models import InputModel, OutputModel, bind_input, format_validation_error
 from ._redaction import MASK, TOKEN_TTL, RedactingFilter, Redactor
@@ -131,6 +131,7 @@ __all__ = [
     "map_outputs",
     "map_result",
     "parse_duration",
+    "secret_values",
     "status_code_name",
     "to_jsonable",
 ]

@@ -33,6 +33,7 @@ from ._errors import (
     TasklinkError,
 )
 from ._expressions import ExpressionEvaluator, load_evaluator
+from ._fields import secret_values
 from ._jsonable import to_jsonable
 from ._models import bind_input
 from ._redaction import Redactor
@@ -149,7 +150,10 @@ class JobExecutor:
     def bind(self, operation: Operation, variables: Mapping[str, Any], *, strict: bool) -> Any:
         """Resolve secrets in ``variables`` and validate them into the operation's input."""
         resolved = self.secrets.resolve(variables)
-        return bind_input(operation.input_model, resolved, strict=strict)
+        model = bind_input(operation.input_model, resolved, strict=strict)
+        for value in secret_values(model):
+            self.redactor.add(value)
+        return model
 
     async def call(self, operation: Operation, model: Any, context: Context) -> Any:
         """Call the operation function (async directly, sync through ``run_sync``)."""

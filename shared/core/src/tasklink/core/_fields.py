@@ -10,13 +10,14 @@ description and a default::
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, get_args
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic.fields import FieldInfo
 
-__all__ = ["TEMPLATE_KEY", "FieldOptions", "field", "field_options"]
+__all__ = ["TEMPLATE_KEY", "FieldOptions", "field", "field_options", "secret_values"]
 
 TEMPLATE_KEY = "x-tasklink"
 
@@ -126,6 +127,44 @@ def _choice_value(item: Any) -> str:
     if isinstance(item, bool) or not isinstance(item, str | int):
         raise TypeError(item)
     return str(item)
+
+
+def secret_values(model: BaseModel) -> Iterator[str]:
+    """The values of every ``secret=True`` field in a validated model, at any depth.
+
+    Secrets typed in literally (not as ``{{secrets.NAME}}``) are credentials all the same:
+    the executor registers these with the redactor.
+    """
+    for name, kind in _secret_plan(type(model)):
+        value = getattr(model, name, None)
+        if kind == "secret":
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, str) and value:
+                yield value
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if isinstance(item, BaseModel):
+                yield from secret_values(item)
+
+
+@functools.cache
+def _secret_plan(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """Per model class: its secret fields and the fields that may hold nested models."""
+    plan: list[tuple[str, str]] = []
+    for name, info in model.model_fields.items():
+        if field_options(info).get("secret"):
+            plan.append((name, "secret"))
+        elif _holds_models(info.annotation):
+            plan.append((name, "nested"))
+    return tuple(plan)
+
+
+def _holds_models(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_models(arg) for arg in get_args(annotation))
 
 
 def field_options(info: FieldInfo) -> FieldOptions:
