@@ -100,6 +100,18 @@ async def test_unavailable_and_exhausted_gateways_are_retried(
     assert not zeebe.faults
 
 
+async def test_jobs_received_before_a_stream_breaks_are_run(
+    store: JobStore, zeebe: FakeZeebe, caplog: pytest.LogCaptureFixture
+) -> None:
+    zeebe.break_streams = 1
+    jobs = store.add_many(single.job_type, [{"text": "a"}, {"text": "b"}])
+    async with _harness(zeebe, single):
+        await store.wait_for(lambda: store.done(*jobs))
+    assert all(job.state == "completed" and job.activations == 1 for job in jobs)
+    assert zeebe.break_streams == 0
+    assert any("stream broken mid-way" in m for m in caplog.messages)
+
+
 async def test_grpc_shutdown_hands_back_unfinished_jobs(store: JobStore, zeebe: FakeZeebe) -> None:
     started.clear()
     job = store.add(GREETER, {"operation": "sleep", "seconds": 60, "label": "grpc"}, retries=2)

@@ -78,6 +78,10 @@ class _Servicer(pb_grpc.GatewayServicer):  # type: ignore[misc]
         )
         if jobs:
             yield pb.ActivateJobsResponse(jobs=[self._job(job, fetch) for job in jobs])
+            if self.fake.break_streams:
+                # The stream breaks after the jobs went out (they stay activated).
+                self.fake.break_streams -= 1
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "stream broken mid-way")
 
     async def CompleteJob(self, request: Any, context: Any) -> Any:
         await self._check(context, "CompleteJob")
@@ -122,6 +126,7 @@ class FakeZeebe:
         self.store = store
         self.token = token
         self.faults: deque[tuple[str, grpc.StatusCode]] = deque()
+        self.break_streams = 0  # ActivateJobs streams to break after sending jobs
         self.metadata: list[tuple[str, dict[str, str]]] = []
         self._server: grpc.aio.Server | None = None
         self.address = ""

@@ -9,6 +9,7 @@ attached by a channel interceptor so plaintext self-managed gateways work too.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from ._auth import OAuth2ClientCredentials
 
 __all__ = ["GrpcGateway", "bearer_interceptors", "grpc_target"]
+
+_log = logging.getLogger("tasklink.runtime.camunda.grpc")
 
 _STATUS = {
     grpc.StatusCode.UNAUTHENTICATED: 401,
@@ -219,9 +222,18 @@ class GrpcGateway:
             error = _gateway_error(exc, action)
             if error.status == 401 and self._auth is not None:
                 self._auth.invalidate()
+            if jobs:
+                # The jobs already received are activated for us: run them rather than
+                # leave them locked until their timeout. The next poll meets the error.
+                _log.warning("%s; running the %d jobs received before it", error, len(jobs))
+                return jobs
             raise error from None
         except (json.JSONDecodeError, TypeError, AttributeError) as exc:
-            raise GatewayError(f"{action}: malformed job from the gateway: {exc}") from None
+            error = GatewayError(f"{action}: malformed job from the gateway: {exc}")
+            if jobs:
+                _log.warning("%s; running the %d jobs received before it", error, len(jobs))
+                return jobs
+            raise error from None
         return jobs
 
     async def complete(self, job: ActivatedJob, variables: dict[str, Any]) -> None:
