@@ -356,3 +356,37 @@ async def test_secret_fields_typed_in_literally_are_masked(connector: Connector)
     )
     assert isinstance(outcome, Failed)
     assert literal not in outcome.message + str(outcome.variables)
+
+
+def test_secret_values_reach_nested_lists_and_unions_and_skip_the_rest() -> None:
+    from typing import Literal
+
+    from pydantic import Field
+
+    from tasklink.core import field, secret_values
+
+    class Basic(InputModel):
+        type: Literal["basic"] = "basic"
+        password: str = field(description="p", secret=True)
+
+    class Plain(InputModel):
+        type: Literal["none"] = "none"
+
+    class Server(InputModel):
+        auth: Basic | Plain = Field(discriminator="type")
+        note: str = "x"
+
+    class Tree(InputModel):
+        servers: list[Server] = []
+        child: Tree | None = None
+
+    tree = Tree.model_validate(
+        {
+            "servers": [
+                {"auth": {"type": "basic", "password": "pw-1"}},
+                {"auth": {"type": "none"}},
+            ],
+            "child": {"servers": [{"auth": {"type": "basic", "password": "pw-2"}}]},
+        }
+    )
+    assert secret_values(tree) == ["pw-1", "pw-2"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, SecretStr
@@ -129,42 +129,60 @@ def _choice_value(item: Any) -> str:
     return str(item)
 
 
-def secret_values(model: BaseModel) -> Iterator[str]:
+def secret_values(model: BaseModel) -> list[str]:
     """The values of every ``secret=True`` field in a validated model, at any depth.
 
     Secrets typed in literally (not as ``{{secrets.NAME}}``) are credentials all the same:
     the executor registers these with the redactor.
     """
-    for name, kind in _secret_plan(type(model)):
+    found: list[str] = []
+    _collect_secrets(model, found)
+    return found
+
+
+def _collect_secrets(model: BaseModel, found: list[str]) -> None:
+    for name, is_secret in _secret_plan(type(model)):
         value = getattr(model, name, None)
-        if kind == "secret":
+        if is_secret:
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
             if isinstance(value, str) and value:
-                yield value
+                found.append(value)
             continue
-        items = value if isinstance(value, list | tuple) else [value]
-        for item in items:
+        for item in value if isinstance(value, list | tuple) else (value,):
             if isinstance(item, BaseModel):
-                yield from secret_values(item)
+                _collect_secrets(item, found)
+
+
+_PLANNING: set[type[BaseModel]] = set()
 
 
 @functools.cache
-def _secret_plan(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
-    """Per model class: its secret fields and the fields that may hold nested models."""
-    plan: list[tuple[str, str]] = []
-    for name, info in model.model_fields.items():
-        if field_options(info).get("secret"):
-            plan.append((name, "secret"))
-        elif _holds_models(info.annotation):
-            plan.append((name, "nested"))
-    return tuple(plan)
+def _secret_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """Per model class: its secret fields, and the fields whose nested models hold secrets
+    (the others are never visited, which keeps this cheap on every job)."""
+    # A model that contains itself is being planned when its own field is reached: keep
+    # such fields (conservatively), the data ends the walk.
+    _PLANNING.add(model)
+    try:
+        plan: list[tuple[str, bool]] = []
+        for name, info in model.model_fields.items():
+            if field_options(info).get("secret"):
+                plan.append((name, True))
+            elif any(
+                nested in _PLANNING or _secret_plan(nested)
+                for nested in _models_in(info.annotation)
+            ):
+                plan.append((name, False))
+        return tuple(plan)
+    finally:
+        _PLANNING.discard(model)
 
 
-def _holds_models(annotation: Any) -> bool:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return any(_holds_models(arg) for arg in get_args(annotation))
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
 
 
 def field_options(info: FieldInfo) -> FieldOptions:
