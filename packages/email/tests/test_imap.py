@@ -251,3 +251,19 @@ def test_silent_server_is_a_retryable_timeout(operation: str) -> None:
         outcome = failed(operation, {"connection": connection}, retries=3)
     assert outcome.code == "TIMEOUT"
     assert outcome.retries == 2
+
+
+def test_malformed_headers_do_not_break_list_or_read(mailbox: Any, imap: dict[str, Any]) -> None:
+    deliver(mailbox, "fine before")
+    for header in (b"Cc: <", b'To: "', b"From: :;<'.", b"Message-ID: <<@>"):
+        raw = header + b"\r\nSubject: broken " + header + b"\r\n\r\nbody\r\n"
+        mailbox.server.deliver(mailbox.user, raw)
+    deliver(mailbox, "fine after")
+    listed = ok("imap_list", {"connection": imap})
+    assert listed["total"] == 6
+    subjects = [m["subject"] for m in listed["messages"]]
+    assert subjects[0] == "fine after" and subjects[-1] == "fine before"
+    cc = next(m for m in listed["messages"] if m["subject"] == "broken Cc: <")
+    read = ok("imap_read", {"connection": imap, "uid": cc["uid"]})
+    assert read["headers"]["Cc"] == "<"
+    assert read["text"] == "body\n"

@@ -6,9 +6,12 @@ import base64
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tasklink.email._addresses import normalize_address, split_addresses
-from tasklink.email._parse import content_fields, parse
+from tasklink.email._mailbox_models import MessageContent, MessageSummary
+from tasklink.email._parse import content_fields, parse, summary_fields
 from tasklink.email._utf7 import decode_mailbox, encode_mailbox
 
 
@@ -80,3 +83,63 @@ def test_address_lists_split_outside_quotes() -> None:
 
     with pytest.raises(ValueError, match="non-ASCII before the @"):
         normalize_address("jörg@example.test")
+
+
+MALFORMED = [b"Cc: <", b'To: "', b"From: :;<'.", b"Message-ID: <<@>", b"Reply-To: <"]
+
+
+@pytest.mark.parametrize("header", MALFORMED)
+def test_malformed_structured_headers_fall_back_to_raw_text(header: bytes) -> None:
+    raw = header + b"\r\nSubject: still here\r\n\r\nbody\r\n"
+    message = parse(raw)
+    summary = summary_fields(message, len(raw))
+    fields = content_fields(message, len(raw), with_content=True)
+    assert summary["subject"] == fields["subject"] == "still here"
+    name, _, value = header.decode().partition(": ")
+    assert fields["headers"][name] == value
+    MessageContent.model_validate(fields).model_dump_json()
+
+
+HEADER_NAMES = [
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Transfer-Encoding",
+    "Content-ID",
+    "MIME-Version",
+    "X-Other",
+]
+
+
+# Random bytes, and short strings of the characters address and Message-ID parsers trip on.
+HEADER_VALUES = st.one_of(
+    st.binary(max_size=40),
+    st.text(alphabet="<>\"@:;,.()[]\\=?' \tabc\xe9", max_size=12).map(
+        lambda text: text.encode("utf-8")
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headers=st.lists(
+        st.tuples(st.sampled_from(HEADER_NAMES), HEADER_VALUES), min_size=1, max_size=6
+    ),
+    body=st.binary(max_size=60),
+)
+def test_parser_never_raises_on_random_header_bytes(
+    headers: list[tuple[str, bytes]], body: bytes
+) -> None:
+    raw = b"".join(name.encode() + b": " + value + b"\r\n" for name, value in headers)
+    raw += b"\r\n" + body
+    message = parse(raw)
+    MessageSummary.model_validate(summary_fields(message, len(raw))).model_dump_json()
+    for with_content in (False, True):
+        fields = content_fields(message, len(raw), with_content=with_content)
+        MessageContent.model_validate(fields).model_dump_json()

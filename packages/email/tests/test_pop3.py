@@ -91,3 +91,16 @@ def test_untrusted_certificate(mailbox: Any) -> None:
     )
     assert isinstance(outcome, Failed)
     assert outcome.code == "TLS_FAILED"
+
+
+def test_malformed_headers_do_not_break_list_or_read(mailbox: Any, pop3: dict[str, Any]) -> None:
+    deliver(mailbox, "fine")
+    for header in (b"Cc: <", b'To: "', b"From: :;<'.", b"Message-ID: <<@>"):
+        raw = header + b"\r\nSubject: broken " + header + b"\r\n\r\nbody\r\n"
+        mailbox.server.deliver(mailbox.user, raw)
+    listed = ok("pop3_list", {"connection": pop3})
+    assert listed["total"] == 5
+    assert sorted(m["subject"] for m in listed["messages"])[-1] == "fine"
+    to = next(m for m in listed["messages"] if m["subject"] == 'broken To: "')
+    read = ok("pop3_read", {"connection": pop3, "uid": to["uid"]})
+    assert read["headers"]["To"] == '"'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email
 from datetime import datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.policy import default
 from email.utils import getaddresses, parsedate_to_datetime
@@ -20,21 +21,57 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
-def _header(message: Message, name: str) -> str | None:
+def _clean(text: str) -> str:
+    """Text without the lone surrogates that stand for undecodable bytes (JSON refuses them)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    """The unparsed values of header ``name``: never raises, whatever the header holds."""
+    wanted = name.lower()
+    return [value for key, value in message.raw_items() if key.lower() == wanted]
+
+
+def _fallback(raw: str) -> str:
+    """A raw header value with encoded words decoded where that works, else as written."""
     try:
-        value = message.get(name)
-    except (ValueError, IndexError, TypeError):  # a malformed header must not fail a read
-        raw = message.get_all(name, failobj=[None])
-        value = raw[0] if raw else None
-    return None if value is None else str(value)
+        return _clean(str(make_header(decode_header(raw))))
+    except Exception:  # malformed encoded words, unknown charsets...
+        return _clean(raw)
+
+
+def _values(message: Message, name: str) -> list[str]:
+    """Every value of header ``name`` as text, each parsed on its own.
+
+    The email package raises all sorts of exceptions (IndexError, AttributeError...) on
+    malformed structured headers, and again on every later access: one bad header must
+    not fail the read (or the listing of a whole mailbox), so a value that does not parse
+    is returned as written.
+    """
+    out: list[str] = []
+    for raw in _raw_values(message, name):
+        try:
+            out.append(_clean(str(message.policy.header_fetch_parse(name, raw))))
+        except Exception:
+            out.append(_fallback(raw))
+    return out
+
+
+def _header(message: Message, name: str) -> str | None:
+    values = _values(message, name)
+    return values[0] if values else None
 
 
 def _addresses(message: Message, name: str) -> list[str]:
-    values = [str(v) for v in message.get_all(name, failobj=[])]
     out: list[str] = []
-    for display, spec in getaddresses(values):
-        if spec:
-            out.append(f"{display} <{spec}>" if display else spec)
+    for value in _values(message, name):
+        try:
+            pairs = getaddresses([value])
+        except Exception:  # defensive: getaddresses is lenient, but this is untrusted input
+            pairs = []
+        for display, spec in pairs:
+            if spec:
+                out.append(f"{display} <{spec}>" if display else spec)
     return out
 
 
@@ -130,6 +167,6 @@ def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> d
 
 def _decoded(message: Message, name: str, raw: str) -> str:
     try:
-        return str(message.policy.header_fetch_parse(name, raw))
+        return _clean(str(message.policy.header_fetch_parse(name, raw)))
     except Exception:
-        return raw
+        return _fallback(raw)
