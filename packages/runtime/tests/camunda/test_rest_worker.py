@@ -3,6 +3,7 @@ official OpenAPI document (the ``gateway`` fixture fails a test that broke it)."
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -471,6 +472,32 @@ async def test_malformed_answers_are_logged_and_polling_goes_on(
     else:
         assert rejected in metrics
         assert any("not JSON" in m or "no 'jobs' list" in m for m in caplog.messages)
+
+
+async def test_a_malformed_job_with_a_readable_key_becomes_an_incident(
+    store: JobStore, gateway: FakeRestGateway
+) -> None:
+    # The gateway activated this job but sends it unreadable: fail it with 0 retries
+    # (an incident carrying the reason) instead of letting it time out and come back.
+    broken = store.add(single.job_type, {"text": "x"}, retries=3)
+    broken.state, broken.deadline = "activated", float("inf")
+    body = {"jobKey": broken.key, "type": single.job_type, "variables": ["not", "an object"]}
+    gateway.inject(
+        Fault(
+            "activateJobs",
+            200,
+            raw_body=json.dumps({"jobs": [body]}).encode(),
+            content_type="application/json",
+        )
+    )
+    fine = store.add(single.job_type, {"text": "y"})
+    async with _harness(gateway, single):
+        await store.wait_for(lambda: store.done(broken, fine))
+    outcome = _only(store, broken.key)
+    assert (outcome["kind"], outcome["retries"]) == ("fail", 0)
+    assert "variables must be a JSON object" in outcome["errorMessage"]
+    assert broken.state == "incident"
+    assert fine.state == "completed"
 
 
 async def test_a_bug_costs_one_job_not_the_worker(

@@ -159,7 +159,6 @@ def _job(job: ZeebeJob) -> ActivatedJob:
         element_id=job.element_id or None,
         element_instance_key=str(job.element_instance_key),
         tenant_id=job.tenant_id or None,
-        worker=job.worker or None,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,18 @@ __all__ = ["ActivatedJob", "ActivationRequest", "MalformedJobError", "parse_rest
 
 
 class MalformedJobError(ValueError):
-    """A job in an activation response lacks a field the worker needs or has a bad type."""
+    """A job in an activation response lacks a field the worker needs or has a bad type.
+
+    ``job_key`` (and ``lease_token``) are set when the job's key could still be read, so
+    the job can be failed instead of coming back after its timeout.
+    """
+
+    def __init__(
+        self, message: str, *, job_key: str | None = None, lease_token: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.job_key = job_key
+        self.lease_token = lease_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +63,7 @@ class ActivatedJob:
     element_id: str | None = None
     element_instance_key: str | None = None
     tenant_id: str | None = None
-    worker: str | None = None
     lease_token: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def info(self) -> JobInfo:
         """The core's view of this job (what :class:`~tasklink.core.Context` exposes)."""
@@ -120,37 +129,45 @@ def parse_rest_job(data: Any) -> ActivatedJob:
     key = _optional_str(data, "jobKey")
     if not key:
         raise MalformedJobError("jobKey is missing")
+    try:
+        return _parse_job(key, data)
+    except MalformedJobError as exc:
+        token = data.get("leaseToken")
+        raise MalformedJobError(
+            f"job {key}: {exc}",
+            job_key=key,
+            lease_token=token if isinstance(token, str) and token else None,
+        ) from None
+
+
+def _parse_job(key: str, data: Mapping[str, Any]) -> ActivatedJob:
     job_type = data.get("type")
     if not isinstance(job_type, str) or not job_type:
-        raise MalformedJobError(f"job {key}: type is missing")
+        raise MalformedJobError("type is missing")
     variables = data.get("variables")
     if variables is None:
         variables = {}
     if not isinstance(variables, Mapping):
-        raise MalformedJobError(f"job {key}: variables must be a JSON object")
+        raise MalformedJobError("variables must be a JSON object")
     raw_headers = data.get("customHeaders")
     if raw_headers is None:
         raw_headers = {}
     if not isinstance(raw_headers, Mapping):
-        raise MalformedJobError(f"job {key}: customHeaders must be a JSON object")
+        raise MalformedJobError("customHeaders must be a JSON object")
     retries = _optional_int(data, "retries")
-    try:
-        return ActivatedJob(
-            key=key,
-            type=job_type,
-            variables=dict(variables),
-            headers={str(k): header_text(v) for k, v in raw_headers.items()},
-            retries=retries if retries is not None else 0,
-            deadline_ms=_optional_int(data, "deadline"),
-            process_instance_key=_optional_str(data, "processInstanceKey"),
-            process_definition_id=_optional_str(data, "processDefinitionId"),
-            process_definition_key=_optional_str(data, "processDefinitionKey"),
-            process_definition_version=_optional_int(data, "processDefinitionVersion"),
-            element_id=_optional_str(data, "elementId"),
-            element_instance_key=_optional_str(data, "elementInstanceKey"),
-            tenant_id=_optional_str(data, "tenantId"),
-            worker=_optional_str(data, "worker"),
-            lease_token=_optional_str(data, "leaseToken"),
-        )
-    except MalformedJobError as exc:
-        raise MalformedJobError(f"job {key}: {exc}") from None
+    return ActivatedJob(
+        key=key,
+        type=job_type,
+        variables=dict(variables),
+        headers={str(k): header_text(v) for k, v in raw_headers.items()},
+        retries=retries if retries is not None else 0,
+        deadline_ms=_optional_int(data, "deadline"),
+        process_instance_key=_optional_str(data, "processInstanceKey"),
+        process_definition_id=_optional_str(data, "processDefinitionId"),
+        process_definition_key=_optional_str(data, "processDefinitionKey"),
+        process_definition_version=_optional_int(data, "processDefinitionVersion"),
+        element_id=_optional_str(data, "elementId"),
+        element_instance_key=_optional_str(data, "elementInstanceKey"),
+        tenant_id=_optional_str(data, "tenantId"),
+        lease_token=_optional_str(data, "leaseToken"),
+    )

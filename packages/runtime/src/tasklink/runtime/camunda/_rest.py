@@ -40,8 +40,9 @@ class RestGateway:
 
     ``auth`` is any httpx auth (``None``, :class:`httpx.BasicAuth`, or
     :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`). A job the gateway sends
-    malformed is logged, skipped (it is offered again after its timeout) and reported to
-    ``on_malformed_job``.
+    malformed is logged, skipped and reported to ``on_malformed_job``; when its key can be
+    read it is failed with 0 retries and the reason (an incident), since it would be just
+    as unreadable every time it is offered again.
     """
 
     def __init__(
@@ -135,11 +136,35 @@ class RestGateway:
             try:
                 jobs.append(parse_rest_job(raw))
             except MalformedJobError as exc:
-                # The job stays locked until its timeout and is then offered again.
                 _log.error("skipping a malformed job in the activation response: %s", exc)
                 if self._on_malformed_job is not None:
                     self._on_malformed_job(str(exc))
+                if exc.job_key is not None:
+                    await self._reject(request, exc)
         return jobs
+
+    async def _reject(self, request: ActivationRequest, error: MalformedJobError) -> None:
+        """Fail an unreadable job with 0 retries: an incident naming the problem."""
+        assert error.job_key is not None
+        job = ActivatedJob(
+            key=error.job_key,
+            type=request.job_type,
+            variables={},
+            headers={},
+            retries=0,
+            lease_token=error.lease_token,
+        )
+        try:
+            await self.fail(
+                job,
+                retries=0,
+                message=f"the tasklink worker cannot read the job: {error}",
+                backoff_ms=0,
+                variables={},
+            )
+        except GatewayError as exc:
+            # Then it comes back after its timeout and is failed again.
+            _log.warning("could not fail the malformed job %s: %s", error.job_key, exc)
 
     async def complete(self, job: ActivatedJob, variables: dict[str, Any]) -> None:
         body: dict[str, Any] = {"variables": variables}
