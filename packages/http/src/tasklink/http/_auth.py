@@ -23,10 +23,11 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus, urlencode, urlsplit
+from urllib.parse import quote_plus, urlencode
 
 from tasklink.core import TOKEN_TTL, ConnectorError, Context, InputError, field_options
 
+from ._checks import safe_url
 from ._errors import HttpErrorCode, is_retryable_status, transport_error
 from ._models import (
     ApiKeyAuth,
@@ -144,11 +145,6 @@ def _token_key(auth: OAuth2ClientCredentials) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
 def _token_error(
     message: str, *, status: int | None = None, data: Any = None, retryable: bool = False
 ) -> ConnectorError:
@@ -198,7 +194,7 @@ async def _post_token_request(
     from ._guard import BlockedAddressError
 
     form, headers = _token_request(auth, ctx)
-    where = _safe_url(auth.token_url)
+    where = safe_url(auth.token_url)
     request = client.build_request(
         "POST", auth.token_url, content=urlencode(form), headers=headers, timeout=timeout
     )
@@ -243,7 +239,7 @@ async def _fetch_token(
 ) -> tuple[str, float]:
     """A new access token and its lifetime in seconds."""
     status, content = await _post_token_request(auth, client, timeout, ctx)
-    where = _safe_url(auth.token_url)
+    where = safe_url(auth.token_url)
     try:
         data = json.loads(content)
     except ValueError:
@@ -288,7 +284,7 @@ async def _oauth(
                 token, lifetime = await _fetch_token(auth, client, timeout, ctx)
                 if lifetime > 0:
                     tokens.put(key, token, lifetime)
-                ctx.logger.debug("fetched an OAuth 2.0 token from %s", _safe_url(auth.token_url))
+                ctx.logger.debug("fetched an OAuth 2.0 token from %s", safe_url(auth.token_url))
     ctx.redactor.add(token, ttl=TOKEN_TTL)
     return AppliedAuth(
         headers={"Authorization": f"Bearer {token}"},

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-__all__ = ["BodyError", "BodyType", "EncodedBody", "decode_base64", "encode_body", "media_type"]
+from ._checks import scalar_text
+
+__all__ = [
+    "BodyError",
+    "BodyType",
+    "EncodedBody",
+    "charset",
+    "decode_base64",
+    "encode_body",
+    "media_type",
+]
 
 BodyType = Literal["json", "text", "form", "multipart", "binary"]
 Loc = tuple[str | int, ...]
@@ -54,11 +64,12 @@ def media_type(content_type: str | None) -> str | None:
     return content_type.split(";", 1)[0].strip().lower() or None
 
 
-def _charset(content_type: str | None) -> str | None:
+def charset(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a ``Content-Type``, unquoted; ``None`` if absent or empty."""
     for param in (content_type or "").split(";")[1:]:
         key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip('"')
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').strip() or None
     return None
 
 
@@ -70,14 +81,12 @@ def decode_base64(value: str) -> bytes:
 
 
 def _scalar(value: Any, loc: Loc, what: str) -> str | None:
-    # JSON spelling for booleans, as query and form values are read by non-Python servers.
     if value is None:
         return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    raise BodyError(loc, f"{what} must be a string, number or boolean")
+    try:
+        return scalar_text(value)
+    except TypeError:
+        raise BodyError(loc, f"{what} must be a string, number or boolean") from None
 
 
 def _require_mapping(body: Any, body_type: str) -> Mapping[str, Any]:
@@ -171,13 +180,13 @@ def _json(body: Any, content_type: str | None) -> EncodedBody:
 def _text(body: Any, content_type: str | None) -> EncodedBody:
     if not isinstance(body, str):
         raise BodyError(("body",), f"bodyType text needs a string, not {_kind(body)}")
-    charset = _charset(content_type) or "utf-8"
+    encoding = charset(content_type) or "utf-8"
     try:
-        content = body.encode(charset)
+        content = body.encode(encoding)
     except LookupError:
-        raise BodyError(("headers", "Content-Type"), f"unknown charset {charset!r}") from None
+        raise BodyError(("headers", "Content-Type"), f"unknown charset {encoding!r}") from None
     except UnicodeEncodeError:
-        raise BodyError(("body",), f"cannot be encoded as {charset}") from None
+        raise BodyError(("body",), f"cannot be encoded as {encoding}") from None
     return EncodedBody(content, content_type or "text/plain; charset=utf-8")
 
 

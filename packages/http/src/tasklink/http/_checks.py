@@ -18,6 +18,8 @@ __all__ = [
     "check_url",
     "normalize_headers",
     "normalize_query",
+    "safe_url",
+    "scalar_text",
 ]
 
 # RFC 9110 token characters: what a header field name may consist of.
@@ -90,11 +92,22 @@ def check_header_value(value: str, loc: tuple[str | int, ...]) -> str:
     return value.strip(" \t")
 
 
-def _text(value: Any) -> str:
+def scalar_text(value: str | float | bool) -> str:
+    """A header, query, form or multipart value as text; raises :class:`TypeError` for
+    anything but a string, number or boolean."""
     # JSON spelling for booleans: the server is rarely written in Python.
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def safe_url(url: object) -> str:
+    """The URL (a string or an ``httpx.URL``) without credentials, query and fragment,
+    for messages and logs: a query may hold an API key."""
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 def normalize_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
@@ -114,7 +127,7 @@ def normalize_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
         seen[lower] = name
         if value is None:
             continue
-        out[name] = check_header_value(_text(value), loc)
+        out[name] = check_header_value(scalar_text(value), loc)
     return out
 
 
@@ -127,5 +140,5 @@ def normalize_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         items = value if isinstance(value, list) else [value]
         for item in items:
             if item is not None:
-                pairs.append((name, _text(item)))
+                pairs.append((name, scalar_text(item)))
     return pairs

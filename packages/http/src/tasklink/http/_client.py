@@ -21,6 +21,7 @@ import httpx
 from tasklink.core import ConnectorError, Context, InputError
 
 from ._auth import AppliedAuth, authenticate, register_secrets, tokens
+from ._checks import safe_url
 from ._errors import HttpErrorCode, status_error, transport_error
 from ._guard import BlockedAddressError, check_host
 from ._models import HttpRequest, HttpResponse
@@ -38,11 +39,6 @@ _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie
 # Small redirect and 401 bodies are read so their connection can be reused.
 _DRAIN_LIMIT = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _safe(url: httpx.URL) -> str:
-    """The URL without query and fragment, for messages (a query may hold a key)."""
-    return f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
@@ -93,7 +89,7 @@ class _Exchange:
         return transport_error(
             exc,
             method,
-            _safe(url),
+            safe_url(url),
             self.request.connection_timeout_in_seconds,
             self.request.read_timeout_in_seconds,
         )
@@ -118,7 +114,7 @@ class _Exchange:
     def _next_hop(
         self, response: httpx.Response, method: str, body: EncodedBody | None
     ) -> tuple[httpx.URL, str, EncodedBody | None]:
-        where = f"{method} {_safe(response.url)}"
+        where = f"{method} {safe_url(response.url)}"
         try:
             target = response.url.join(response.headers["location"])
         except (httpx.InvalidURL, ValueError):
@@ -178,7 +174,7 @@ class _Exchange:
                 if request.follow_redirects and response.has_redirect_location:
                     if hops >= request.max_redirects:
                         raise ConnectorError(
-                            f"{method} {_safe(url)}: more than {request.max_redirects} "
+                            f"{method} {safe_url(url)}: more than {request.max_redirects} "
                             "redirects (maxRedirects)",
                             code=HttpErrorCode.TOO_MANY_REDIRECTS,
                             variables={"status": response.status_code},
@@ -186,7 +182,7 @@ class _Exchange:
                         )
                     url, method, body = self._next_hop(response, method, body)
                     hops += 1
-                    self._log("following a %d redirect to %s", response.status_code, _safe(url))
+                    self._log("following a %d redirect to %s", response.status_code, safe_url(url))
                     await _drain(response)
                     continue
                 if response.status_code == 401 and auth.cached and same_origin and not renewed:
@@ -208,7 +204,7 @@ class _Exchange:
                         response,
                         request.max_response_bytes,
                         method,
-                        _safe(target),
+                        safe_url(target),
                         headers.get("content-length", ""),
                     )
                 )
@@ -219,7 +215,7 @@ class _Exchange:
             output = response_output(response, content, headers)
             if response.status_code >= 400:
                 raise status_error(
-                    method, _safe(target), output, headers.get("retry-after"), self.ctx.headers
+                    method, safe_url(target), output, headers.get("retry-after"), self.ctx.headers
                 )
             return HttpResponse.model_validate(output)
 

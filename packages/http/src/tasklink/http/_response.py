@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasklink.core import MASK, ConnectorError
 
+from ._body import charset as body_charset
 from ._body import media_type
 from ._errors import HttpErrorCode
 
@@ -82,16 +83,6 @@ async def read_body(
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _charset(content_type: str | None) -> str | None:
-    if not content_type or ";" not in content_type:
-        return None
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').lower() or None
-    return None
-
-
 def _is_json(kind: str) -> bool:
     return kind in ("application/json", "text/json") or kind.endswith("+json")
 
@@ -123,7 +114,7 @@ def _parse(content: bytes, content_type: str | None, disposition: str | None) ->
     if not content:
         return None, "empty"
     kind = media_type(content_type) or ""
-    charset = _charset(content_type)
+    charset = body_charset(content_type)
     if _is_json(kind):
         try:
             return json.loads(content), "json"
