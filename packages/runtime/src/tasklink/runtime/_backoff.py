@@ -1,4 +1,5 @@
-"""Exponential backoff with jitter for gateway errors (what Camunda's clients do on 503)."""
+"""Exponential backoff with jitter for retries against an engine: Camunda gateway errors
+(what Camunda's clients do on 503), RabbitMQ reconnection and publish retries."""
 
 from __future__ import annotations
 

@@ -107,10 +107,13 @@ def _settings_error(
 ) -> SettingsError:
     problems = []
     for error in exc.errors(include_url=False):
-        key = prefix + ".".join(str(part) for part in error["loc"][:1])
+        message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+        if not error["loc"]:  # a check across several settings
+            problems.append(f"[{prefix[:-1]}]: {message}" if prefix else message)
+            continue
+        key = prefix + str(error["loc"][0])
         source = sources.get(key, "default")
         shown = f"[{prefix[:-1]}] {key[len(prefix) :]}" if prefix else key
-        message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
         problems.append(f"{shown} (from {source}): {message}")
     return SettingsError("invalid settings: " + "; ".join(problems))
 

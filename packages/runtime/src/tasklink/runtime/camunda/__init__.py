@@ -8,8 +8,8 @@ fail with ``retries - 1`` and ``retryBackoff``, BPMN error, incident). See
 ``docs/camunda.md`` for settings and task headers.
 """
 
+from .._backoff import Backoff
 from ._auth import AuthenticationError, OAuth2ClientCredentials
-from ._backoff import Backoff
 from ._gateway import Gateway, GatewayError, MalformedResponseError
 from ._headers import SUPPORTED_HEADERS, fetch_variables, job_timeout_ms, select_operation
 from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job

@@ -24,12 +24,10 @@ class GatewayError(Exception):
         message: str,
         *,
         status: int | None = None,
-        title: str | None = None,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.title = title
         self.retry_after = retry_after
 
     @property

@@ -12,7 +12,16 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath
 
-from tasklink.core import Connector, InputError, Operation, parse_duration
+from tasklink.core import (
+    ERROR_EXPRESSION,
+    RESULT_EXPRESSION,
+    RESULT_VARIABLE,
+    RETRY_BACKOFF,
+    Connector,
+    InputError,
+    Operation,
+    parse_duration,
+)
 
 __all__ = [
     "ELEMENT_TEMPLATE_ID",
@@ -29,10 +38,6 @@ __all__ = [
     "select_operation",
 ]
 
-RESULT_VARIABLE = "resultVariable"
-RESULT_EXPRESSION = "resultExpression"
-ERROR_EXPRESSION = "errorExpression"
-RETRY_BACKOFF = "retryBackoff"
 JOB_TIMEOUT = "jobTimeout"
 OPERATION = "operation"
 ELEMENT_TEMPLATE_ID = "elementTemplateId"

@@ -256,6 +256,5 @@ def _gateway_error(response: httpx.Response, action: str) -> GatewayError:
     return GatewayError(
         f"{action}: HTTP {response.status_code} {reason}",
         status=response.status_code,
-        title=title,
         retry_after=_retry_after(response),
     )

@@ -25,7 +25,7 @@ from pydantic import (
 
 from tasklink.core import parse_duration
 
-from .._settings import RuntimeSettings, SettingsError
+from .._settings import RuntimeSettings, _settings_error
 from ._worker import WorkerOptions
 
 __all__ = ["NATIVE_ENVIRONMENT", "SAAS_OAUTH_URL", "CamundaSettings"]
@@ -239,14 +239,5 @@ class CamundaSettings(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = []
-            for error in exc.errors(include_url=False):
-                key = str(error["loc"][0]) if error["loc"] else ""
-                message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
-                where = (
-                    f"[camunda] {key} (from {sources.get(key, 'default')})"
-                    if key
-                    else ("[camunda]")
-                )
-                problems.append(f"{where}: {message}")
-            raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+            where = {f"camunda.{key}": source for key, source in sources.items()}
+            raise _settings_error(exc, where, prefix="camunda.") from None

@@ -2,8 +2,9 @@
 
 Each loop reserves the slots it asks the gateway for before it polls, so all loops
 together never lock more jobs than the runtime can run (a locked job waiting for a slot
-could outlive its lock and run twice); it runs every job as a tracked pipeline task, and reports the outcome the way Camunda's connector
-runtime does: complete with the mapped variables, fail with the retries left and the
+could outlive its lock and run twice). Every job runs as a tracked pipeline task,
+bounded by its lock, and its outcome is reported the way Camunda's connector runtime
+does: complete with the mapped variables, fail with the retries left and the
 ``retryBackoff``, or throw a BPMN error. Gateway errors never end a loop: they are
 logged and retried after a backoff.
 """
@@ -29,7 +30,8 @@ from tasklink.core import (
     Outcome,
 )
 
-from ._backoff import Backoff
+from .._backoff import Backoff
+from .._connectors import matches
 from ._gateway import Gateway, GatewayError, MalformedResponseError
 from ._headers import fetch_variables, job_timeout_ms, select_operation
 from ._model import ActivatedJob, ActivationRequest
@@ -74,7 +76,7 @@ class WorkerOptions:
 
 def _override(connector: Connector, table: tuple[tuple[str, T], ...]) -> T | None:
     for key, value in table:
-        if key in (connector.id, connector.name, connector.job_type):
+        if matches(connector, key):
             return value
     return None
 
@@ -199,7 +201,7 @@ class JobTypeWorker:
         delay = self._backoff.next(error.retry_after)
         level = logging.ERROR if error.status in (400, 401, 403) else logging.WARNING
         _log.log(level, "%s; polling %s again in %.2fs", error, self.job_type, delay)
-        self._owner.gateway_failed(str(error))
+        self._owner.gateway_failed()
         with contextlib.suppress(_StoppedError):
             await self._owner.until_stopped(asyncio.sleep(delay))
 
@@ -388,7 +390,6 @@ class CamundaWorker:
         self._releases = 0
         self._released: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
-        self._failing: set[str] = set()
 
     # -- shared capacity ------------------------------------------------------------------
 
@@ -475,12 +476,10 @@ class CamundaWorker:
             await task
         raise _StoppedError
 
-    def gateway_failed(self, reason: str) -> None:
-        self._failing.add(reason)
+    def gateway_failed(self) -> None:
         self.pipeline.set_ready(False, "gateway unavailable")
 
     def gateway_ok(self) -> None:
-        self._failing.clear()
         self.pipeline.set_ready(True)
 
     async def serve(self) -> None:
