@@ -12,7 +12,7 @@ import pytest
 
 from tasklink.core import Completed, Failed
 from tasklink.http import connector
-from tasklink.http._errors import is_retryable_status, parse_retry_after
+from tasklink.http._errors import MAX_RETRY_AFTER, is_retryable_status, parse_retry_after
 from tasklink.testing import arun_job
 
 
@@ -113,6 +113,41 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after("-5", now) is None
     assert parse_retry_after(None, now) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("\u00b2", None),  # superscript two: isdigit() says yes, int() says no
+        ("\u0663", None),  # an Arabic-Indic digit: not HTTP's delta-seconds
+        ("9" * 20, MAX_RETRY_AFTER),  # timedelta() would overflow
+        ("9" * 400, MAX_RETRY_AFTER),
+        ("1000000000", MAX_RETRY_AFTER),  # 31 years
+        ("3601", MAX_RETRY_AFTER),
+        ("3600", timedelta(hours=1)),
+        ("Fri, 01 Jan 2100 00:00:00 GMT", MAX_RETRY_AFTER),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER),
+    ],
+)
+def test_parse_retry_after_never_raises_and_is_capped(value: str, expected: Any) -> None:
+    assert timedelta(hours=1) == MAX_RETRY_AFTER
+    assert parse_retry_after(value, datetime(2026, 1, 1, tzinfo=UTC)) == expected
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "backoff"),
+    [("\u00b2", None), ("9" * 20, timedelta(hours=1)), ("31536000", timedelta(hours=1))],
+)
+async def test_odd_retry_after_keeps_the_status_error(
+    server: Any, retry_after: str, backoff: timedelta | None
+) -> None:
+    failed = await fail(
+        {"url": f"{server.url}/problem/503", "queryParameters": {"retry_after": retry_after}}
+    )
+    assert failed.code == "SERVICE_UNAVAILABLE"
+    assert failed.variables["status"] == 503
+    assert failed.variables["body"] == {"title": "problem", "status": 503}
+    assert failed.backoff == backoff
 
 
 async def test_read_timeout_is_retryable(server: Any) -> None:

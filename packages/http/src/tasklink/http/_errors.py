@@ -12,7 +12,8 @@ Not retryable (an incident at once, unless an error expression decides otherwise
     505, TLS certificate failures, too many redirects, oversized responses, blocked
     addresses.
 429 and 503 honour ``Retry-After`` (seconds or an HTTP date): the retry waits at least
-that long, or the task's ``retryBackoff`` if that is longer.
+that long, capped at :data:`MAX_RETRY_AFTER` (one hour), or the task's ``retryBackoff``
+if that is longer. A value that is neither is ignored.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from tasklink.core import ConnectorError, ErrorCode, InputError, parse_duration, status_code_name
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "NON_RETRYABLE_SERVER_ERRORS",
     "RETRYABLE_CLIENT_ERRORS",
     "RETRY_AFTER_STATUSES",
@@ -39,6 +41,8 @@ __all__ = [
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 NON_RETRYABLE_SERVER_ERRORS = frozenset({501, 505})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+# A server cannot park a job for longer than this (a typo or hostile value could say years).
+MAX_RETRY_AFTER = timedelta(hours=1)
 
 
 class HttpErrorCode:
@@ -56,6 +60,9 @@ class HttpErrorCode:
     CONFIGURATION_ERROR = "CONFIGURATION_ERROR"
 
 
+_MAX_SECONDS = int(MAX_RETRY_AFTER.total_seconds())
+
+
 def is_retryable_status(status: int) -> bool:
     if status in RETRYABLE_CLIENT_ERRORS:
         return True
@@ -63,19 +70,23 @@ def is_retryable_status(status: int) -> bool:
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> timedelta | None:
-    """``Retry-After`` as a delay: delta seconds or an HTTP date; ``None`` if unusable."""
+    """``Retry-After`` as a delay: delta seconds or an HTTP date, at most
+    :data:`MAX_RETRY_AFTER`; ``None`` if unusable. Never raises."""
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
-        return timedelta(seconds=int(text))
+    # isdigit() alone accepts "²" or Arabic-Indic digits, which int() or HTTP do not.
+    if text.isascii() and text.isdigit():
+        # Compared as integers: timedelta() overflows long before int() does.
+        return min(timedelta(seconds=min(int(text), _MAX_SECONDS)), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delay = when - (now or datetime.now(UTC))
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - (now or datetime.now(UTC)), timedelta(0))
+    return min(max(delay, timedelta(0)), MAX_RETRY_AFTER)
 
 
 def _task_backoff(headers: Mapping[str, str]) -> timedelta | None:
