@@ -223,6 +223,25 @@ async def test_through_a_proxy_the_target_is_checked_before_sending(
     assert len(server.log) == before
 
 
+async def test_through_a_proxy_the_token_endpoint_is_checked_before_sending(
+    server: Any, block_private: Any
+) -> None:
+    block_private.setenv("HTTP_PROXY", server.url)
+    block_private.setenv("TASKLINK_HTTP_ALLOWED_NETWORKS", "127.0.0.1")
+    before = len(server.log)
+    failed = await blocked(
+        "http://127.0.0.1:9/anything",
+        authentication={
+            "type": "oauth2_client_credentials",
+            "tokenUrl": "http://169.254.169.254/latest/meta-data/iam/token",
+            "clientId": "a",
+            "clientSecret": "secret-value",
+        },
+    )
+    assert "169.254.169.254" in failed.message  # the token URL the job itself named
+    assert len(server.log) == before  # nothing reached the proxy, not even the API request
+
+
 async def test_through_a_proxy_an_allowed_target_is_sent(server: Any, block_private: Any) -> None:
     block_private.setenv("HTTP_PROXY", server.url)
     block_private.setenv("TASKLINK_HTTP_ALLOWED_NETWORKS", "127.0.0.1")

@@ -36,11 +36,10 @@ from ._models import (
     HttpRequest,
     OAuth2ClientCredentials,
 )
-from ._pool import LoopState
+from ._pool import LoopState, PooledClient
 from ._response import read_body
 
 if TYPE_CHECKING:
-    import httpx
     from pydantic import BaseModel
 
 __all__ = ["AppliedAuth", "TokenCache", "authenticate", "register_secrets", "tokens"]
@@ -186,19 +185,27 @@ def _token_request(
 
 
 async def _post_token_request(
-    auth: OAuth2ClientCredentials, client: httpx.AsyncClient, timeout: Any, ctx: Context
+    auth: OAuth2ClientCredentials,
+    pooled: PooledClient,
+    timeout: Any,
+    ctx: Context,
+    state: LoopState,
 ) -> tuple[int, bytes]:
     """Send the token request; the status and (size-limited) body of the answer."""
     import httpx
 
-    from ._guard import BlockedAddressError
+    from ._guard import BlockedAddressError, preflight
 
     form, headers = _token_request(auth, ctx)
     where = safe_url(auth.token_url)
+    client = pooled.client
     request = client.build_request(
         "POST", auth.token_url, content=urlencode(form), headers=headers, timeout=timeout
     )
     try:
+        assert state.policy is not None  # acquire() read the settings
+        # The same check as the job's own request: a proxy would resolve the host itself.
+        await preflight(state.policy, pooled.proxied, request.url, timeout.connect)
         response = await client.send(request, stream=True)
         try:
             return response.status_code, await read_body(
@@ -235,10 +242,14 @@ def _lifetime(data: dict[str, Any]) -> float:
 
 
 async def _fetch_token(
-    auth: OAuth2ClientCredentials, client: httpx.AsyncClient, timeout: Any, ctx: Context
+    auth: OAuth2ClientCredentials,
+    pooled: PooledClient,
+    timeout: Any,
+    ctx: Context,
+    state: LoopState,
 ) -> tuple[str, float]:
     """A new access token and its lifetime in seconds."""
-    status, content = await _post_token_request(auth, client, timeout, ctx)
+    status, content = await _post_token_request(auth, pooled, timeout, ctx, state)
     where = safe_url(auth.token_url)
     try:
         data = json.loads(content)
@@ -267,7 +278,7 @@ async def _fetch_token(
 
 async def _oauth(
     auth: OAuth2ClientCredentials,
-    client: httpx.AsyncClient,
+    pooled: PooledClient,
     timeout: Any,
     ctx: Context,
     state: LoopState,
@@ -281,7 +292,7 @@ async def _oauth(
             token = tokens.get(key)
             cached = token is not None
             if token is None:
-                token, lifetime = await _fetch_token(auth, client, timeout, ctx)
+                token, lifetime = await _fetch_token(auth, pooled, timeout, ctx, state)
                 if lifetime > 0:
                     tokens.put(key, token, lifetime)
                 ctx.logger.debug("fetched an OAuth 2.0 token from %s", safe_url(auth.token_url))
@@ -297,12 +308,13 @@ async def _oauth(
 
 async def authenticate(
     request: HttpRequest,
-    client: httpx.AsyncClient,
+    pooled: PooledClient,
     timeout: Any,
     ctx: Context,
     state: LoopState,
 ) -> AppliedAuth:
-    """What the request's authentication adds; may fetch an OAuth 2.0 token."""
+    """What the request's authentication adds; may fetch an OAuth 2.0 token with
+    ``pooled``'s client (checked against the outbound policy like any request)."""
     auth = request.authentication
     if auth.type == "none":
         return _NOTHING
@@ -327,5 +339,5 @@ async def authenticate(
         ctx.redactor.add(str(httpx.QueryParams({"k": auth.value}))[2:])
         return AppliedAuth(query=[(auth.name, auth.value)])
     if isinstance(auth, OAuth2ClientCredentials):
-        return await _oauth(auth, client, timeout, ctx, state)
+        return await _oauth(auth, pooled, timeout, ctx, state)
     return _NOTHING

@@ -23,7 +23,7 @@ from tasklink.core import ConnectorError, Context, InputError
 from ._auth import AppliedAuth, authenticate, register_secrets, tokens
 from ._checks import safe_url
 from ._errors import HttpErrorCode, status_error, transport_error
-from ._guard import BlockedAddressError, check_host
+from ._guard import DEFAULT_PORTS, BlockedAddressError, preflight
 from ._models import HttpRequest, HttpResponse
 from ._policy import PolicyConfigError
 from ._pool import LoopState, PooledClient, acquire, release
@@ -38,11 +38,10 @@ __all__ = ["send"]
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 # Small redirect and 401 bodies are read so their connection can be reused.
 _DRAIN_LIMIT = 64 * 1024
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
-    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+    return url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme, 0)
 
 
 def _same_origin(url: httpx.URL, origin: tuple[str, str, int]) -> bool:
@@ -78,10 +77,10 @@ class _Exchange:
         self.user_headers = request.request_headers
         self.first_body = request.encoded_body
         self.ctx = ctx
+        self.pooled = pooled
         self.client = pooled.client
         assert state.policy is not None  # acquire() read the settings
         self.policy = state.policy
-        self.preflight = self.policy.enabled and pooled.proxied
         self.state = state
         self.timeout = timeout
 
@@ -119,7 +118,7 @@ class _Exchange:
             target = response.url.join(response.headers["location"])
         except (httpx.InvalidURL, ValueError):
             target = None
-        if target is None or target.scheme not in _DEFAULT_PORTS or not target.host:
+        if target is None or target.scheme not in DEFAULT_PORTS or not target.host:
             raise ConnectorError(
                 f"{where} redirected to an invalid or non-HTTP location",
                 code=HttpErrorCode.INVALID_REDIRECT,
@@ -135,9 +134,7 @@ class _Exchange:
         self, method: str, url: httpx.URL, headers: dict[str, str], body: EncodedBody | None
     ) -> httpx.Response:
         try:
-            if self.preflight:
-                port = url.port or _DEFAULT_PORTS[url.scheme]
-                await check_host(self.policy, url.host, port, self.timeout.connect)
+            await preflight(self.policy, self.pooled.proxied, url, self.timeout.connect)
             built = self.client.build_request(
                 method,
                 url,
@@ -159,7 +156,7 @@ class _Exchange:
         except (httpx.InvalidURL, ValueError) as exc:
             raise InputError(f"url: {exc}", field="url") from None
         origin = _origin(url)
-        auth = await authenticate(request, self.client, self.timeout, self.ctx, self.state)
+        auth = await authenticate(request, self.pooled, self.timeout, self.ctx, self.state)
         method: str = request.method
         body = self.first_body
         hops = 0
@@ -193,7 +190,7 @@ class _Exchange:
                     self._log("the API rejected a cached OAuth 2.0 token; renewing it")
                     await _drain(response)
                     auth = await authenticate(
-                        request, self.client, self.timeout, self.ctx, self.state
+                        request, self.pooled, self.timeout, self.ctx, self.state
                     )
                     continue
                 headers = response_headers(response)

@@ -8,8 +8,9 @@ passes it to ``start_tls``), and the ``Host`` header is untouched. Every connect
 pool opens, including those for redirect hops and OAuth token requests, passes here.
 
 Through a proxy the connection goes to the proxy, which resolves the target itself;
-:func:`check_host` then checks the target before the request is sent (best effort: the
-proxy may resolve differently, so restrict egress at the proxy too).
+:func:`preflight` then checks the target before the request is sent (best effort: the
+proxy may resolve differently, so restrict egress at the proxy too). Every request the
+connector sends (the job's request, each redirect hop, OAuth token requests) calls it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import anyio
 import httpcore
 
 from ._policy import IPAddress, OutboundPolicy
 
-__all__ = ["BlockedAddressError", "GuardedBackend", "check_host"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["DEFAULT_PORTS", "BlockedAddressError", "GuardedBackend", "check_host", "preflight"]
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _log = logging.getLogger("tasklink.http.guard")
 
@@ -77,6 +84,17 @@ def _check(policy: OutboundPolicy, host: str, addresses: Iterable[IPAddress]) ->
 async def check_host(policy: OutboundPolicy, host: str, port: int, timeout: float | None) -> None:
     """Resolve ``host`` and refuse it if any of its addresses is blocked."""
     _check(policy, host, await _resolve(host, port, timeout))
+
+
+async def preflight(
+    policy: OutboundPolicy, proxied: bool, url: httpx.URL, timeout: float | None
+) -> None:
+    """Check ``url``'s host before a request to it is sent, when the request goes through
+    a proxy (direct connections are checked by :class:`GuardedBackend` as they open).
+    Raises :class:`BlockedAddressError`."""
+    if policy.enabled and proxied:
+        port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
+        await check_host(policy, url.host, port, timeout)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
