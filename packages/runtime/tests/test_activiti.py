@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from activiti_bundle import RuntimeBundle, close_connection_on_server
+from freezable_proxy import FreezableProxy
 from tasklink_testconnectors import connectors, echo
 
 from tasklink.core import MappingSecretProvider
@@ -23,6 +24,7 @@ from tasklink.runtime.activiti import (
     ActivitiAdapter,
     ActivitiSettings,
 )
+from tasklink.runtime.activiti import _adapter as adapter_module
 
 Until = Callable[..., Awaitable[None]]
 
@@ -271,6 +273,64 @@ async def test_messages_that_are_not_requests_are_dead_lettered(
         'tasklink_messages_rejected_total{engine="activiti",reason="not_a_request"} 4.0' in metrics
     )
     assert 'tasklink_messages_rejected_total{engine="activiti",reason="unroutable"} 1.0' in metrics
+
+
+async def test_a_dead_letter_that_cannot_be_published_is_requeued_after_a_pause(
+    start_runtime: Any, bundle: RuntimeBundle, until: Until, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without its dead-letter queue a message that is no request cannot go anywhere; it
+    # goes back to its queue, but only after a pause (no tight redelivery loop).
+    monkeypatch.setattr(adapter_module, "_POISON_PAUSE", 0.05)
+    rt = await start_runtime()
+    await bundle.cleanup(set(), {rt.dead_letters("echo_message")})
+    events: list[str] = []
+    wait_stopping = rt.pipeline.wait_stopping
+    settle = ActivitiAdapter._settle
+
+    async def spy_wait_stopping() -> None:
+        events.append("pause")
+        await wait_stopping()
+
+    async def spy_settle(self: ActivitiAdapter, message: Any, how: str) -> None:
+        events.append(how)
+        await settle(self, message, how)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rt.pipeline, "wait_stopping", spy_wait_stopping)
+    monkeypatch.setattr(ActivitiAdapter, "_settle", spy_settle)
+    await bundle.publish(rt.destination("echo_message"), b"not a request, nowhere to go")
+    await until(lambda: events.count("requeue") >= 2, 20)
+    first = events.index("requeue")
+    assert events[first - 1] == "pause", events
+    assert "ack" not in events
+
+
+async def test_a_broker_that_stops_confirming_does_not_hold_the_request_forever(
+    start_runtime: Any, bundle: RuntimeBundle, until: Until, caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy = FreezableProxy("127.0.0.1", 5672)
+    await proxy.start()
+    rt: Running | None = None
+    try:
+        url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
+        rt = await start_runtime(url=url, publish_timeout=1.0)
+        # Once through, so the result exchange is declared and known.
+        warm = bundle.request("echo.SLEEP", {"seconds": 0})
+        await bundle.publish(rt.destination("sleep"), warm)
+        await bundle.wait_for(warm["integrationContext"]["id"])
+        request = bundle.request("echo.SLEEP", {"seconds": 2})
+        await bundle.publish(rt.destination("sleep"), request)
+        await until(lambda: rt.pipeline.in_flight == 1, 20)
+        proxy.freeze()  # the result is published into silence: no confirm comes back
+        await until(lambda: any("giving up publishing" in m for m in caplog.messages), 20)
+        proxy.thaw()
+        # At least once: the request went back to its queue and is answered.
+        await bundle.wait_for(request["integrationContext"]["id"], timeout=30)
+    finally:
+        proxy.thaw()
+        if rt is not None:  # stopped while the broker is still reachable through the proxy
+            rt.pipeline.stop()
+            await asyncio.wait_for(asyncio.shield(rt.task), 30)
+        await proxy.stop()
 
 
 async def test_secrets_are_resolved_and_masked_everywhere(

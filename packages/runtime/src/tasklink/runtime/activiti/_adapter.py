@@ -34,6 +34,7 @@ from tasklink.core import (
     Outcome,
 )
 
+from .._backoff import Backoff
 from .._engines import EngineError
 from .._pipeline import Pipeline
 from ._protocol import (
@@ -175,7 +176,7 @@ class ActivitiAdapter:
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.connect_timeout
-        delay = 0.5
+        backoff = Backoff(initial=0.5, maximum=10.0)
         shown = display_url(self.settings.url)
         while True:
             try:
@@ -189,12 +190,12 @@ class ActivitiAdapter:
                 raise EngineError(f"RabbitMQ at {shown} refused the credentials: {exc}") from exc
             except (aio_pika.exceptions.AMQPError, OSError, TimeoutError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
+                delay = backoff.next()
                 if self.pipeline.stopping or loop.time() + delay > deadline:
                     raise EngineError(f"cannot connect to RabbitMQ at {shown}: {problem}") from exc
                 _log.warning("cannot connect to %s (%s); retrying in %.1fs", shown, problem, delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.pipeline.wait_stopping(), delay)
-                delay = min(delay * 2, 10.0)
 
     def _on_connection_lost(self, _sender: Any, exc: BaseException | None = None) -> None:
         if not self._stopping:
@@ -253,11 +254,15 @@ class ActivitiAdapter:
                     message, queue, f"internal error: {type(exc).__name__}: {exc}", "internal_error"
                 )
             except Exception:
-                # Requeue, but not at once: a message that breaks us must not spin.
                 _log.exception("could not dead-letter it either; it goes back to %s", queue)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.pipeline.wait_stopping(), _POISON_PAUSE)
-                await self._settle(message, "requeue")
+                await self._requeue_slowly(message)
+
+    async def _requeue_slowly(self, message: AbstractIncomingMessage) -> None:
+        """Requeue, but not at once: a message we cannot get rid of must not spin (its
+        redelivery would come straight back). Stopping cuts the pause short."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.pipeline.wait_stopping(), _POISON_PAUSE)
+        await self._settle(message, "requeue")
 
     def _operation_for(self, request: IntegrationRequest, queued: Operation) -> Operation:
         """The queue decides the operation. ``connectorType`` (the BPMN implementation
@@ -417,17 +422,24 @@ class ActivitiAdapter:
         if result == "published":
             await self._settle(message, "ack")
         elif result != "lost":
-            _log.error("could not dead-letter the message (%s); it goes back to %s", result, queue)
-            await self._settle(message, "requeue")
+            _log.error(
+                "could not dead-letter the message (%s); it goes back to %s in %gs",
+                result,
+                queue,
+                _POISON_PAUSE,
+            )
+            await self._requeue_slowly(message)
 
-    async def _declare(self, name: str) -> None:
+    async def _declare(self, name: str, timeout: float) -> None:
         import aio_pika
 
         assert self._publish is not None
         if name not in self._declared:
             # Declared as Spring Cloud Stream's producer would: a durable topic exchange
             # (and re-declared by the robust channel after a reconnection).
-            await self._publish.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+            await self._publish.declare_exchange(
+                name, aio_pika.ExchangeType.TOPIC, durable=True, timeout=timeout
+            )
             self._declared.add(name)
 
     async def _publish_to(
@@ -439,24 +451,33 @@ class ActivitiAdapter:
         properties: Basic.Properties,
     ) -> PublishResult:
         """Publish with confirms, retrying transient channel failures until
-        ``publish_timeout``. Gives up early ("lost") when the request's own channel is
-        gone, because then the broker redelivers the request anyway."""
+        ``publish_timeout``. Every step (declaring, waiting for the channel after a
+        reconnection, waiting for the confirm) is bounded by what is left of it, so a
+        broker that stops answering cannot hold the request. Gives up early ("lost") when
+        the request's own channel is gone, because then the broker redelivers it anyway."""
         from aiormq import exceptions as amqp
 
         assert self._publish is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.publish_timeout
-        delay = 0.1
+        backoff = Backoff(initial=0.1, maximum=2.0)
         while True:
             if not _channel_open(request):
                 return "lost"
+            left = deadline - loop.time()
             try:
+                if left <= 0:
+                    raise TimeoutError(f"no confirm within {self.settings.publish_timeout:g}s")
                 if exchange_name:
-                    await self._declare(exchange_name)
+                    await self._declare(exchange_name, left)
                 # Straight to the protocol channel: aio-pika's Message objects cost more
                 # than the rest of the reply.
-                channel = cast("aiormq.Channel", await self._publish.get_underlay_channel())
-                # wait=False: the broker's confirmation is what counts, not the socket write.
+                underlay = self._publish.get_underlay_channel()
+                channel = cast(
+                    "aiormq.Channel", await asyncio.wait_for(underlay, deadline - loop.time())
+                )
+                # wait=False: the broker's confirmation is what counts, not the socket
+                # write; the timeout bounds the wait for that confirmation.
                 await channel.basic_publish(
                     body,
                     exchange=exchange_name,
@@ -464,6 +485,7 @@ class ActivitiAdapter:
                     properties=properties,
                     mandatory=True,
                     wait=False,
+                    timeout=max(deadline - loop.time(), 0.001),
                 )
                 return "published"
             except amqp.PublishError:  # returned by the broker: no queue bound
@@ -483,12 +505,15 @@ class ActivitiAdapter:
                 RuntimeError,
                 TimeoutError,
             ) as exc:
+                delay = backoff.next()
                 if loop.time() + delay > deadline:
-                    _log.error("giving up publishing to %r: %s", exchange_name or routing_key, exc)
+                    problem = f"{type(exc).__name__}: {exc}"
+                    _log.error(
+                        "giving up publishing to %r: %s", exchange_name or routing_key, problem
+                    )
                     return "failed"
                 _log.debug("publishing to %r failed (%s); retrying", exchange_name, exc)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
 
     async def _settle(
         self, message: AbstractIncomingMessage, how: Literal["ack", "requeue"]
