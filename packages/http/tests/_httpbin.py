@@ -8,7 +8,8 @@ httpbin-compatible: ``/anything``, ``/get``, ``/post``, ``/put``, ``/patch``, ``
 Test routes: ``/oauth/token`` and ``/oauth/protected`` (a client-credentials server with
 revocation), ``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
 ``/problem/<code>?retry_after=``, ``/set-cookie``, ``/redirect-loop``,
-``/redirect-raw?location=`` and ``/download``.
+``/redirect-raw?location=``, ``/download`` and ``/encoded?text=&coding=``;
+``/gzip-bomb`` also takes ``layers=``, ``status=`` and ``location=``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import secrets
 import ssl
 import threading
 import time
+import zlib
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -293,8 +295,28 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def route_gzip_bomb(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
-        data = gzip.compress(b"\0" * int(args["size"]))
-        self._send(200, data, "text/plain", [("Content-Encoding", "gzip")])
+        # ``size`` zero bytes gzipped ``layers`` times; ``status`` and ``location`` make
+        # it a redirect whose body is the bomb.
+        layers = int(args.get("layers", 1))
+        data = b"\0" * int(args["size"])
+        for _ in range(layers):
+            data = gzip.compress(data)
+        headers = [("Content-Encoding", ", ".join(["gzip"] * layers))]
+        if "location" in args:
+            headers.append(("Location", args["location"]))
+        self._send(int(args.get("status", 200)), data, "text/plain", headers)
+
+    def route_encoded(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        # ``text`` in ``coding``: gzip (or "gzip, identity"), deflate (zlib-wrapped),
+        # raw-deflate (labelled deflate, as some servers send it) or any other name,
+        # sent as is.
+        data, coding = args["text"].encode(), args["coding"]
+        if coding in ("gzip", "gzip, identity"):
+            data = gzip.compress(data)
+        elif coding in ("deflate", "raw-deflate"):
+            packer = zlib.compressobj(wbits=zlib.MAX_WBITS if coding == "deflate" else -15)
+            data, coding = packer.compress(data) + packer.flush(), "deflate"
+        self._send(200, data, args.get("type", "application/json"), [("Content-Encoding", coding)])
 
     # -- OAuth 2.0 client credentials -------------------------------------------------
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib.util
 import ssl
 import sys
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -99,3 +100,31 @@ async def pool() -> AsyncIterator[None]:
     """Close the pooled clients of the test's event loop at the end of the test."""
     yield
     await aclose_clients()
+
+
+@pytest.fixture
+def inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every piece any zlib decompressor produces during the test (ours or
+    httpx's): how much a compressed body was inflated, independent of who inflated it."""
+    sizes: list[int] = []
+    real = zlib.decompressobj
+
+    class Counting:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._inner = real(*args, **kwargs)
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            out = self._inner.decompress(data, max_length)
+            sizes.append(len(out))
+            return out
+
+        def flush(self, *args: Any) -> bytes:
+            out = self._inner.flush(*args)
+            sizes.append(len(out))
+            return out
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(zlib, "decompressobj", Counting)
+    return sizes

@@ -247,6 +247,21 @@ async def test_a_token_endpoint_that_breaks_off_is_a_retryable_failure(
     assert "OAuth 2.0 token" in outcome.message
 
 
+async def test_a_token_endpoint_gzip_bomb_is_inflated_only_up_to_the_limit(
+    server: Any, oauth: Any, inflated: list[int]
+) -> None:
+    from tasklink.http._auth import TOKEN_RESPONSE_LIMIT
+    from tasklink.http._decoding import DECODE_STEP
+
+    bomb = oauth_job(server, tokenUrl=f"{server.url}/gzip-bomb?size={16 * 1024 * 1024}")
+    outcome = await arun_job(connector, bomb, secrets=SECRETS)
+    assert isinstance(outcome, Failed)
+    assert (outcome.code, outcome.retries) == ("OAUTH2_TOKEN_ERROR", 0)
+    assert "more than" in outcome.message
+    assert inflated and max(inflated) <= DECODE_STEP
+    assert sum(inflated) <= TOKEN_RESPONSE_LIMIT + DECODE_STEP
+
+
 async def test_a_token_endpoint_answering_huge_or_odd_bodies(server: Any, oauth: Any) -> None:
     huge = oauth_job(server, tokenUrl=f"{server.url}/large?size=2000000")
     outcome = await arun_job(connector, huge, secrets=SECRETS)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
+
 from tasklink.core import Completed, Failed
 from tasklink.http import connector
+from tasklink.http._decoding import DECODE_STEP
 from tasklink.testing import arun_job
 
 
@@ -122,6 +125,87 @@ async def test_limit_counts_decompressed_bytes(server: Any) -> None:
     )
     assert isinstance(outcome, Failed)
     assert outcome.code == "RESPONSE_TOO_LARGE"
+
+
+LIMIT = 100 * 1024
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+async def test_a_gzip_bomb_is_inflated_only_up_to_the_limit(
+    server: Any, inflated: list[int], layers: int
+) -> None:
+    # 8 MB of zeros gzipped once (8 kB) or twice (about 100 bytes), limit 100 kB. httpx
+    # would inflate each network chunk whole, through both layers, before any check.
+    outcome = await arun_job(
+        connector,
+        {
+            "url": f"{server.url}/gzip-bomb",
+            "queryParameters": {"size": 8 * 1024 * 1024, "layers": layers},
+            "maxResponseBytes": LIMIT,
+        },
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.code == "RESPONSE_TOO_LARGE"
+    assert outcome.variables == {"status": 200, "maxResponseBytes": LIMIT}
+    # Memory stays bounded: no step produced more than DECODE_STEP bytes, and decoding
+    # stopped within one step past the limit (per coding: the inner layer is small).
+    assert inflated and max(inflated) <= DECODE_STEP
+    assert sum(inflated) <= LIMIT + layers * DECODE_STEP
+
+
+async def test_a_redirect_body_is_drained_within_bounds(server: Any, inflated: list[int]) -> None:
+    # A 302 whose (8 kB) body inflates to 8 MB: once read whole to reuse the connection.
+    output = await get(
+        server,
+        "/gzip-bomb",
+        queryParameters={"size": 8 * 1024 * 1024, "status": 302, "location": "/get"},
+        followRedirects=True,
+    )
+    assert output["status"] == 200 and output["url"] == f"{server.url}/get"
+    assert sum(inflated) <= 64 * 1024 + DECODE_STEP
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate", "gzip, identity"])
+async def test_gzip_and_deflate_bodies_are_decoded(server: Any, coding: str) -> None:
+    text = '{"greeting": "' + "hello " * 5000 + '"}'
+    output = await get(server, "/encoded", queryParameters={"text": text, "coding": coding})
+    assert output["bodyType"] == "json"
+    assert output["body"]["greeting"].startswith("hello hello")
+    assert len(output["body"]["greeting"]) == 6 * 5000
+
+
+async def test_only_decodable_codings_are_asked_for(server: Any) -> None:
+    output = await get(server, "/headers")
+    assert output["body"]["headers"]["Accept-Encoding"] == "gzip, deflate"
+    mine = await get(server, "/headers", headers={"Accept-Encoding": "br"})
+    assert mine["body"]["headers"]["Accept-Encoding"] == "br"
+
+
+async def test_a_body_in_an_unknown_coding_is_returned_as_it_came(server: Any) -> None:
+    output = await get(server, "/encoded", queryParameters={"text": '{"a": 1}', "coding": "br"})
+    assert output["bodyType"] == "binary"
+    assert base64.b64decode(output["body"]["content"]) == b'{"a": 1}'
+    assert output["body"]["contentType"] == "application/json"
+    assert output["headers"]["content-encoding"] == "br"
+
+
+async def test_more_than_two_stacked_codings_are_left_encoded(
+    server: Any, inflated: list[int]
+) -> None:
+    output = await get(server, "/gzip-bomb", queryParameters={"size": 1000, "layers": 3})
+    assert output["bodyType"] == "binary"
+    assert output["headers"]["content-encoding"] == "gzip, gzip, gzip"
+    assert inflated == []  # not even partly inflated
+
+
+async def test_broken_gzip_is_a_failed_response(server: Any) -> None:
+    outcome = await arun_job(
+        connector,
+        {"url": f"{server.url}/response-headers", "queryParameters": {"Content-Encoding": "gzip"}},
+    )
+    assert isinstance(outcome, Failed)
+    assert outcome.code == "CONNECTION_FAILED"
+    assert "not valid gzip data" in outcome.message
 
 
 async def test_result_variable_and_output_mapping(server: Any) -> None:

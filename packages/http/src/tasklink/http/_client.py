@@ -22,6 +22,7 @@ from tasklink.core import ConnectorError, Context, InputError
 
 from ._auth import AppliedAuth, authenticate, register_secrets, tokens
 from ._checks import safe_url
+from ._decoding import BodyTooLargeError, read_limited
 from ._errors import HttpErrorCode, status_error, transport_error
 from ._guard import DEFAULT_PORTS, BlockedAddressError, preflight
 from ._models import HttpRequest, HttpResponse
@@ -53,12 +54,12 @@ def _same_origin(url: httpx.URL, origin: tuple[str, str, int]) -> bool:
 
 
 async def _drain(response: httpx.Response) -> None:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
-        try:
-            await response.aread()
-        except Exception:  # the connection is simply not reused
-            return
+    """Read a small redirect or 401 body so its connection can be reused (decoded within
+    the same bounds as any body); a larger one just closes the connection."""
+    try:
+        await read_limited(response, _DRAIN_LIMIT)
+    except (BodyTooLargeError, httpx.HTTPError):
+        return
 
 
 class _Exchange:

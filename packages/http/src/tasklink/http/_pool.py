@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "ACCEPT_ENCODING",
     "USER_AGENT",
     "LoopState",
     "PooledClient",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 USER_AGENT = f"tasklink-http/{__version__}"
+ACCEPT_ENCODING = "gzip, deflate"
 # Distinct TLS settings per loop before the least recently used client is closed.
 MAX_CLIENTS_PER_LOOP = 16
 KEEPALIVE_EXPIRY_SECONDS = 5.0
@@ -222,7 +224,9 @@ def _create(tls: TlsOptions, policy: OutboundPolicy, max_connections: int) -> Po
         limits=limits,
         trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx reads them
         cookies=_NoCookies(),
-        headers={"User-Agent": USER_AGENT},
+        # Only codings _decoding inflates in bounded steps (httpx would offer br and zstd
+        # when their packages happen to be installed).
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         follow_redirects=False,
     )
     if policy.enabled:

@@ -1,11 +1,13 @@
 """Reading a response within a size limit and turning it into the connector's output.
 
 The body is read as a stream and reading stops as soon as the limit is passed (the
-limit counts decoded bytes, so a compressed "zip bomb" is stopped too). Its type comes
-from ``Content-Type``: JSON for ``application/json`` and ``*+json``; text for ``text/*``,
-XML, YAML, form data, JavaScript or any type with a ``charset``; otherwise binary, returned
-base64-encoded with its content type. Without a ``Content-Type`` a body that is valid
-UTF-8 is text, anything else binary. JSON that does not parse is returned as text.
+limit counts decoded bytes, and decoding happens in bounded steps, so a compressed "zip
+bomb" is stopped too; see ``_decoding``). A body in a ``Content-Encoding`` the connector
+does not decode is binary. Otherwise its type comes from ``Content-Type``: JSON for
+``application/json`` and ``*+json``; text for ``text/*``, XML, YAML, form data,
+JavaScript or any type with a ``charset``; otherwise binary, returned base64-encoded with
+its content type. Without a ``Content-Type`` a body that is valid UTF-8 is text, anything
+else binary. JSON that does not parse is returned as text.
 
 Response headers ``Set-Cookie``, ``Set-Cookie2``, ``Authorization``,
 ``Proxy-Authorization`` and ``Cookie`` are masked: they carry credentials and process
@@ -25,6 +27,7 @@ from tasklink.core import MASK, ConnectorError
 
 from ._body import charset as body_charset
 from ._body import media_type
+from ._decoding import BodyTooLargeError, is_left_encoded, read_limited
 from ._errors import HttpErrorCode
 
 if TYPE_CHECKING:
@@ -66,21 +69,15 @@ def _too_large(method: str, safe_url: str, status: int, limit: int) -> Connector
 async def read_body(
     response: httpx.Response, limit: int, method: str, safe_url: str, declared: str = ""
 ) -> bytes:
-    """Read the (decoded) body, failing as soon as it passes ``limit`` bytes.
+    """Read the (decoded) body, failing with ``RESPONSE_TOO_LARGE`` as soon as it passes
+    ``limit`` bytes.
 
     ``declared`` is the ``Content-Length`` header, if the caller has it at hand.
     """
-    declared = declared or response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(method, safe_url, response.status_code, limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(method, safe_url, response.status_code, limit)
-        chunks.append(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    try:
+        return await read_limited(response, limit, declared)
+    except BodyTooLargeError:
+        raise _too_large(method, safe_url, response.status_code, limit) from None
 
 
 def _is_json(kind: str) -> bool:
@@ -110,10 +107,12 @@ def _filename(disposition: str | None) -> str | None:
     return name or None
 
 
-def _parse(content: bytes, content_type: str | None, disposition: str | None) -> tuple[Any, str]:
+def _parse(
+    content: bytes, content_type: str | None, disposition: str | None, encoded: bool
+) -> tuple[Any, str]:
     if not content:
         return None, "empty"
-    kind = media_type(content_type) or ""
+    kind = "" if encoded else media_type(content_type) or ""
     charset = body_charset(content_type)
     if _is_json(kind):
         try:
@@ -122,7 +121,7 @@ def _parse(content: bytes, content_type: str | None, disposition: str | None) ->
             return _decode(content, charset), "text"
     if kind and _is_text(kind, charset):
         return _decode(content, charset), "text"
-    if not kind:
+    if not kind and not encoded:
         try:
             return content.decode("utf-8"), "text"
         except UnicodeDecodeError:
@@ -155,7 +154,12 @@ def response_output(
 ) -> dict[str, Any]:
     """The connector's output for a response whose body is ``content``."""
     content_type = headers.get("content-type")
-    body, body_type = _parse(content, content_type, headers.get("content-disposition"))
+    body, body_type = _parse(
+        content,
+        content_type,
+        headers.get("content-disposition"),
+        is_left_encoded(headers.get("content-encoding")),
+    )
     reason = response.reason_phrase
     if not reason:
         try:
