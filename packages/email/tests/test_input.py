@@ -155,6 +155,14 @@ def test_body_missing_both_text_and_html(
         ("text", "{% import 'macros' as m %}", "cannot include"),
         ("text", "Hello {{ missing_value }}", "templateData does not have"),
         ("text", "{{ 1 / 0 }}", "failed"),
+        ("subject", '{{ "a" * 1000000000 }}', "exceeds a limit"),
+        ("html", '{{ "a"|center(1000000000)|length }}', "exceeds a limit"),
+        ("text", "{{ (1000000000 ** 1000000000) > 0 }}", "exceeds a limit"),
+        (
+            "text",
+            "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}",
+            "exceeds a limit",
+        ),
     ],
 )
 def test_bad_templates(
