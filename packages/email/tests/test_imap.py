@@ -267,3 +267,77 @@ def test_malformed_headers_do_not_break_list_or_read(mailbox: Any, imap: dict[st
     read = ok("imap_read", {"connection": imap, "uid": cc["uid"]})
     assert read["headers"]["Cc"] == "<"
     assert read["text"] == "body\n"
+
+
+def _without_uidplus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the session see a server without UIDPLUS and MOVE (Dovecot advertises both)."""
+    from tasklink.email._imap import ImapSession
+
+    original = ImapSession.refresh_capabilities
+
+    def refresh(self: ImapSession) -> None:
+        original(self)
+        self.capabilities -= {"UIDPLUS", "MOVE"}
+
+    monkeypatch.setattr(ImapSession, "refresh_capabilities", refresh)
+
+
+def _flag_deleted_by_another_client(mailbox: Any, subject: str) -> None:
+    import imaplib
+
+    client = imaplib.IMAP4("127.0.0.1", mailbox.server.imap_port)
+    try:
+        client.login(mailbox.user, mailbox.password)
+        client.select("INBOX")
+        typ, data = client.search(None, "SUBJECT", f'"{subject}"')
+        assert typ == "OK" and data[0]
+        client.store(data[0].decode().replace(" ", ","), "+FLAGS", "(\\Deleted)")
+    finally:
+        client.logout()
+
+
+def _inbox_flags(mailbox: Any) -> dict[str, str]:
+    import imaplib
+
+    client = imaplib.IMAP4("127.0.0.1", mailbox.server.imap_port)
+    try:
+        client.login(mailbox.user, mailbox.password)
+        client.select("INBOX", readonly=True)
+        typ, data = client.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert typ == "OK"
+        out: dict[str, str] = {}
+        for item in data:
+            if isinstance(item, tuple):
+                subject = item[1].decode().split(":", 1)[1].strip()
+                out[subject] = item[0].decode()
+        return out
+    finally:
+        client.logout()
+
+
+@pytest.mark.parametrize("operation", ["imap_delete", "imap_move"])
+def test_without_uidplus_other_deleted_mail_survives(
+    mailbox: Any, imap: dict[str, Any], monkeypatch: pytest.MonkeyPatch, operation: str
+) -> None:
+    deliver(mailbox, "theirs", message_id="<theirs@example.test>")
+    deliver(mailbox, "mine", message_id="<mine@example.test>")
+    _flag_deleted_by_another_client(mailbox, "theirs")
+    _without_uidplus(monkeypatch)
+    extra = {"targetFolder": "Archive"} if operation == "imap_move" else {}
+    done = ok(operation, {"connection": imap, "messageId": "<mine@example.test>", **extra})
+    assert done["expunged"] is False
+    flags = _inbox_flags(mailbox)
+    assert set(flags) == {"theirs", "mine"}, "a folder-wide EXPUNGE removed other mail"
+    assert "\\Deleted" in flags["theirs"] and "\\Deleted" in flags["mine"]
+    if operation == "imap_move":
+        moved = ok("imap_list", {"connection": imap, "folder": "Archive"})
+        assert [m["subject"] for m in moved["messages"]] == ["mine"]
+
+
+def test_with_uidplus_delete_expunges_only_the_message(mailbox: Any, imap: dict[str, Any]) -> None:
+    deliver(mailbox, "theirs", message_id="<theirs@example.test>")
+    deliver(mailbox, "mine", message_id="<mine@example.test>")
+    _flag_deleted_by_another_client(mailbox, "theirs")
+    done = ok("imap_delete", {"connection": imap, "messageId": "<mine@example.test>"})
+    assert done["expunged"] is True
+    assert set(_inbox_flags(mailbox)) == {"theirs"}

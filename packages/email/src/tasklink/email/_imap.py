@@ -245,8 +245,10 @@ class ImapSession:
         if typ != "OK":
             raise self._failed("STORE", data)
 
-    def move(self, uids: Sequence[int], target: str) -> list[int]:
-        """Move messages; returns their new UIDs when the server reports them (UIDPLUS)."""
+    def move(self, uids: Sequence[int], target: str) -> tuple[list[int], bool]:
+        """Move messages; returns their new UIDs when the server reports them (UIDPLUS)
+        and whether the originals are gone (see :meth:`delete` for servers without MOVE
+        and UIDPLUS)."""
         uid_set = ",".join(map(str, uids))
         mailbox = encode_mailbox(target)
         self._response_code("COPYUID")
@@ -255,14 +257,13 @@ class ImapSession:
             typ, data = self.client.uid("MOVE", uid_set, mailbox)
             if typ != "OK":
                 raise self._copy_failed(target, data)
-            copied = self._response_code("COPYUID")
-        else:
-            typ, data = self.client.uid("COPY", uid_set, mailbox)
-            if typ != "OK":
-                raise self._copy_failed(target, data)
-            copied = self._response_code("COPYUID")
-            self.delete(uids)
-        return _copyuid_targets(copied, uids)
+            return _copyuid_targets(self._response_code("COPYUID"), uids), True
+        typ, data = self.client.uid("COPY", uid_set, mailbox)
+        if typ != "OK":
+            raise self._copy_failed(target, data)
+        copied = self._response_code("COPYUID")
+        expunged = self.delete(uids)
+        return _copyuid_targets(copied, uids), expunged
 
     def _copy_failed(self, target: str, data: Sequence[object]) -> ConnectorError:
         text = _text(data).lower()
@@ -270,15 +271,20 @@ class ImapSession:
             return self._folder_missing(target, "targetFolder")
         return self._failed(f"MOVE to {target!r}", data)
 
-    def delete(self, uids: Sequence[int]) -> None:
-        """Flag as deleted and expunge (only these UIDs when the server has UIDPLUS)."""
+    def delete(self, uids: Sequence[int]) -> bool:
+        """Flag as deleted and expunge just these UIDs (UID EXPUNGE, UIDPLUS).
+
+        Without UIDPLUS the messages stay flagged ``\\Deleted`` and this returns False:
+        a plain EXPUNGE would also remove every message other clients flagged
+        ``\\Deleted`` in the folder (which they may still mean to undelete).
+        """
         self.store_flags(uids, "\\Deleted", add=True)
-        if "UIDPLUS" in self.capabilities:
-            typ, data = self.client.uid("EXPUNGE", ",".join(map(str, uids)))
-        else:
-            typ, data = self.client.expunge()
+        if "UIDPLUS" not in self.capabilities:
+            return False
+        typ, data = self.client.uid("EXPUNGE", ",".join(map(str, uids)))
         if typ != "OK":
             raise self._failed("EXPUNGE", data)
+        return True
 
     def folders(self) -> list[tuple[str, str | None, list[str]]]:
         typ, data = self.client.list()

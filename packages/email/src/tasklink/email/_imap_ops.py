@@ -172,9 +172,19 @@ def move_message(data: ImapMove, ctx: Context) -> ImapUpdated:
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=False)
         uids = _selected_uids(session, data)
-        targets = session.move(uids, data.target_folder)
+        targets, expunged = session.move(uids, data.target_folder)
+    if not expunged:
+        ctx.logger.warning(
+            "the IMAP server has neither MOVE nor UIDPLUS: the original of the moved "
+            "message is flagged \\Deleted in %r but not expunged",
+            data.folder,
+        )
     return ImapUpdated(
-        folder=data.folder, uids=uids, target_folder=data.target_folder, target_uids=targets
+        folder=data.folder,
+        uids=uids,
+        target_folder=data.target_folder,
+        target_uids=targets,
+        expunged=expunged,
     )
 
 
@@ -184,8 +194,14 @@ def delete_message(data: ImapSelect, ctx: Context) -> ImapUpdated:
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=False)
         uids = _selected_uids(session, data)
-        session.delete(uids)
-    return ImapUpdated(folder=data.folder, uids=uids)
+        expunged = session.delete(uids)
+    if not expunged:
+        ctx.logger.warning(
+            "the IMAP server lacks UIDPLUS: the message is flagged \\Deleted in %r but not "
+            "expunged (a folder-wide EXPUNGE would remove other clients' deleted mail too)",
+            data.folder,
+        )
+    return ImapUpdated(folder=data.folder, uids=uids, expunged=expunged)
 
 
 def mark_message(data: ImapMark, ctx: Context) -> ImapUpdated:

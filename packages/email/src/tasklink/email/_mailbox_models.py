@@ -318,6 +318,15 @@ class ImapUpdated(EmailOutput):
         default_factory=list,
         description="UIDs in the target folder, when the server reports them (UIDPLUS)",
     )
+    expunged: bool | None = field(
+        None,
+        description=(
+            "imap_delete and imap_move: true when the messages were removed from folder; "
+            "false when the server lacks UIDPLUS (and MOVE), so they were only flagged "
+            "\\Deleted: the connector never runs a folder-wide EXPUNGE, which would also "
+            "remove messages other clients flagged \\Deleted"
+        ),
+    )
 
 
 class Pop3Deleted(EmailOutput):
