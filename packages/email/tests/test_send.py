@@ -241,3 +241,37 @@ def test_silent_server_is_a_retryable_timeout() -> None:
     assert isinstance(outcome, Failed)
     assert outcome.code == "TIMEOUT"
     assert outcome.retries == 2
+
+
+EIGHT_BIT_EML = {
+    "utf-8 body": "Subject: Grüße\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n".encode(),
+    "no charset": b"Subject: raw\r\n\r\nbody \xff\xfe\r\n",
+    "raw header bytes": b"Subject: \xc3\xa4 \xff\r\nFrom: \xe9@x\r\n\r\nb\xe9\r\n",
+}
+
+
+@pytest.mark.parametrize("security", ["none", "starttls"])
+@pytest.mark.parametrize("raw", list(EIGHT_BIT_EML.values()), ids=list(EIGHT_BIT_EML))
+def test_eight_bit_eml_attachment_is_sent(
+    smtp: Any, ca_pem: str, raw: bytes, security: str
+) -> None:
+    attachment = {
+        "fileName": "forwarded.eml",
+        "content": base64.b64encode(raw).decode(),
+        "contentType": "message/rfc822",
+    }
+    connection = smtp.connection(security, caCertificate=ca_pem)
+    outcome = send(message(connection, attachments=[attachment]), retries=0)
+    assert isinstance(outcome, Completed), outcome
+    parts = [p for p in last_message(smtp).iter_attachments() if p.get_filename()]
+    assert [p.get_filename() for p in parts] == ["forwarded.eml"]
+    part = parts[0]
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_content()
+        assert inner["Subject"] == email.message_from_bytes(raw, policy=default)["Subject"]
+        if raw == EIGHT_BIT_EML["utf-8 body"]:
+            assert inner.get_content().rstrip() == "Grüße aus Köln"
+    else:  # what cannot be written in 7 bits goes byte for byte as octet-stream
+        assert part.get_content_type() == "application/octet-stream"
+        assert part.get_content() == raw

@@ -6,10 +6,13 @@ opened: nothing is sent when the input is invalid.
 
 from __future__ import annotations
 
+import email
+import io
 import mimetypes
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8, default
 from email.utils import formatdate, make_msgid
 
 from tasklink.core import InputError
@@ -60,6 +63,48 @@ def _bodies(data: SendEmail) -> tuple[str, str | None, str | None]:
     return subject, text, html
 
 
+def _flatten(message: EmailMessage, *, utf8: bool = False) -> None:
+    """Serialize ``message`` the ways the SMTP client may (8-bit, and 7-bit for servers
+    without 8BITMIME), so that what cannot be encoded is an input error now rather than a
+    failure after connecting."""
+    policy = SMTPUTF8 if utf8 else SMTP
+    for cte_type in ("8bit", "7bit"):
+        BytesGenerator(io.BytesIO(), policy=policy.clone(cte_type=cte_type)).flatten(message)
+
+
+def _attach_message(message: EmailMessage, raw: bytes, subtype: str, file_name: str) -> None:
+    """Attach a ``message/*`` part (an ``.eml`` file, a delivery report...).
+
+    RFC 2046 forbids base64 for ``message/*``. ASCII content goes as written (7bit); an
+    8-bit ``message/rfc822`` is parsed and attached as a message, which the generator
+    re-encodes as needed. Content that still cannot be written in 7 bits goes as
+    ``application/octet-stream`` (base64), which mail clients open by the file name.
+    """
+    if raw.isascii():
+        message.add_attachment(
+            raw, maintype="message", subtype=subtype, filename=file_name, cte="7bit"
+        )
+        return
+    if subtype == "rfc822":
+        inner = email.message_from_bytes(raw, policy=default)
+        part = EmailMessage(policy=SMTP)
+        part.set_content(inner, disposition="attachment", filename=file_name)
+        try:
+            _flatten(part)
+        except (UnicodeError, ValueError, LookupError, TypeError):
+            pass  # falls through to octet-stream
+        else:
+            message.add_attachment(inner, filename=file_name)
+            return
+    message.add_attachment(
+        raw,
+        maintype="application",
+        subtype="octet-stream",
+        filename=file_name,
+        cte="base64",
+    )
+
+
 def compose(data: SendEmail) -> Composed:
     """Build the message; raises :class:`InputError` naming the field for bad input."""
     subject, text, html = _bodies(data)
@@ -100,17 +145,21 @@ def compose(data: SendEmail) -> Composed:
                 field=f"attachments[{index}].contentType",
             )
         data_bytes = attachment.data()
-        # RFC 2046: message/* parts may not be base64-encoded.
-        cte = "base64"
         if maintype == "message":
-            cte = "7bit" if data_bytes.isascii() else "8bit"
-        message.add_attachment(
-            data_bytes,
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment.file_name,
-            cte=cte,
-        )
+            _attach_message(message, data_bytes, subtype, attachment.file_name)
+        else:
+            message.add_attachment(
+                data_bytes,
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.file_name,
+                cte="base64",
+            )
 
     recipients = _unique([addr_spec(a) for a in (*data.to, *data.cc, *data.bcc)])
+    utf8 = not (sender.isascii() and all(r.isascii() for r in recipients))
+    try:
+        _flatten(message, utf8=utf8)
+    except (UnicodeError, ValueError, LookupError, TypeError) as exc:
+        raise InputError(f"the message cannot be encoded for sending: {exc}") from None
     return Composed(message=message, sender=sender, recipients=recipients, message_id=message_id)
