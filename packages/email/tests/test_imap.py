@@ -192,6 +192,23 @@ def test_wrong_password(mailbox: Any, ca_pem: str) -> None:
     assert encoded not in repr(outcome)
 
 
+def test_non_ascii_credentials(mailbox: Any, ca_pem: str) -> None:
+    # AUTHENTICATE PLAIN carries UTF-8: a wrong non-ASCII password is just wrong.
+    auto = mailbox.connection("imap", "tls", caCertificate=ca_pem, password="pässwörd-✓")
+    outcome = failed("imap_list", {"connection": auto}, retries=3)
+    assert outcome.code == "AUTHENTICATION_FAILED"
+    assert outcome.retries == 0
+    # LOGIN cannot carry it: an input error naming the field, not a retried crash.
+    for name, value in (("password", "pässwörd-✓"), ("username", "üser")):
+        login = mailbox.connection("imap", "tls", caCertificate=ca_pem, authMethod="login")
+        login[name] = value
+        outcome = failed("imap_list", {"connection": login}, retries=3)
+        assert outcome.input_error, outcome
+        assert outcome.retries == 0
+        assert outcome.message.startswith(f"connection.{name}:"), outcome.message
+        assert "pässwörd" not in repr(outcome)
+
+
 def test_untrusted_certificate(mailbox: Any) -> None:
     outcome = failed("imap_list", {"connection": mailbox.connection("imap", "tls")}, retries=3)
     assert outcome.code == "TLS_FAILED"

@@ -232,6 +232,22 @@ def test_bad_connection_settings(
             "connection.password",
         ),
         ("pop3_read", {"uid": ""}, "uid"),
+        ("imap_read", {"uid": 4294967296}, "uid"),
+        ("imap_delete", {"uid": 10**30}, "uid"),
+        *[
+            (
+                operation,
+                {"connection": {"host": "127.0.0.1", "username": "u", "password": password}},
+                "connection.password",
+            )
+            for operation in ("pop3_list", "imap_list")
+            for password in ("p\r\nDELE 1", "p\nQUIT", "p\0x")
+        ],
+        (
+            "pop3_list",
+            {"connection": {"host": "127.0.0.1", "username": "u\0v", "password": "p"}},
+            "connection.username",
+        ),
         (
             "pop3_list",
             {"connection": {"host": "127.0.0.1", "username": "u"}},

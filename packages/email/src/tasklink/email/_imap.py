@@ -394,8 +394,19 @@ def _login(
     client: imaplib.IMAP4, connection: Connection, username: str, password: str, port: int
 ) -> None:
     method = connection.auth_method
+    plain = method == "plain" or (method == "auto" and "AUTH=PLAIN" in client.capabilities)
+    if not plain:
+        # LOGIN sends quoted strings, which IMAP4rev1 allows only in ASCII; SASL PLAIN
+        # carries UTF-8 (RFC 4616).
+        for name, value in (("username", username), ("password", password)):
+            if not value.isascii():
+                raise InputError(
+                    f"connection.{name}: IMAP LOGIN accepts only ASCII; use authMethod "
+                    "'plain' (AUTHENTICATE PLAIN, UTF-8) if the server offers it",
+                    field=f"connection.{name}",
+                )
     try:
-        if method == "plain" or (method == "auto" and "AUTH=PLAIN" in client.capabilities):
+        if plain:
             payload = f"\0{username}\0{password}".encode()
             client.authenticate("PLAIN", lambda _challenge: payload)
         else:

@@ -130,6 +130,7 @@ class ImapSelect(EmailInput):
         title="UID",
         description="The message's IMAP UID in the folder (from list or search)",
         ge=1,
+        le=4294967295,
         group="message",
     )
     message_id: MessageId = field(

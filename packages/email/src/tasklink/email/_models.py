@@ -121,7 +121,10 @@ class Connection(EmailInput):
     )
     password: str | None = field(
         None,
-        description="Password for authentication; use a secret such as {{secrets.MAIL_PASSWORD}}",
+        description=(
+            "Password for authentication (no CR, LF or NUL); use a secret such as "
+            "{{secrets.MAIL_PASSWORD}}"
+        ),
         secret=True,
         group="connection",
     )
@@ -160,6 +163,10 @@ class Connection(EmailInput):
     @field_validator("password")
     @classmethod
     def _needs_username(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # POP3 PASS and IMAP LOGIN send the password on a command line: CR or LF would end
+        # the command and let the rest run as another; NUL separates SASL PLAIN fields.
+        if value and any(c in value for c in "\r\n\0"):
+            raise ValueError("must not contain CR, LF or NUL characters")
         if value and not info.data.get("username"):
             raise ValueError("a password needs a username")
         return value
