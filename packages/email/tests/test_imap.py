@@ -358,3 +358,16 @@ def test_with_uidplus_delete_expunges_only_the_message(mailbox: Any, imap: dict[
     done = ok("imap_delete", {"connection": imap, "messageId": "<mine@example.test>"})
     assert done["expunged"] is True
     assert set(_inbox_flags(mailbox)) == {"theirs"}
+
+
+def test_message_over_max_message_bytes_is_not_fetched(mailbox: Any, imap: dict[str, Any]) -> None:
+    deliver(mailbox, "big", message_id="<big@example.test>", body="x" * 5000)
+    listed = ok("imap_list", {"connection": imap})["messages"][0]
+    selector = {"connection": imap, "messageId": "<big@example.test>"}
+    outcome = failed("imap_read", {**selector, "maxMessageBytes": 1000}, retries=3)
+    assert outcome.code == "MESSAGE_TOO_LARGE"
+    assert outcome.retries == 0
+    assert outcome.variables["size"] == listed["size"] > 5000
+    assert outcome.variables["maxMessageBytes"] == 1000
+    read = ok("imap_read", {**selector, "maxMessageBytes": listed["size"]})
+    assert read["text"].startswith("xxx")

@@ -233,6 +233,8 @@ def test_bad_connection_settings(
         ),
         ("pop3_read", {"uid": ""}, "uid"),
         ("imap_read", {"uid": 4294967296}, "uid"),
+        ("imap_read", {"uid": 1, "maxMessageBytes": 0}, "maxMessageBytes"),
+        ("pop3_read", {"uid": "a", "maxMessageBytes": 2**31}, "maxMessageBytes"),
         ("imap_delete", {"uid": 10**30}, "uid"),
         *[
             (

@@ -104,3 +104,19 @@ def test_malformed_headers_do_not_break_list_or_read(mailbox: Any, pop3: dict[st
     to = next(m for m in listed["messages"] if m["subject"] == 'broken To: "')
     read = ok("pop3_read", {"connection": pop3, "uid": to["uid"]})
     assert read["headers"]["To"] == '"'
+
+
+def test_message_over_max_message_bytes_is_not_fetched(mailbox: Any, pop3: dict[str, Any]) -> None:
+    deliver(mailbox, "big " + "y" * 3000)
+    listed = ok("pop3_list", {"connection": pop3})["messages"][0]
+    selector = {"connection": pop3, "uid": listed["uid"], "deleteAfterRead": True}
+    outcome = run_job(
+        connector, {**selector, "maxMessageBytes": 1000}, operation="pop3_read", retries=3
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.code == "MESSAGE_TOO_LARGE"
+    assert outcome.retries == 0
+    assert outcome.variables["size"] == listed["size"] > 3000
+    # Nothing was deleted: the failed read did not commit.
+    read = ok("pop3_read", {**selector, "maxMessageBytes": listed["size"]})
+    assert read["deleted"] is True

@@ -6,7 +6,7 @@ from typing import Any
 
 from tasklink.core import ConnectorError, ErrorCode
 
-__all__ = ["EmailErrorCode", "network_error"]
+__all__ = ["EmailErrorCode", "network_error", "too_large"]
 
 
 class EmailErrorCode:
@@ -34,6 +34,9 @@ class EmailErrorCode:
     SMTP_ERROR = "SMTP_ERROR"
     #: No message with the given uid / Message-ID in the folder. Not retried.
     MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
+    #: The message is larger than ``maxMessageBytes`` (checked before fetching it). Not
+    #: retried.
+    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
     #: The folder does not exist. Not retried.
     FOLDER_NOT_FOUND = "FOLDER_NOT_FOUND"
     #: The IMAP server refused a command for another reason. Retried.
@@ -72,4 +75,14 @@ def network_error(exc: BaseException, *, protocol: str, host: str, port: int) ->
         f"could not talk to the {target}: {reason or type(exc).__name__}",
         code=EmailErrorCode.CONNECTION_FAILED,
         variables=where,
+    )
+
+
+def too_large(size: int, limit: int, where: dict[str, Any]) -> ConnectorError:
+    """The message of ``size`` bytes is over ``maxMessageBytes``."""
+    return ConnectorError(
+        f"the message has {size} bytes, more than maxMessageBytes ({limit})",
+        code=EmailErrorCode.MESSAGE_TOO_LARGE,
+        variables={**where, "size": size, "maxMessageBytes": limit},
+        retryable=False,
     )

@@ -239,6 +239,20 @@ class ImapSession:
         wanted = set(uids)
         return [found[u] for u in uids if u in found and u in wanted]
 
+    def size(self, uid: int) -> int | None:
+        """RFC822.SIZE of one message, without fetching it (None: not reported)."""
+        typ, data = self.client.uid("FETCH", str(uid), "(UID RFC822.SIZE)")
+        if typ != "OK":
+            raise self._failed("FETCH", data)
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            if not isinstance(line, bytes):
+                continue
+            uid_match, size_match = _UID.search(line), _SIZE.search(line)
+            if uid_match and size_match and int(uid_match.group(1)) == uid:
+                return int(size_match.group(1))
+        return None
+
     def store_flags(self, uids: Sequence[int], flag: str, *, add: bool) -> None:
         command = "+FLAGS.SILENT" if add else "-FLAGS.SILENT"
         typ, data = self.client.uid("STORE", ",".join(map(str, uids)), command, f"({flag})")

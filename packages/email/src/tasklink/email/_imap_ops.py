@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tasklink.core import ConnectorError, Context, InputError
 
-from ._errors import EmailErrorCode
+from ._errors import EmailErrorCode, too_large
 from ._imap import FetchedMessage, ImapSession, imap_date, imap_session
 from ._mailbox_models import (
     FolderInfo,
@@ -140,6 +140,9 @@ def read_message(data: ImapRead, ctx: Context) -> ImapMessage:
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=not data.mark_as_seen)
         uid = max(_selected_uids(session, data))
+        size = session.size(uid)
+        if size is not None and size > data.max_message_bytes:
+            raise too_large(size, data.max_message_bytes, {"folder": data.folder, "uid": uid})
         fetched = session.fetch([uid], headers_only=False)
         if not fetched:  # expunged between SEARCH and FETCH
             raise ConnectorError(

@@ -39,6 +39,24 @@ __all__ = [
 ]
 
 
+#: Default of ``maxMessageBytes``: 25 MiB, about what common providers accept.
+DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+
+
+def _max_message_bytes() -> int:
+    return field(  # type: ignore[no-any-return]
+        DEFAULT_MAX_MESSAGE_BYTES,
+        description=(
+            "Largest message to read, in bytes as the server reports its size (default "
+            "26214400 = 25 MiB); a larger one fails with MESSAGE_TOO_LARGE before it is "
+            "downloaded"
+        ),
+        ge=1,
+        le=1_073_741_824,
+        group="message",
+    )
+
+
 def _text(value: str) -> str:
     check_header_text(value)
     if not value.strip():
@@ -152,6 +170,7 @@ class ImapRead(ImapSelect):
     mark_as_seen: bool = field(
         False, description="Mark the message as seen after reading it", group="message"
     )
+    max_message_bytes: int = _max_message_bytes()
 
 
 class ImapMove(ImapSelect):
@@ -205,6 +224,7 @@ class Pop3Read(Pop3Select):
         description="Delete the message from the server once it has been read",
         group="message",
     )
+    max_message_bytes: int = _max_message_bytes()
 
 
 # --- outputs --------------------------------------------------------------------------

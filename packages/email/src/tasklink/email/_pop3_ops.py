@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tasklink.core import Context
 
+from ._errors import too_large
 from ._mailbox_models import (
     Pop3Deleted,
     Pop3List,
@@ -44,6 +45,9 @@ def read_message(data: Pop3Read, ctx: Context) -> Pop3Message:
     register_credentials(data.connection, ctx)
     with pop3_session(data.connection, ctx) as session:
         number = session.number_of(data.uid)
+        size = session.sizes().get(number)
+        if size is not None and size > data.max_message_bytes:
+            raise too_large(size, data.max_message_bytes, {"uid": data.uid})
         raw = session.retrieve(number)
         if data.delete_after_read:
             session.delete(number)
