@@ -173,25 +173,8 @@ class JobExecutor:
         cancellation: CancellationToken | None = None,
     ) -> Outcome:
         """Run one job to an outcome. Never raises for anything a job or connector does."""
-        retries = job.info.retries if job.info.retries is not None else 0
-        try:
-            return await self._execute(operation, job, retries, timeout, cancellation)
-        except Exception as exc:
-            # Only a fault of ours while building the outcome gets here (a result that
-            # cannot be converted, say): an incident shows it; a retry would repeat it.
-            self._logger.exception("job of %s could not be concluded", operation.qualified_name)
-            message = self.redactor.redact(f"{type(exc).__name__}: {exc}")
-            return Failed(ErrorCode.UNKNOWN_ERROR, message, 0)
-
-    async def _execute(
-        self,
-        operation: Operation,
-        job: Job,
-        retries: int,
-        timeout: float | None,
-        cancellation: CancellationToken | None,
-    ) -> Outcome:
         headers = job.headers
+        retries = job.info.retries if job.info.retries is not None else 0
         backoff: timedelta | None = None
         try:
             # A broken task configuration fails before the operation has any side effect.
@@ -206,7 +189,11 @@ class JobExecutor:
             )
             limit = timeout if timeout is not None else operation.timeout
             if limit is None:
-                result = await self.call(operation, model, context)
+                if operation.is_async or self._run_sync is not None:
+                    result = await self.call(operation, model, context)
+                else:  # inline: the hot path of cheap synchronous operations
+                    args = (model, context) if operation.takes_context else (model,)
+                    result = operation.function(*args)
             else:
                 import asyncio  # deferred: importing tasklink.core stays cheap
 
@@ -222,17 +209,26 @@ class JobExecutor:
                         f"the operation did not finish within {limit:g} seconds",
                         code=ErrorCode.TIMEOUT,
                     ) from None
-            return self._on_success(result, headers, retries, backoff)
         except TasklinkError as error:
-            return self._on_error(error, headers, retries, backoff)
+            return self._conclude(self._on_error, operation, error, headers, retries, backoff)
         except Exception as exc:  # a connector bug must not crash the runtime
             self._logger.exception("operation %s raised unexpectedly", operation.qualified_name)
-            return self._on_error(
-                ConnectorError(f"{type(exc).__name__}: {exc}", code=ErrorCode.UNKNOWN_ERROR),
-                headers,
-                retries,
-                backoff,
-            )
+            bug = ConnectorError(f"{type(exc).__name__}: {exc}", code=ErrorCode.UNKNOWN_ERROR)
+            return self._conclude(self._on_error, operation, bug, headers, retries, backoff)
+        return self._conclude(self._on_success, operation, result, headers, retries, backoff)
+
+    def _conclude(self, step: Callable[..., Outcome], operation: Operation, *args: Any) -> Outcome:
+        """Build the outcome; a fault of ours doing so (a result that cannot be converted,
+        say) becomes an incident: a retry would repeat it."""
+        try:
+            return step(*args)
+        except Exception as exc:
+            if isinstance(exc, TasklinkError) and step == self._on_success:
+                # A result or error expression failed: conclude as that error.
+                return self._conclude(self._on_error, operation, exc, *args[1:])
+            self._logger.exception("job of %s could not be concluded", operation.qualified_name)
+            message = self.redactor.redact(f"{type(exc).__name__}: {exc}")
+            return Failed(ErrorCode.UNKNOWN_ERROR, message, 0)
 
     def _on_success(
         self, result: Any, headers: Mapping[str, str], retries: int, backoff: timedelta | None

@@ -191,6 +191,17 @@ class SecretResolver:
         self.redactor.add(value)
         return value
 
+    def _get(self, name: str, path: _Path) -> str:
+        # The hot path: the field path becomes text only for an error message.
+        try:
+            value = self.provider.get_secret(name)
+        except Exception:
+            value = None
+        if isinstance(value, str):
+            self.redactor.add(value)
+            return value
+        return self.get(name, field=_path_text(path) or None)  # raises the precise error
+
     def resolve(self, data: Any) -> Any:
         """Return ``data`` with placeholders replaced; unchanged parts are not copied."""
         return self._resolve(data, None)
@@ -201,7 +212,7 @@ class SecretResolver:
         # placeholder is found.
         kind = type(data)
         if kind is str:
-            return self._resolve_string(data, _path_text(path)) if "{{" in data else data
+            return self._resolve_string(data, path) if "{{" in data else data
         if kind is dict or (kind is not list and isinstance(data, Mapping)):
             entries: Iterable[tuple[Any, Any]] = data.items()
         elif kind is list or isinstance(data, list | tuple):
@@ -216,7 +227,7 @@ class SecretResolver:
             if value_kind is str:
                 if "{{" not in value:
                     continue
-                new = self._resolve_string(value, _path_text((path, key)))
+                new = self._resolve_string(value, (path, key))
             elif value_kind in _SCALARS:
                 continue
             else:
@@ -234,7 +245,12 @@ class SecretResolver:
             items[index] = new
         return items
 
-    def _resolve_string(self, text: str, field: str) -> str:
+    def _resolve_string(self, text: str, path: _Path) -> str:
+        whole = _PLACEHOLDER.fullmatch(text)
+        if whole is not None and whole.group("name") is not None:
+            return self._get(whole.group("name"), path)  # the common "{{secrets.X}}"
+        field = _path_text(path)
+
         def replace(match: re.Match[str]) -> str:
             name = match.group("name")
             if name is None:
