@@ -128,7 +128,7 @@ def bind_input(
     Engines hand a job every process variable in scope, so unknown top-level names are
     ignored unless ``strict`` (local invocations, where they are a user's typo).
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise InputError(f"input must be a JSON object, not {type(data).__name__}")
     if not strict:
         names = _input_names(model)
