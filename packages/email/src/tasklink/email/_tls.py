@@ -51,15 +51,14 @@ def tls_context(connection: Connection) -> ssl.SSLContext:
 
 
 def register_credentials(connection: Connection, ctx: Context) -> None:
-    """Mask the password wherever it could surface, including the encoded forms
-    authentication puts on the wire (AUTH PLAIN / LOGIN send base64)."""
+    """Mask the encoded forms authentication puts on the wire (AUTH PLAIN / LOGIN send
+    base64); the core registers the password itself, as a ``secret=True`` field."""
     import base64
 
     password = connection.password
     if not password:
         return
     username = connection.username or ""
-    ctx.redactor.add(password)
     for raw in (password, f"\0{username}\0{password}", f"{username}\0{username}\0{password}"):
         ctx.redactor.add(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
 

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import hashlib
 import json
 import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote_plus, urlencode
 
-from tasklink.core import TOKEN_TTL, ConnectorError, Context, InputError, field_options
+from tasklink.core import TOKEN_TTL, ConnectorError, Context, InputError
 
 from ._checks import safe_url
 from ._errors import HttpErrorCode, is_retryable_status, transport_error
@@ -39,10 +38,7 @@ from ._models import (
 from ._pool import LoopState, PooledClient
 from ._response import read_body
 
-if TYPE_CHECKING:
-    from pydantic import BaseModel
-
-__all__ = ["AppliedAuth", "TokenCache", "authenticate", "register_secrets", "tokens"]
+__all__ = ["AppliedAuth", "TokenCache", "authenticate", "register_derived_credentials", "tokens"]
 
 # Tokens are cached this long when the server does not say (expires_in is optional).
 DEFAULT_TOKEN_LIFETIME = 300.0
@@ -108,21 +104,9 @@ class TokenCache:
 tokens = TokenCache()
 
 
-@functools.cache
-def _secret_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(
-        name for name, info in model.model_fields.items() if field_options(info).get("secret")
-    )
-
-
-def register_secrets(request: HttpRequest, ctx: Context) -> None:
-    """Register every field marked secret (also when typed in literally, not as a
-    ``{{secrets.*}}`` placeholder) and the Basic header derived from them."""
-    for model in (request.authentication, request.tls):
-        for name in _secret_fields(type(model)):
-            value = getattr(model, name)
-            if isinstance(value, str):
-                ctx.redactor.add(value)
+def register_derived_credentials(request: HttpRequest, ctx: Context) -> None:
+    """Register the Basic header derived from the credentials (the core registers every
+    ``secret=True`` field itself)."""
     auth = request.authentication
     if isinstance(auth, BasicAuth):
         ctx.redactor.add(_basic(auth.username, auth.password))

@@ -20,7 +20,7 @@ import httpx
 
 from tasklink.core import ConnectorError, Context, InputError
 
-from ._auth import AppliedAuth, authenticate, register_secrets, tokens
+from ._auth import AppliedAuth, authenticate, register_derived_credentials, tokens
 from ._checks import safe_url
 from ._decoding import BodyTooLargeError, read_limited
 from ._errors import HttpErrorCode, status_error, transport_error
@@ -225,7 +225,7 @@ class _Exchange:
 
 async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
     """Send ``request`` with the pooled client for its TLS settings."""
-    register_secrets(request, ctx)
+    register_derived_credentials(request, ctx)
     try:
         state, pooled = await acquire(request.tls)
     except PolicyConfigError as exc:

@@ -55,7 +55,7 @@ from ._expressions import (
 )
 from ._fields import field, field_options, secret_values
 from ._jsonable import to_jsonable
-from ._models import InputModel, OutputModel, bind_input, format_validation_error
+from ._models import InputModel, OutputModel, bind_input, format_validation_error, input_names
 from ._redaction import MASK, TOKEN_TTL, RedactingFilter, Redactor
 from ._secrets import (
     DotenvSecretProvider,
@@ -125,6 +125,7 @@ __all__ = [
     "field",
     "field_options",
     "format_validation_error",
+    "input_names",
     "load_evaluator",
     "load_plugin_secret_providers",
     "map_inputs",

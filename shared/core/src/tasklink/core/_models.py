@@ -12,7 +12,7 @@ from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, ValidationE
 
 from ._errors import ErrorCode, InputError
 
-__all__ = ["InputModel", "OutputModel", "bind_input", "format_validation_error"]
+__all__ = ["InputModel", "OutputModel", "bind_input", "format_validation_error", "input_names"]
 
 
 class InputModel(BaseModel):
@@ -105,7 +105,7 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel]) -> Inp
 
 
 @functools.cache
-def _input_names(model: type[BaseModel]) -> frozenset[str]:
+def input_names(model: type[BaseModel]) -> frozenset[str]:
     """Every top-level name the model reads: field names, aliases, validation aliases."""
     names: set[str] = set(model.model_fields)
     for info in model.model_fields.values():
@@ -131,7 +131,7 @@ def bind_input(
     if type(data) is not dict and not isinstance(data, Mapping):
         raise InputError(f"input must be a JSON object, not {type(data).__name__}")
     if not strict:
-        names = _input_names(model)
+        names = input_names(model)
         if not data.keys() <= names:
             data = {k: v for k, v in data.items() if k in names}
     try:

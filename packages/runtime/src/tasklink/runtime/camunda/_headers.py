@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import AliasChoices, AliasPath
-
 from tasklink.core import (
     ERROR_EXPRESSION,
     RESULT_EXPRESSION,
@@ -20,6 +18,7 @@ from tasklink.core import (
     Connector,
     InputError,
     Operation,
+    input_names,
     parse_duration,
 )
 
@@ -107,28 +106,9 @@ def fetch_variables(connector: Connector) -> tuple[str, ...] | None:
         model = operation.input_model
         if model.model_config.get("extra") == "allow":
             return None
-        for name, info in model.model_fields.items():
-            names.add(name)
-            if isinstance(info.alias, str):
-                names.add(info.alias)
-            names.update(_alias_names(info.validation_alias))
+        names |= input_names(model)
     if not names:
         return None
     if len(connector.operations) > 1:
         names.add(OPERATION)
     return tuple(sorted(names))
-
-
-def _alias_names(alias: str | AliasPath | AliasChoices | None) -> set[str]:
-    """Top-level variable names a validation alias reads."""
-    if alias is None:
-        return set()
-    if isinstance(alias, str):
-        return {alias}
-    if isinstance(alias, AliasPath):
-        first = alias.path[0] if alias.path else None
-        return {first} if isinstance(first, str) else set()
-    names: set[str] = set()
-    for choice in alias.choices:
-        names |= _alias_names(choice)
-    return names
