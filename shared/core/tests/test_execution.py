@@ -100,6 +100,16 @@ async def test_unknown_top_level_fields_only_fail_in_strict_jobs(connector: Conn
     assert isinstance(strict, Failed) and "otherProcessVariable: unknown field" in strict.message
 
 
+async def test_placeholders_in_variables_the_operation_does_not_read_are_left_alone(
+    connector: Connector,
+) -> None:
+    op = connector.get_operation("echo")
+    outcome = await executor().execute(
+        op, job(formComment="see {{secrets.", otherSecret="{{secrets.UNDEFINED}}")
+    )
+    assert isinstance(outcome, Completed), outcome
+
+
 async def test_unexpected_exception_is_a_retryable_unknown_error(
     connector: Connector, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -356,6 +366,23 @@ async def test_secret_fields_typed_in_literally_are_masked(connector: Connector)
     )
     assert isinstance(outcome, Failed)
     assert literal not in outcome.message + str(outcome.variables)
+
+
+def test_secret_values_follow_nested_models_and_skip_unset_ones() -> None:
+    from tasklink.core import field, secret_values
+
+    class Token(InputModel):
+        value: str = field(description="t", secret=True)
+
+    class Auth(InputModel):
+        token: Token
+
+    class Outer(InputModel):
+        auth: Auth
+        spare: Auth = None  # type: ignore[assignment] # an unset default is never validated
+
+    outer = Outer.model_validate({"auth": {"token": {"value": "tok-1234"}}})
+    assert secret_values(outer) == ["tok-1234"]
 
 
 def test_secret_values_reach_nested_lists_and_unions_and_skip_the_rest() -> None:

@@ -4,6 +4,8 @@ import json
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasklink.core import MASK, RedactingFilter, Redactor
 
@@ -103,3 +105,47 @@ def test_a_bad_log_call_does_not_raise_through_the_filter(
     caplog.handler.addFilter(RedactingFilter(Redactor(["tok-98765"])))
     logging.getLogger("test.redaction").warning("%s %s tok-98765", 1)  # noqa: PLE1206 - on purpose
     assert "tok-98765" not in caplog.text
+
+
+def test_redact_data_handles_mappings_tuples_and_str_subclasses() -> None:
+    from collections import OrderedDict
+
+    class Text(str):
+        pass
+
+    r = Redactor(["s3cr3t-value"])
+    data = {"a": OrderedDict(k="x s3cr3t-value"), "b": ("s3cr3t-value",), "c": Text("s3cr3t-value")}
+    assert r.redact_data(data) == {"a": {"k": f"x {MASK}"}, "b": [MASK], "c": MASK}
+
+
+def test_redact_data_finds_a_secret_containing_the_join_separator() -> None:
+    r = Redactor(["ab\x00cd-1234"])
+    assert r.redact_data({"k": "x ab\x00cd-1234"}) == {"k": f"x {MASK}"}
+    untouched = {"k": "ab", "l": "cd-1234"}  # matches only across two strings
+    assert r.redact_data(untouched) is untouched
+
+
+json_data = st.recursive(
+    st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=False), st.none()),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300)
+@given(data=json_data, secrets=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=3))
+def test_redact_data_equals_masking_each_string(data: object, secrets: list[str]) -> None:
+    r = Redactor(secrets)
+
+    def one_by_one(value: object) -> object:
+        if isinstance(value, str):
+            return r.redact(value)
+        if isinstance(value, list):
+            return [one_by_one(v) for v in value]
+        if isinstance(value, dict):
+            return {one_by_one(k): one_by_one(v) for k, v in value.items()}
+        return value
+
+    assert r.redact_data(data) == one_by_one(data)

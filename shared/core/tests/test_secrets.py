@@ -37,6 +37,16 @@ def test_placeholders_are_replaced_at_any_depth() -> None:
     assert data["url"].endswith("{{secrets.KEY}}"), "the input is not mutated"
 
 
+def test_tuples_and_mappings_are_resolved_and_left_alone_without_placeholders() -> None:
+    from types import MappingProxyType
+
+    r = resolver({"KEY": "k-123456"})
+    assert r.resolve(("{{secrets.KEY}}", 1)) == ["k-123456", 1]
+    assert r.resolve(MappingProxyType({"a": ["{{secrets.KEY}}"]})) == {"a": ["k-123456"]}
+    untouched = MappingProxyType({"a": ("x",)})
+    assert r.resolve(untouched) is untouched
+
+
 def test_resolved_values_are_registered_with_the_redactor() -> None:
     r = resolver({"KEY": "k-123456"})
     r.resolve({"a": "{{secrets.KEY}}"})

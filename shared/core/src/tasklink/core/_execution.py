@@ -35,7 +35,7 @@ from ._errors import (
 from ._expressions import ExpressionEvaluator, load_evaluator
 from ._fields import secret_values
 from ._jsonable import to_jsonable
-from ._models import bind_input
+from ._models import select_input, validate_input
 from ._redaction import Redactor
 from ._secrets import EnvironmentSecretProvider, SecretProvider, SecretResolver
 
@@ -148,15 +148,22 @@ class JobExecutor:
         return self._expressions
 
     def bind(self, operation: Operation, variables: Mapping[str, Any], *, strict: bool) -> Any:
-        """Resolve secrets in ``variables`` and validate them into the operation's input."""
-        resolved = self.secrets.resolve(variables)
-        model = bind_input(operation.input_model, resolved, strict=strict)
+        """Resolve secrets in the variables the operation reads and validate its input.
+
+        Variables the operation does not read are left alone: a placeholder in one of them
+        is neither resolved nor an error.
+        """
+        selected = select_input(operation.input_model, variables, strict=strict)
+        model = validate_input(operation.input_model, self.secrets.resolve(selected))
         for value in secret_values(model):
             self.redactor.add(value)
         return model
 
-    async def call(self, operation: Operation, model: Any, context: Context) -> Any:
-        """Call the operation function (async directly, sync through ``run_sync``)."""
+    async def call(self, operation: Operation, model: Any, context: Context | None) -> Any:
+        """Call the operation function (async directly, sync through ``run_sync``).
+
+        ``context`` is required when the operation takes one.
+        """
         args = (model, context) if operation.takes_context else (model,)
         if operation.is_async:
             return await operation.function(*args)
@@ -180,12 +187,17 @@ class JobExecutor:
             # A broken task configuration fails before the operation has any side effect.
             backoff = self._header_backoff(headers)
             model = self.bind(operation, job.variables, strict=job.strict)
-            context = Context(
-                job.info,
-                self.secrets,
-                headers=headers,
-                logger=self._logger,
-                cancellation=cancellation,
+            # Only an operation that takes a context can observe it (or its cancellation).
+            context = (
+                Context(
+                    job.info,
+                    self.secrets,
+                    headers=headers,
+                    logger=self._logger,
+                    cancellation=cancellation,
+                )
+                if operation.takes_context
+                else None
             )
             limit = timeout if timeout is not None else operation.timeout
             if limit is None:
@@ -204,7 +216,8 @@ class JobExecutor:
                 except TimeoutError:
                     if not deadline.expired():
                         raise  # the operation's own timeout (a socket read, say)
-                    context.cancellation.cancel()
+                    if context is not None:
+                        context.cancellation.cancel()
                     raise ConnectorError(
                         f"the operation did not finish within {limit:g} seconds",
                         code=ErrorCode.TIMEOUT,
@@ -251,7 +264,7 @@ class JobExecutor:
             expressions=self._expression_cache() if expression and expression.strip() else None,
         )
         # The variables derive from the redacted output (and expression text): no new secrets.
-        return Completed(output=output, variables=variables)
+        return Completed(output, variables)
 
     def _on_error(
         self,

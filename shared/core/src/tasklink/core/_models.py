@@ -128,13 +128,29 @@ def bind_input(
     Engines hand a job every process variable in scope, so unknown top-level names are
     ignored unless ``strict`` (local invocations, where they are a user's typo).
     """
+    return validate_input(model, select_input(model, data, strict=strict))
+
+
+def select_input(
+    model: type[BaseModel], data: Mapping[str, Any], *, strict: bool = False
+) -> Mapping[str, Any]:
+    """The top-level entries of ``data`` that ``model`` reads (all of them if ``strict``).
+
+    Raises :class:`InputError` when ``data`` is not a mapping.
+    """
     if type(data) is not dict and not isinstance(data, Mapping):
         raise InputError(f"input must be a JSON object, not {type(data).__name__}")
     if not strict:
         names = input_names(model)
         if not data.keys() <= names:
-            data = {k: v for k, v in data.items() if k in names}
+            return {k: v for k, v in data.items() if k in names}
+    return data
+
+
+def validate_input(model: type[BaseModel], data: Mapping[str, Any]) -> BaseModel:
+    """Validate ``data`` (already selected) into ``model``, naming the fields on error."""
     try:
-        return model.model_validate(data)
+        # The validator itself: model_validate's keyword handling costs a job ~0.3 us.
+        return model.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise format_validation_error(exc, model) from None

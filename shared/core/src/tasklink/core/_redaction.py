@@ -75,8 +75,12 @@ class Redactor:
         """
         if not isinstance(value, str) or not value:
             return
-        if ttl is None and value not in self._expiry and value in self:
-            return
+        if (
+            ttl is None
+            and value not in self._expiry
+            and (value in self._long or value in self._short)
+        ):
+            return  # known for good: the common case, once per secret field of every job
         if not value.strip(MASK[0]):
             # Made of mask characters only: masking would rewrite its own output forever.
             _log.warning("a secret made only of %r characters cannot be masked", MASK[0])
@@ -114,7 +118,7 @@ class Redactor:
             self._next_expiry = min(self._expiry.values(), default=float("inf"))
 
     def _compiled(self) -> re.Pattern[str] | None:
-        if self._next_expiry <= time.monotonic():
+        if self._expiry and self._next_expiry <= time.monotonic():
             self._prune()
         if self._dirty:
             with self._lock:
@@ -151,6 +155,9 @@ class Redactor:
         pattern = self._compiled()
         if pattern is None:
             return data
+        strings: list[str] = []
+        if _gather_strings(data, strings) and not pattern.search(_SEPARATOR.join(strings)):
+            return data  # the common case: one search over all text instead of one per string
         return self._walk(data, pattern)
 
     def _walk(self, data: Any, pattern: re.Pattern[str]) -> Any:
@@ -176,6 +183,44 @@ class Redactor:
         if isinstance(data, str):
             return self.redact(data)
         return data
+
+
+# Joins the strings of a document for one search. A secret found in the joined text but in
+# no single string (it would have to contain this character) only costs the full walk; no
+# secret is missed, and whole-word matches see the separator as a word boundary.
+_SEPARATOR = "\x00"
+
+
+def _gather_strings(data: Any, strings: list[str]) -> bool:
+    """Append every key and string value of plain JSON ``data`` to ``strings``.
+
+    Returns False on anything but dicts, lists, strings and scalars (mappings, tuples,
+    str subclasses), which :meth:`Redactor._walk` handles one by one.
+    """
+    kind = type(data)
+    if kind is str:
+        strings.append(data)
+    elif kind is dict:
+        for key, value in data.items():
+            if type(key) is str:
+                strings.append(key)
+            elif type(key) not in _SCALARS:
+                return False
+            value_kind = type(value)
+            if value_kind is str:
+                strings.append(value)
+            elif value_kind not in _SCALARS and not _gather_strings(value, strings):
+                return False
+    elif kind is list:
+        for item in data:
+            item_kind = type(item)
+            if item_kind is str:
+                strings.append(item)
+            elif item_kind not in _SCALARS and not _gather_strings(item, strings):
+                return False
+    elif kind not in _SCALARS:
+        return False
+    return True
 
 
 class RedactingFilter(logging.Filter):
