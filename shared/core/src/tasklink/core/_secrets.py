@@ -206,67 +206,44 @@ class SecretResolver:
         """Return ``data`` with placeholders replaced; unchanged parts are not copied."""
         return self._resolve(data, None)
 
-    # The walk is the hot path: it runs over every job's whole input. Plain dicts and lists
-    # (what JSON decoding gives) have their own loops that skip strings without "{{" and
-    # scalars inline; the field path is a linked tuple that becomes text only for an error.
-
     def _resolve(self, data: Any, path: _Path) -> Any:
+        # Hot path: it runs over every job's whole input, so plain strings and scalars are
+        # skipped inline and the field path is a linked tuple that becomes text only when a
+        # placeholder is found.
         kind = type(data)
         if kind is str:
             return self._resolve_string(data, path) if "{{" in data else data
-        if kind is dict:
-            return self._resolve_dict(data, path)
-        if kind is list:
-            return self._resolve_list(data, path)
-        if isinstance(data, Mapping | list | tuple):  # other containers: copied if changed
-            copy: dict[Any, Any] | list[Any] = (
-                dict(data) if isinstance(data, Mapping) else list(data)
-            )
-            new = self._resolve(copy, path)
-            return data if new is copy else new
-        if isinstance(data, str):
+        if kind is dict or (kind is not list and isinstance(data, Mapping)):
+            entries: Iterable[tuple[Any, Any]] = data.items()
+        elif kind is list or isinstance(data, list | tuple):
+            entries = enumerate(data)
+        elif isinstance(data, str):
             return self._resolve(str(data), path)
-        return data
-
-    def _resolve_dict(self, data: dict[Any, Any], path: _Path) -> dict[Any, Any]:
+        else:
+            return data
         changed: dict[Any, Any] | None = None
-        for key, value in data.items():
-            kind = type(value)
-            new: Any
-            if kind is str:
+        for key, value in entries:
+            value_kind = type(value)
+            if value_kind is str:
                 if "{{" not in value:
                     continue
                 new = self._resolve_string(value, (path, key))
-            elif kind in _SCALARS:
+            elif value_kind in _SCALARS:
                 continue
-            elif kind is dict:
-                new = self._resolve_dict(value, (path, key))
             else:
                 new = self._resolve(value, (path, key))
             if new is not value:
                 if changed is None:
                     changed = {}
                 changed[key] = new
-        return data if changed is None else {**data, **changed}
-
-    def _resolve_list(self, data: list[Any], path: _Path) -> list[Any]:
-        items: list[Any] | None = None
-        for index, value in enumerate(data):
-            kind = type(value)
-            new: Any
-            if kind is str:
-                if "{{" not in value:
-                    continue
-                new = self._resolve_string(value, (path, index))
-            elif kind in _SCALARS:
-                continue
-            else:
-                new = self._resolve(value, (path, index))
-            if new is not value:
-                if items is None:
-                    items = list(data)
-                items[index] = new
-        return data if items is None else items
+        if changed is None:
+            return data
+        if kind is dict or isinstance(data, Mapping):
+            return {**data, **changed}
+        items = list(data)
+        for index, new in changed.items():
+            items[index] = new
+        return items
 
     def _resolve_string(self, text: str, path: _Path) -> str:
         whole = _PLACEHOLDER.fullmatch(text)
