@@ -170,7 +170,7 @@ def main() -> None:
     # Each round's two loops ran back to back, so their ratio cancels the machine's speed at
     # that moment; the median of those ratios is steadier than a ratio of medians.
     ratio = statistics.median(c / b for c, b in zip(core_times, bare_times, strict=True))
-    imports = import_time_ms(3 if options.quick else 7)
+    imports = import_time_ms(7 if options.quick else 15)
 
     print(f"{'path':<34}{'median us/job':>14}")
     print(f"{'bare validate + call':<34}{bare:>14.2f}")
