@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from tasklink.core import (
     BpmnErrorThrown,
@@ -417,3 +420,91 @@ def test_secret_values_reach_nested_lists_and_unions_and_skip_the_rest() -> None
         }
     )
     assert secret_values(tree) == ["pw-1", "pw-2"]
+
+
+# -- property-based: no job input makes the executor raise or leak a secret ------------------
+
+_placeholders = st.sampled_from(
+    [
+        "{{secrets.TOKEN}}",
+        "Bearer {{secrets.TOKEN}}",
+        "{{ secrets.TOKEN }}",
+        "{{secrets.}}",
+        "{{secrets.TOKEN",
+        "{{secrets.MISSING}}",
+    ]
+)
+_modes = st.sampled_from(["ok", "fail", "fatal", "retry", "bpmn", "bug"])
+_json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=12),
+        _placeholders,
+    ),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["city", "zip", "x"]) | st.text(max_size=4), children, max_size=3
+        )
+    ),
+    max_leaves=12,
+)
+# Mostly valid input with a few fields drawn from anything JSON, so every outcome is reached.
+_variables = st.fixed_dictionaries(
+    {"name": st.text(max_size=12) | _placeholders, "mode": _modes | _json_values},
+    optional={
+        "token": _placeholders | _json_values,
+        "count": st.integers(-2, 5) | _json_values,
+        "address": st.fixed_dictionaries(
+            {"city": st.text(max_size=5), "zip": st.text(max_size=6) | _placeholders}
+        )
+        | _json_values,
+        "otherVariable": _json_values,
+    },
+)
+_headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "resultVariable": st.sampled_from(["result", " "]) | st.text(max_size=6),
+        "resultExpression": st.sampled_from(["={out: response}", "=response", "= 1 +"]),
+        "errorExpression": st.sampled_from(
+            [
+                '=if error = null then null else bpmnError("E", error.message)',
+                '=jobError("again", {}, 1, @"PT1S")',
+                "=error.code",
+                "=(",
+            ]
+        ),
+        "retryBackoff": st.sampled_from(["PT5S", "P-1D", "soon"]) | st.text(max_size=6),
+    },
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # the connector is stateless
+)
+@given(
+    variables=_variables,
+    headers=_headers,
+    strict=st.booleans(),
+    operation=st.sampled_from(["echo", "blocking"]),
+)
+def test_no_job_input_makes_the_executor_raise_or_leak_a_secret(
+    connector: Connector,
+    variables: dict[str, Any],
+    headers: dict[str, str],
+    strict: bool,
+    operation: str,
+) -> None:
+    job = Job(variables, headers=headers, info=JobInfo(retries=2), strict=strict)
+    outcome = asyncio.run(executor().execute(connector.get_operation(operation), job))
+    assert isinstance(outcome, Completed | Failed | BpmnErrorThrown)
+    event(f"{outcome.kind} {getattr(outcome, 'code', '')}")
+    assert SECRETS["TOKEN"] not in repr(outcome)
+    if isinstance(outcome, Failed):
+        assert outcome.retries >= 0 and outcome.code
