@@ -14,6 +14,7 @@ import asyncio
 import base64
 import itertools
 import json
+import ssl
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -111,8 +112,9 @@ class FakeRestGateway:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> str:
-        """Listen on 127.0.0.1 (``port`` 0: any free port); returns the base URL."""
+    async def start(self, port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> str:
+        """Listen on 127.0.0.1 (``port`` 0: any free port), over TLS with ``ssl_context``;
+        returns the base URL."""
         app = web.Application(middlewares=[self._middleware])
         app.router.add_post("/v2/jobs/activation", self._activate)
         app.router.add_post("/v2/jobs/{jobKey}/completion", self._complete)
@@ -127,12 +129,13 @@ class FakeRestGateway:
         # Cancel a long poll whose client went away, as the real gateway stops waiting.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=ssl_context)
         await site.start()
         server = site._server
         assert server is not None
         port = server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        scheme = "https" if ssl_context is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{port}"
         return self.url
 
     async def stop(self) -> None:

@@ -131,10 +131,14 @@ class FakeZeebe:
         self._server: grpc.aio.Server | None = None
         self.address = ""
 
-    async def start(self) -> str:
+    async def start(self, credentials: grpc.ServerCredentials | None = None) -> str:
+        """Listen on 127.0.0.1 (over TLS with ``credentials``); returns ``host:port``."""
         server = grpc.aio.server()
         pb_grpc.add_GatewayServicer_to_server(_Servicer(self), server)
-        port = server.add_insecure_port("127.0.0.1:0")
+        if credentials is not None:
+            port = server.add_secure_port("127.0.0.1:0", credentials)
+        else:
+            port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
         self._server = server
         self.address = f"127.0.0.1:{port}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
@@ -49,6 +50,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         redactor: Redactor | None = None,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         if not token_url or not client_id or not client_secret:
             raise ValueError("OAuth needs a token URL, a client id and a client secret")
@@ -61,7 +63,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add(client_secret)
         self._clock = clock
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, verify=verify)
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock: asyncio.Lock | None = None

@@ -178,15 +178,29 @@ class GrpcGateway:
         tls: bool | None = None,
         auth: OAuth2ClientCredentials | None = None,
         root_certificates: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        private_key: bytes | None = None,
     ) -> GrpcGateway:
-        """Open a channel the way pyzeebe does (its keep-alive options) to ``address``."""
+        """Open a channel the way pyzeebe does (its keep-alive options) to ``address``.
+
+        ``root_certificates`` replace the default trust store; ``certificate_chain`` and
+        ``private_key`` (unencrypted PEM) identify the client (mTLS). Any of them turns TLS
+        on for a bare ``host:port`` unless ``tls`` says otherwise.
+        """
         from pyzeebe.channel.channel_options import get_channel_options
 
+        if tls is None and "://" not in address:
+            # TLS material for a bare host:port means TLS (a scheme still decides itself).
+            tls = root_certificates is not None or certificate_chain is not None or None
         target, secure = grpc_target(address, tls, oauth=auth is not None)
         interceptors = bearer_interceptors(auth) if auth is not None else None
         options = get_channel_options()
         if secure:
-            credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=root_certificates,
+                private_key=private_key,
+                certificate_chain=certificate_chain,
+            )
             channel = grpc.aio.secure_channel(
                 target, credentials, options=options, interceptors=interceptors
             )

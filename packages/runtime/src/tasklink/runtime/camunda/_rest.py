@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,7 @@ class RestGateway:
         auth: httpx.Auth | None = None,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
         user_agent: str = "tasklink-runtime",
         max_connections: int = 100,
         on_malformed_job: Callable[[str], None] | None = None,
@@ -66,6 +68,7 @@ class RestGateway:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             transport=transport,
+            verify=verify,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),

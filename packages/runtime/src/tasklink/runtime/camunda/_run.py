@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from ._auth import OAuth2ClientCredentials
 from ._gateway import Gateway
 from ._rest import RestGateway
 from ._settings import CamundaSettings
+from ._tls import GatewayTls
 from ._worker import CamundaWorker
 
 if TYPE_CHECKING:
@@ -29,7 +31,9 @@ __all__ = ["build_gateway", "run"]
 _log = logging.getLogger("tasklink.runtime.camunda")
 
 
-def _oauth(settings: CamundaSettings, redactor: Redactor) -> OAuth2ClientCredentials:
+def _oauth(
+    settings: CamundaSettings, redactor: Redactor, verify: ssl.SSLContext | bool
+) -> OAuth2ClientCredentials:
     assert settings.client_id is not None
     assert settings.client_secret is not None
     return OAuth2ClientCredentials(
@@ -39,7 +43,20 @@ def _oauth(settings: CamundaSettings, redactor: Redactor) -> OAuth2ClientCredent
         audience=settings.effective_audience,
         scope=settings.scope,
         redactor=redactor,
+        verify=verify,
     )
+
+
+def _tls(settings: CamundaSettings, redactor: Redactor) -> GatewayTls | None:
+    try:
+        tls = settings.gateway_tls()
+    except OSError as exc:
+        raise EngineError(f"camunda mtls files: {exc}") from None
+    if tls is not None and tls.key is not None:
+        redactor.add(tls.key.decode("utf-8", "replace"))
+    if tls is not None and tls.key_passphrase:
+        redactor.add(tls.key_passphrase)
+    return tls
 
 
 def build_gateway(
@@ -56,22 +73,37 @@ def build_gateway(
     auth_kind = settings.effective_auth
     if settings.basic_password is not None:
         redactor.add(settings.basic_password.get_secret_value())
+    tls = _tls(settings, redactor)
+    try:
+        verify: ssl.SSLContext | bool = tls.ssl_context() if tls is not None else True
+    except ValueError as exc:
+        raise EngineError(f"camunda {exc}") from None
     if settings.protocol == "grpc":
         if auth_kind == "basic":
             raise EngineError("basic auth is not available over gRPC; use oauth or rest")
+        if tls is not None and tls.key_passphrase:
+            raise EngineError(
+                "gRPC takes an unencrypted private key only; decrypt it "
+                "(openssl pkey -in key.pem -out plain.pem) or use rest"
+            )
         try:
             from ._grpc import GrpcGateway
         except ImportError as exc:
             raise EngineError(
                 f"protocol grpc needs pyzeebe: pip install 'tasklink-runtime[zeebe]' ({exc})"
             ) from None
-        oauth = _oauth(settings, redactor) if auth_kind == "oauth" else None
+        oauth = _oauth(settings, redactor, verify) if auth_kind == "oauth" else None
         return GrpcGateway.connect(
-            settings.effective_grpc_address, tls=settings.grpc_tls, auth=oauth
+            settings.effective_grpc_address,
+            tls=settings.grpc_tls,
+            auth=oauth,
+            root_certificates=tls.ca if tls is not None else None,
+            certificate_chain=tls.cert if tls is not None else None,
+            private_key=tls.key if tls is not None else None,
         )
     auth: httpx.Auth | None = None
     if auth_kind == "oauth":
-        auth = _oauth(settings, redactor)
+        auth = _oauth(settings, redactor, verify)
     elif auth_kind == "basic":
         assert settings.basic_username is not None
         assert settings.basic_password is not None
@@ -79,6 +111,7 @@ def build_gateway(
     return RestGateway(
         settings.effective_rest_address,
         auth=auth,
+        verify=verify,
         user_agent=f"tasklink-runtime/{__version__}",
         on_malformed_job=on_malformed_job,
     )

@@ -26,6 +26,7 @@ from pydantic import (
 from tasklink.core import parse_duration
 
 from .._settings import RuntimeSettings, _settings_error
+from ._tls import GatewayTls
 from ._worker import WorkerOptions
 
 __all__ = ["NATIVE_ENVIRONMENT", "SAAS_OAUTH_URL", "CamundaSettings"]
@@ -48,6 +49,13 @@ NATIVE_ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "tenant_ids": ("CAMUNDA_TENANT_ID",),
     "cluster_id": ("CAMUNDA_CLUSTER_ID",),
     "cluster_region": ("CAMUNDA_CLUSTER_REGION",),
+    "mtls_ca": ("CAMUNDA_MTLS_CA",),
+    "mtls_ca_path": ("CAMUNDA_MTLS_CA_PATH",),
+    "mtls_cert": ("CAMUNDA_MTLS_CERT",),
+    "mtls_cert_path": ("CAMUNDA_MTLS_CERT_PATH",),
+    "mtls_key": ("CAMUNDA_MTLS_KEY",),
+    "mtls_key_path": ("CAMUNDA_MTLS_KEY_PATH",),
+    "mtls_key_passphrase": ("CAMUNDA_MTLS_KEY_PASSPHRASE",),
 }
 
 
@@ -60,6 +68,18 @@ def _seconds(value: Any) -> Any:
         except ValueError:
             return parse_duration(text).total_seconds()
     return value
+
+
+def _pem(inline: str | SecretStr | None, path: str | None) -> bytes | None:
+    if isinstance(inline, SecretStr):
+        inline = inline.get_secret_value()
+    if inline:
+        # Environment variables often carry the PEM with literal "\n" sequences.
+        return inline.replace("\\n", "\n").encode("utf-8")
+    if path:
+        with open(path, "rb") as file:
+            return file.read()
+    return None
 
 
 def _names(value: Any) -> Any:
@@ -96,6 +116,15 @@ class CamundaSettings(BaseModel):
     basic_password: SecretStr | None = Field(None, description="Basic auth password")
     grpc_tls: bool | None = Field(
         None, description="TLS for gRPC; default from the address scheme, on for OAuth"
+    )
+    mtls_ca: str | None = Field(None, description="PEM of a CA to trust (beside the defaults)")
+    mtls_ca_path: str | None = Field(None, description="File with the PEM of a CA to trust")
+    mtls_cert: str | None = Field(None, description="PEM of the client certificate (mTLS)")
+    mtls_cert_path: str | None = Field(None, description="File with the client certificate")
+    mtls_key: SecretStr | None = Field(None, description="PEM of the client's private key")
+    mtls_key_path: str | None = Field(None, description="File with the client's private key")
+    mtls_key_passphrase: SecretStr | None = Field(
+        None, description="Passphrase of an encrypted private key"
     )
     tenant_ids: tuple[str, ...] = Field((), description="Tenants to fetch jobs for")
     worker_name: str = Field("tasklink", min_length=1, description="Worker name shown in Operate")
@@ -145,6 +174,13 @@ class CamundaSettings(BaseModel):
     def _auth_name(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("mtls_ca_path", "mtls_cert_path", "mtls_key_path")
+    @classmethod
+    def _readable_file(cls, value: str | None) -> str | None:
+        if value is not None and not os.access(value, os.R_OK):
+            raise ValueError(f"{value!r} is not a readable file")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> CamundaSettings:
         auth = self.effective_auth
@@ -152,6 +188,8 @@ class CamundaSettings(BaseModel):
             raise ValueError("auth oauth needs client_id and client_secret")
         if auth == "basic" and not (self.basic_username and self.basic_password):
             raise ValueError("auth basic needs basic_username and basic_password")
+        if bool(self.mtls_cert or self.mtls_cert_path) != bool(self.mtls_key or self.mtls_key_path):
+            raise ValueError("a client certificate (mtls_cert) needs its private key (mtls_key)")
         if bool(self.cluster_id) != bool(self.cluster_region) and not (
             self.rest_address if self.protocol == "rest" else self.grpc_address
         ):
@@ -196,6 +234,22 @@ class CamundaSettings(BaseModel):
             return self.audience
         host = urlparse(self.effective_oauth_url).hostname or ""
         return SAAS_AUDIENCE if host.endswith("cloud.camunda.io") else None
+
+    def gateway_tls(self) -> GatewayTls | None:
+        """The CA to trust and the client identity for the gateway (and its token endpoint),
+        read now; ``None`` when none is configured. Inline PEM wins over a file."""
+        ca = _pem(self.mtls_ca, self.mtls_ca_path)
+        cert = _pem(self.mtls_cert, self.mtls_cert_path)
+        key = _pem(self.mtls_key, self.mtls_key_path)
+        if ca is None and cert is None:
+            return None
+        passphrase = self.mtls_key_passphrase
+        return GatewayTls(
+            ca=ca,
+            cert=cert,
+            key=key,
+            key_passphrase=passphrase.get_secret_value() if passphrase is not None else None,
+        )
 
     def worker_options(self) -> WorkerOptions:
         """The worker's options (concurrency comes from the pipeline)."""

@@ -1,0 +1,235 @@
+"""TLS towards a self-managed Camunda: a private CA (``CAMUNDA_MTLS_CA*``) and a client
+certificate (``CAMUNDA_MTLS_CERT*`` / ``CAMUNDA_MTLS_KEY*``), over REST (gateway and OAuth
+token endpoint) and gRPC, against fakes serving certificates of a throwaway CA."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from camunda_fakes import JobStore, WorkerHarness
+from camunda_fakes.connectors import greeter
+from camunda_fakes.rest import OAUTH, FakeRestGateway
+
+from tasklink.core import Redactor
+from tasklink.runtime import EngineError, SettingsError, load_settings
+from tasklink.runtime.camunda import ActivationRequest, CamundaSettings, GatewayError, build_gateway
+
+GREETER = greeter.job_type
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def client_cert(ca: trustme.CA) -> trustme.LeafCert:
+    return ca.issue_cert("tasklink-worker@example.org")
+
+
+def _server_context(ca: trustme.CA, *, client_certs: bool) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    if client_certs:
+        context.verify_mode = ssl.CERT_REQUIRED
+        ca.configure_trust(context)
+    return context
+
+
+async def _gateway(
+    store: JobStore, spec: Any, ca: trustme.CA, *, client_certs: bool = False, **kwargs: Any
+) -> AsyncIterator[FakeRestGateway]:
+    fake = FakeRestGateway(store, spec, **kwargs)
+    await fake.start(ssl_context=_server_context(ca, client_certs=client_certs))
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+    assert fake.violations == []
+
+
+@pytest.fixture
+async def tls_gateway(
+    store: JobStore, camunda_spec: Any, ca: trustme.CA
+) -> AsyncIterator[FakeRestGateway]:
+    """HTTPS with OAuth: the gateway and its token endpoint both serve the private CA's cert."""
+    async for fake in _gateway(store, camunda_spec, ca, auth="oauth", oauth_client=OAUTH):
+        yield fake
+
+
+@pytest.fixture
+async def mtls_gateway(
+    store: JobStore, camunda_spec: Any, ca: trustme.CA
+) -> AsyncIterator[FakeRestGateway]:
+    """HTTPS that refuses a client without a certificate of the private CA."""
+    async for fake in _gateway(store, camunda_spec, ca, client_certs=True):
+        yield fake
+
+
+def _pem(blob: trustme.Blob) -> str:
+    return blob.bytes().decode("ascii")
+
+
+async def _serves_a_job(store: JobStore, settings: CamundaSettings) -> None:
+    job = store.add(GREETER, {"operation": "greet", "name": "Ada"})
+    async with WorkerHarness((greeter,), build_gateway(settings)):
+        await store.wait_for(lambda: store.done(job))
+    assert [o.kind for o in store.outcomes_of(job.key)] == ["complete"]
+
+
+async def _activation_error(settings: CamundaSettings) -> GatewayError:
+    gateway = build_gateway(settings)
+    try:
+        with pytest.raises(GatewayError) as info:
+            await gateway.activate(ActivationRequest(GREETER, "w", 1000, 1, 0))
+    finally:
+        await gateway.aclose()
+    return info.value
+
+
+async def test_a_private_ca_is_trusted_by_the_gateway_and_token_clients(
+    store: JobStore, tls_gateway: FakeRestGateway, ca: trustme.CA, tmp_path: Path
+) -> None:
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    oauth = {
+        "client_id": OAUTH.client_id,
+        "client_secret": OAUTH.client_secret,
+        "oauth_url": tls_gateway.token_url,
+        "audience": OAUTH.audience,
+    }
+    await _serves_a_job(
+        store,
+        CamundaSettings(rest_address=tls_gateway.url, mtls_ca_path=str(ca_file), **oauth),
+    )
+    assert tls_gateway.token_requests, "the token came from the HTTPS identity provider"
+    untrusted = await _activation_error(CamundaSettings(rest_address=tls_gateway.url, **oauth))
+    assert untrusted.status is None
+    assert "certificate" in str(untrusted).lower()
+
+
+async def test_a_client_certificate_opens_an_mtls_gateway(
+    store: JobStore,
+    mtls_gateway: FakeRestGateway,
+    ca: trustme.CA,
+    client_cert: trustme.LeafCert,
+    tmp_path: Path,
+) -> None:
+    # Inline PEM with literal "\n", as it comes from an environment variable.
+    inline = {
+        "mtls_ca": _pem(ca.cert_pem).replace("\n", "\\n"),
+        "mtls_cert": _pem(client_cert.cert_chain_pems[0]).replace("\n", "\\n"),
+        "mtls_key": _pem(client_cert.private_key_pem).replace("\n", "\\n"),
+    }
+    await _serves_a_job(store, CamundaSettings(rest_address=mtls_gateway.url, **inline))
+    refused = await _activation_error(
+        CamundaSettings(rest_address=mtls_gateway.url, mtls_ca=inline["mtls_ca"])
+    )
+    assert refused.status is None
+
+
+async def test_an_encrypted_key_loads_with_its_passphrase_and_stays_out_of_logs(
+    store: JobStore,
+    mtls_gateway: FakeRestGateway,
+    ca: trustme.CA,
+    client_cert: trustme.LeafCert,
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(client_cert.private_key_pem.bytes(), None)
+    encrypted = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"open-sesame-42"),
+    ).decode("ascii")
+    settings = CamundaSettings(
+        rest_address=mtls_gateway.url,
+        mtls_ca=_pem(ca.cert_pem),
+        mtls_cert=_pem(client_cert.cert_chain_pems[0]),
+        mtls_key=encrypted,
+        mtls_key_passphrase="open-sesame-42",
+    )
+    redactor = Redactor()
+    gateway = build_gateway(settings, redactor)
+    await gateway.aclose()
+    assert "open-sesame-42" in redactor and encrypted in redactor
+    await _serves_a_job(store, settings)
+
+    wrong = settings.model_copy(update={"mtls_key_passphrase": None})
+    with pytest.raises(EngineError, match="mtls_cert / mtls_key") as info:
+        build_gateway(wrong)
+    assert "BEGIN" not in str(info.value)
+    grpc = settings.model_copy(update={"protocol": "grpc"})
+    with pytest.raises(EngineError, match="unencrypted private key"):
+        build_gateway(grpc)
+
+
+async def test_grpc_trusts_the_private_ca_and_presents_the_client_certificate(
+    store: JobStore, ca: trustme.CA, client_cert: trustme.LeafCert
+) -> None:
+    pytest.importorskip("pyzeebe", reason="the gRPC adapter needs tasklink-runtime[zeebe]")
+    import grpc
+    from camunda_fakes.zeebe import FakeZeebe
+
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    credentials = grpc.ssl_server_credentials(
+        [(server.private_key_pem.bytes(), server.cert_chain_pems[0].bytes())],
+        root_certificates=ca.cert_pem.bytes(),
+        require_client_auth=True,
+    )
+    zeebe = FakeZeebe(store)
+    address = await zeebe.start(credentials)
+    try:
+        await _serves_a_job(
+            store,
+            CamundaSettings(
+                protocol="grpc",
+                grpc_address=address,  # a bare host:port: the TLS material turns TLS on
+                mtls_ca=_pem(ca.cert_pem),
+                mtls_cert=_pem(client_cert.cert_chain_pems[0]),
+                mtls_key=_pem(client_cert.private_key_pem),
+            ),
+        )
+    finally:
+        await zeebe.stop()
+
+
+def _load(tmp_path: Path, environ: dict[str, str]) -> CamundaSettings:
+    config = tmp_path / "tasklink.toml"
+    config.write_text("")
+    runtime = load_settings({"engine": "camunda"}, environ=environ, config_file=config)
+    return CamundaSettings.load(runtime, environ)
+
+
+def test_camunda_mtls_variables_are_read_and_checked(
+    tmp_path: Path, ca: trustme.CA, client_cert: trustme.LeafCert
+) -> None:
+    ca_file, cert_file, key_file = (tmp_path / n for n in ("ca.pem", "cert.pem", "key.pem"))
+    ca.cert_pem.write_to_path(str(ca_file))
+    client_cert.cert_chain_pems[0].write_to_path(str(cert_file))
+    client_cert.private_key_pem.write_to_path(str(key_file))
+    settings = _load(
+        tmp_path,
+        {
+            "CAMUNDA_MTLS_CA_PATH": str(ca_file),
+            "CAMUNDA_MTLS_CERT_PATH": str(cert_file),
+            "CAMUNDA_MTLS_KEY_PATH": str(key_file),
+        },
+    )
+    tls = settings.gateway_tls()
+    assert tls is not None and tls.ca == ca.cert_pem.bytes()
+    assert tls.key == client_cert.private_key_pem.bytes()
+    assert "PRIVATE" not in repr(tls) + repr(settings)
+    assert _load(tmp_path, {}).gateway_tls() is None
+
+    with pytest.raises(SettingsError, match=r"mtls_ca_path \(from CAMUNDA_MTLS_CA_PATH\)"):
+        _load(tmp_path, {"CAMUNDA_MTLS_CA_PATH": str(tmp_path / "missing.pem")})
+    with pytest.raises(SettingsError, match="needs its private key"):
+        _load(tmp_path, {"CAMUNDA_MTLS_CERT_PATH": str(cert_file)})
+    with pytest.raises(EngineError, match="mtls_ca: not a PEM certificate"):
+        build_gateway(_load(tmp_path, {"CAMUNDA_MTLS_CA": "not a certificate"}))
