@@ -40,7 +40,8 @@ class RestGateway:
     """Job activation and job commands against ``POST /v2/jobs/...``.
 
     ``auth`` is any httpx auth (``None``, :class:`httpx.BasicAuth`, or
-    :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`). A job the gateway sends
+    :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`); ``verify`` is httpx's
+    (an :class:`ssl.SSLContext` with a private CA or a client certificate). A job the gateway sends
     malformed is logged, skipped and reported to ``on_malformed_job``; when its key can be
     read it is failed with 0 retries and the reason (an incident), since it would be just
     as unreadable every time it is offered again.

@@ -177,7 +177,7 @@ class CamundaSettings(BaseModel):
     @field_validator("mtls_ca_path", "mtls_cert_path", "mtls_key_path")
     @classmethod
     def _readable_file(cls, value: str | None) -> str | None:
-        if value is not None and not os.access(value, os.R_OK):
+        if value is not None and not (os.path.isfile(value) and os.access(value, os.R_OK)):
             raise ValueError(f"{value!r} is not a readable file")
         return value
 
