@@ -388,6 +388,29 @@ def test_secret_values_follow_nested_models_and_skip_unset_ones() -> None:
     assert secret_values(outer) == ["tok-1234"]
 
 
+def test_secret_values_follow_the_class_of_each_value_not_of_its_field() -> None:
+    from pydantic import field_validator
+
+    from tasklink.core import field, secret_values
+
+    class Auth(InputModel):
+        token: str = field(description="t", secret=True)
+
+    class Refreshing(Auth):
+        refresh: str = field(description="r", secret=True)
+
+    class Outer(InputModel):
+        auth: Auth
+
+        @field_validator("auth", mode="before")
+        @classmethod
+        def _refreshing(cls, value: Any) -> Any:
+            return Refreshing.model_validate(value) if "refresh" in value else value
+
+    outer = Outer.model_validate({"auth": {"token": "tok-aaaa", "refresh": "ref-bbbb"}})
+    assert secret_values(outer) == ["tok-aaaa", "ref-bbbb"]
+
+
 def test_secret_values_reach_nested_lists_and_unions_and_skip_the_rest() -> None:
     from typing import Literal
 
@@ -508,3 +531,28 @@ def test_no_job_input_makes_the_executor_raise_or_leak_a_secret(
     assert SECRETS["TOKEN"] not in repr(outcome)
     if isinstance(outcome, Failed):
         assert outcome.retries >= 0 and outcome.code
+
+
+async def test_a_timeout_cancels_the_callers_token_without_a_context() -> None:
+    from tasklink.core import CancellationToken
+
+    connector = Connector(
+        id="io.tasklink.test.slow",
+        name="slow",
+        title="Slow",
+        job_type="tasklink:slow:1",
+        description="Sleeps",
+        package="tasklink.core",
+    )
+
+    @connector.operation(name="Sleep", description="Sleeps")
+    async def sleep(input: InputModel) -> dict[str, Any]:
+        await asyncio.sleep(10)
+        return {}
+
+    token = CancellationToken()
+    outcome = await executor().execute(
+        connector.get_operation(), Job({}), timeout=0.05, cancellation=token
+    )
+    assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT"
+    assert token.cancelled

@@ -121,7 +121,7 @@ def test_redact_data_handles_mappings_tuples_and_str_subclasses() -> None:
 def test_redact_data_finds_a_secret_containing_the_join_separator() -> None:
     r = Redactor(["ab\x00cd-1234"])
     assert r.redact_data({"k": "x ab\x00cd-1234"}) == {"k": f"x {MASK}"}
-    untouched = {"k": "ab", "l": "cd-1234"}  # matches only across two strings
+    untouched = ["ab", "cd-1234"]  # joined, these spell the secret: only the walk can tell
     assert r.redact_data(untouched) is untouched
 
 

@@ -187,7 +187,7 @@ class JobExecutor:
             # A broken task configuration fails before the operation has any side effect.
             backoff = self._header_backoff(headers)
             model = self.bind(operation, job.variables, strict=job.strict)
-            # Only an operation that takes a context can observe it (or its cancellation).
+            # Only an operation that takes a context can read it: build it for those only.
             context = (
                 Context(
                     job.info,
@@ -216,8 +216,9 @@ class JobExecutor:
                 except TimeoutError:
                     if not deadline.expired():
                         raise  # the operation's own timeout (a socket read, say)
-                    if context is not None:
-                        context.cancellation.cancel()
+                    token = context.cancellation if context is not None else cancellation
+                    if token is not None:
+                        token.cancel()
                     raise ConnectorError(
                         f"the operation did not finish within {limit:g} seconds",
                         code=ErrorCode.TIMEOUT,

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
-import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, SecretStr
@@ -142,11 +141,9 @@ def secret_values(model: BaseModel) -> list[str]:
 
 
 def _collect_secrets(model: BaseModel, found: list[str]) -> None:
-    for read, is_secret in _secret_readers(type(model)):
-        try:
-            value = read(model)
-        except AttributeError:  # an unset nested model (a default of None)
-            continue
+    # Planned by the value's own class: a subclass instance may carry more secret fields.
+    for name, is_secret in _secret_plan(type(model)):
+        value = getattr(model, name, None)
         if is_secret:
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
@@ -156,34 +153,6 @@ def _collect_secrets(model: BaseModel, found: list[str]) -> None:
         for item in value if isinstance(value, list | tuple) else (value,):
             if isinstance(item, BaseModel):
                 _collect_secrets(item, found)
-
-
-@functools.cache
-def _secret_readers(model: type[BaseModel]) -> tuple[tuple[Callable[[Any], Any], bool], ...]:
-    """Per model class, compiled once: getters for its secret values (``True``) and for
-    the values whose nested models must be walked (``False``: lists, unions, optionals).
-
-    A secret reached through fields that each hold exactly one model is read by a single
-    ``attrgetter("auth.token")``: this runs on every job.
-    """
-    readers: list[tuple[Callable[[Any], Any], bool]] = []
-
-    def plan(model: type[BaseModel], prefix: str, seen: frozenset[type[BaseModel]]) -> None:
-        for name, is_secret in _secret_plan(model):
-            path = prefix + name
-            annotation = model.model_fields[name].annotation
-            if (
-                not is_secret
-                and isinstance(annotation, type)
-                and issubclass(annotation, BaseModel)
-                and annotation not in seen
-            ):
-                plan(annotation, path + ".", seen | {annotation})
-            else:
-                readers.append((operator.attrgetter(path), is_secret))
-
-    plan(model, "", frozenset({model}))
-    return tuple(readers)
 
 
 _PLANNING: set[type[BaseModel]] = set()
