@@ -10,11 +10,12 @@ shared machine hits both; the ratio is the median of the rounds' ratios.
 
 The bare client gets the same connection limits as the connector's pooled client, so
 the ratio measures the connector's overhead, not a pool setting. Both pools hold 16
-connections (``--max-connections``; the connector reads TASKLINK_HTTP_MAX_CONNECTIONS):
-with more, httpcore's pool bookkeeping grows with the square of its connections, and its
-cycle of opening one connection per concurrent request and letting the idle ones expire
-makes throughput swing fourfold between rounds, for bare httpx as much as for the
-connector, so the ratio would measure where in that cycle each side happened to be.
+connections (``--max-connections``, else TASKLINK_HTTP_MAX_CONNECTIONS if set, which the
+connector reads): with more, httpcore's pool bookkeeping grows with the square of its
+connections, and its cycle of opening one connection per concurrent request and letting
+the idle ones expire makes throughput swing fourfold between rounds, for bare httpx as
+much as for the connector, so the ratio would measure where in that cycle each side
+happened to be.
 
     python benchmarks/http_overhead.py            # 10 rounds of 500 requests per side
     python benchmarks/http_overhead.py --quick    # 5 rounds of 400: a smoke run (< 30 s)
@@ -83,7 +84,9 @@ async def _drive(count: int, concurrency: int, request: Callable[[], Awaitable[N
     return count / (time.perf_counter() - started)
 
 
-async def _measure(url: str, count: int, concurrency: int, rounds: int, warmup: int) -> list[float]:
+async def _measure(
+    url: str, count: int, concurrency: int, rounds: int, warmup: int
+) -> tuple[list[float], float, float]:
     import httpx
 
     from tasklink.core import Completed, Job, JobExecutor, MappingSecretProvider
@@ -116,6 +119,8 @@ async def _measure(url: str, count: int, concurrency: int, rounds: int, warmup: 
         await _drive(warmup, concurrency, bare)
         await _drive(warmup, concurrency, tasklink)
     ratios: list[float] = []
+    bare_rates: list[float] = []
+    tasklink_rates: list[float] = []
     for index in range(rounds):
         if index % 2:
             tasklink_rps = await _drive(count, concurrency, tasklink)
@@ -124,12 +129,14 @@ async def _measure(url: str, count: int, concurrency: int, rounds: int, warmup: 
             bare_rps = await _drive(count, concurrency, bare)
             tasklink_rps = await _drive(count, concurrency, tasklink)
         ratios.append(tasklink_rps / bare_rps)
+        bare_rates.append(bare_rps)
+        tasklink_rates.append(tasklink_rps)
         print(
             f"  round {index + 1}: bare {bare_rps:8.0f} req/s   tasklink {tasklink_rps:8.0f} req/s"
         )
     await bare_client.aclose()
     await aclose_clients()
-    return ratios
+    return ratios, statistics.median(bare_rates), statistics.median(tasklink_rates)
 
 
 def main() -> None:
@@ -138,14 +145,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=None, help="requests per round")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--max-connections", type=int, default=16, help="pool size, both sides")
+    parser.add_argument(
+        "--max-connections", type=int, default=None, help="pool size, both sides (default 16)"
+    )
     args = parser.parse_args()
     count = args.requests or (400 if args.quick else 500)
     rounds = args.rounds or (5 if args.quick else 10)
     warmup = 400 if args.quick else 1000
     from tasklink.http._policy import ENV_MAX_CONNECTIONS
 
-    os.environ[ENV_MAX_CONNECTIONS] = str(args.max_connections)
+    if args.max_connections is not None:
+        os.environ[ENV_MAX_CONNECTIONS] = str(args.max_connections)
+    os.environ.setdefault(ENV_MAX_CONNECTIONS, "16")  # an operator's own setting stays
+    connections = os.environ[ENV_MAX_CONNECTIONS]
 
     receive, send = multiprocessing.Pipe(duplex=False)
     server = multiprocessing.get_context("spawn").Process(target=_serve, args=(send,), daemon=True)
@@ -155,16 +167,21 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/items/42"
         print(
             f"{count} GET requests per side and round, concurrency {args.concurrency}, "
-            f"{args.max_connections} connections, {rounds} rounds"
+            f"{connections} connections, {rounds} rounds"
         )
-        ratios = asyncio.run(_measure(url, count, args.concurrency, rounds, warmup))
+        ratios, bare, tasklink = asyncio.run(_measure(url, count, args.concurrency, rounds, warmup))
     finally:
         server.terminate()
         server.join(5)
     ratio = statistics.median(ratios)
     print()
-    print(f"{'ratio (tasklink / bare), median':<34}{ratio:>12.3f}   (target >= 0.85)")
+    print(f"{'client (median of rounds)':<34}{'requests/s':>12}")
+    print(f"{'bare httpx.AsyncClient':<34}{bare:>12.0f}")
+    print(f"{'tasklink-http (JobExecutor)':<34}{tasklink:>12.0f}")
+    print(f"{'ratio (median of round ratios)':<34}{ratio:>12.3f}   (target >= 0.85)")
     print(f"METRIC http_throughput_ratio={ratio:.3f}")
+    print(f"METRIC http_bare_rps={bare:.0f}")
+    print(f"METRIC http_tasklink_rps={tasklink:.0f}")
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ async def test_a_client_certificate_opens_an_mtls_gateway(
     assert refused.status is None
 
 
-async def test_an_encrypted_key_loads_with_its_passphrase_and_stays_out_of_logs(
+async def test_an_encrypted_key_loads_with_its_passphrase_and_is_registered_as_a_secret(
     store: JobStore,
     mtls_gateway: FakeRestGateway,
     ca: trustme.CA,
@@ -231,5 +231,39 @@ def test_camunda_mtls_variables_are_read_and_checked(
         _load(tmp_path, {"CAMUNDA_MTLS_CA_PATH": str(tmp_path / "missing.pem")})
     with pytest.raises(SettingsError, match="needs its private key"):
         _load(tmp_path, {"CAMUNDA_MTLS_CERT_PATH": str(cert_file)})
+    with pytest.raises(SettingsError, match="needs the encrypted key"):
+        _load(tmp_path, {"CAMUNDA_MTLS_KEY_PASSPHRASE": "pw"})
     with pytest.raises(EngineError, match="mtls_ca: not a PEM certificate"):
         build_gateway(_load(tmp_path, {"CAMUNDA_MTLS_CA": "not a certificate"}))
+
+
+def test_inline_pem_and_its_file_are_one_setting_won_by_the_stronger_source(
+    tmp_path: Path, ca: trustme.CA
+) -> None:
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    stale = trustme.CA().cert_pem.bytes().decode("ascii")
+    environ = {"TASKLINK_CAMUNDA_MTLS_CA_PATH": str(ca_file), "CAMUNDA_MTLS_CA": stale}
+    tls = _load(tmp_path, environ).gateway_tls()
+    assert tls is not None and tls.ca == ca.cert_pem.bytes()
+    # Among Camunda's own variables, inline PEM wins, as in Camunda's SDK; a stale path
+    # beside it is not even read.
+    environ = {"CAMUNDA_MTLS_CA_PATH": str(tmp_path / "gone.pem"), "CAMUNDA_MTLS_CA": stale}
+    tls = _load(tmp_path, environ).gateway_tls()
+    assert tls is not None and tls.ca == stale.encode()
+
+
+async def test_grpc_takes_a_passphrase_only_for_a_key_that_needs_none(
+    ca: trustme.CA, client_cert: trustme.LeafCert
+) -> None:
+    pytest.importorskip("pyzeebe", reason="the gRPC adapter needs tasklink-runtime[zeebe]")
+    settings = CamundaSettings(
+        protocol="grpc",
+        grpc_address="127.0.0.1:1",
+        mtls_ca=_pem(ca.cert_pem),
+        mtls_cert=_pem(client_cert.cert_chain_pems[0]),
+        mtls_key=_pem(client_cert.private_key_pem),
+        mtls_key_passphrase="unused",
+    )
+    gateway = build_gateway(settings)  # a plain key: the passphrase is not needed
+    await gateway.aclose()

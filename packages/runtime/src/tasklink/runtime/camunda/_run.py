@@ -78,10 +78,12 @@ def build_gateway(
         verify: ssl.SSLContext | bool = tls.ssl_context() if tls is not None else True
     except ValueError as exc:
         raise EngineError(f"camunda {exc}") from None
+    except OSError as exc:  # the temporary files for inline PEM
+        raise EngineError(f"camunda mtls: {exc}") from None
     if settings.protocol == "grpc":
         if auth_kind == "basic":
             raise EngineError("basic auth is not available over gRPC; use oauth or rest")
-        if tls is not None and tls.key_passphrase:
+        if tls is not None and tls.key_encrypted:
             raise EngineError(
                 "gRPC takes an unencrypted private key only; decrypt it "
                 "(openssl pkey -in key.pem -out plain.pem) or use rest"

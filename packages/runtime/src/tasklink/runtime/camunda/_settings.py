@@ -70,6 +70,23 @@ def _seconds(value: Any) -> Any:
     return value
 
 
+_PEM_PAIRS = (
+    ("mtls_ca", "mtls_ca_path"),
+    ("mtls_cert", "mtls_cert_path"),
+    ("mtls_key", "mtls_key_path"),
+)
+_NATIVE_NAMES = frozenset(name for names in NATIVE_ENVIRONMENT.values() for name in names)
+
+
+def _rank(source: str) -> int:
+    """Precedence of a setting's source: flag, TASKLINK_CAMUNDA_*, Camunda's, the file."""
+    if source.startswith("--"):
+        return 3
+    if source.startswith("TASKLINK_"):
+        return 2
+    return 1 if source in _NATIVE_NAMES else 0
+
+
 def _pem(inline: str | SecretStr | None, path: str | None) -> bytes | None:
     if isinstance(inline, SecretStr):
         inline = inline.get_secret_value()
@@ -117,7 +134,9 @@ class CamundaSettings(BaseModel):
     grpc_tls: bool | None = Field(
         None, description="TLS for gRPC; default from the address scheme, on for OAuth"
     )
-    mtls_ca: str | None = Field(None, description="PEM of a CA to trust (beside the defaults)")
+    mtls_ca: str | None = Field(
+        None, description="PEM of a CA to trust (REST: beside the defaults; gRPC: instead)"
+    )
     mtls_ca_path: str | None = Field(None, description="File with the PEM of a CA to trust")
     mtls_cert: str | None = Field(None, description="PEM of the client certificate (mTLS)")
     mtls_cert_path: str | None = Field(None, description="File with the client certificate")
@@ -190,6 +209,8 @@ class CamundaSettings(BaseModel):
             raise ValueError("auth basic needs basic_username and basic_password")
         if bool(self.mtls_cert or self.mtls_cert_path) != bool(self.mtls_key or self.mtls_key_path):
             raise ValueError("a client certificate (mtls_cert) needs its private key (mtls_key)")
+        if self.mtls_key_passphrase and not (self.mtls_key or self.mtls_key_path):
+            raise ValueError("mtls_key_passphrase needs the encrypted key (mtls_key)")
         if bool(self.cluster_id) != bool(self.cluster_region) and not (
             self.rest_address if self.protocol == "rest" else self.grpc_address
         ):
@@ -249,6 +270,8 @@ class CamundaSettings(BaseModel):
             cert=cert,
             key=key,
             key_passphrase=passphrase.get_secret_value() if passphrase is not None else None,
+            cert_path=None if self.mtls_cert else self.mtls_cert_path,
+            key_path=None if self.mtls_key else self.mtls_key_path,
         )
 
     def worker_options(self) -> WorkerOptions:
@@ -290,6 +313,11 @@ class CamundaSettings(BaseModel):
                     data[key] = env[name]
                     sources[key] = name
                     break
+        for inline, path in _PEM_PAIRS:
+            # Inline PEM and its file are one setting: the stronger source wins whole.
+            if inline in data and path in data:
+                weaker = path if _rank(sources[inline]) >= _rank(sources[path]) else inline
+                del data[weaker]
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

@@ -17,15 +17,25 @@ __all__ = ["GatewayTls"]
 
 @dataclass(frozen=True, repr=False)
 class GatewayTls:
-    """PEM material: ``ca`` to trust, ``cert`` and ``key`` to present."""
+    """PEM material: ``ca`` to trust, ``cert`` and ``key`` to present (``*_path``: the files
+    they were read from, if any)."""
 
     ca: bytes | None = None
     cert: bytes | None = None
     key: bytes | None = None
     key_passphrase: str | None = None
+    cert_path: str | None = None
+    key_path: str | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"GatewayTls(ca={self.ca is not None}, client_cert={self.cert is not None})"
+
+    @property
+    def key_encrypted(self) -> bool:
+        """The key is a PKCS#8 or traditional OpenSSL PEM under a passphrase."""
+        return self.key is not None and (
+            b"BEGIN ENCRYPTED PRIVATE KEY" in self.key or b"Proc-Type: 4,ENCRYPTED" in self.key
+        )
 
     def ssl_context(self) -> ssl.SSLContext:
         """An HTTPS context: httpx's default trust store plus ``ca``, presenting ``cert``.
@@ -41,25 +51,27 @@ class GatewayTls:
             except (ssl.SSLError, ValueError) as exc:
                 raise ValueError(f"mtls_ca: not a PEM certificate ({exc})") from None
         if self.cert is not None and self.key is not None:
-            self._load_identity(context, self.cert, self.key)
+            with tempfile.TemporaryDirectory(prefix="tasklink-mtls-") as folder:
+                # ssl loads certificates and keys from files only: inline PEM goes to a
+                # private temporary file for the moment of loading; files are used as given.
+                cert_file = self.cert_path or _private_file(folder, "cert.pem", self.cert)
+                key_file = self.key_path or _private_file(folder, "key.pem", self.key)
+                # Without a passphrase, an encrypted key must fail, not make OpenSSL prompt
+                # on the terminal: an empty one does that.
+                password = self.key_passphrase if self.key_passphrase is not None else ""
+                try:
+                    context.load_cert_chain(cert_file, key_file, password=password)
+                except (ssl.SSLError, ValueError, OSError) as exc:
+                    # OpenSSL names what failed (a key mismatch, a wrong passphrase), not data.
+                    raise ValueError(
+                        f"mtls_cert / mtls_key: the client certificate and key do not load ({exc})"
+                    ) from None
         return context
 
-    def _load_identity(self, context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
-        # ssl loads certificates and keys from files only: hand it private temporary ones.
-        with tempfile.TemporaryDirectory(prefix="tasklink-mtls-") as folder:
-            cert_file = os.path.join(folder, "cert.pem")
-            key_file = os.path.join(folder, "key.pem")
-            for path, data in ((cert_file, cert), (key_file, key)):
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(descriptor, "wb") as file:
-                    file.write(data)
-            # Without a passphrase, an encrypted key must fail, not make OpenSSL prompt on
-            # the terminal: an empty one does that.
-            password = self.key_passphrase if self.key_passphrase is not None else ""
-            try:
-                context.load_cert_chain(cert_file, key_file, password=password)
-            except (ssl.SSLError, ValueError, OSError) as exc:
-                # The message names what failed (key mismatch, wrong passphrase), never data.
-                raise ValueError(
-                    f"mtls_cert / mtls_key: the client certificate and key do not load ({exc})"
-                ) from None
+
+def _private_file(folder: str, name: str, data: bytes) -> str:
+    path = os.path.join(folder, name)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    return path
