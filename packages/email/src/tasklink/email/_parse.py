@@ -7,16 +7,36 @@ import email
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
-from email.policy import default
+from email.policy import EmailPolicy, default
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 __all__ = ["content_fields", "parse", "summary_fields"]
 
 
+class _LenientPolicy(EmailPolicy):
+    """The modern policy, but a structured header it cannot parse reads as if empty.
+
+    The email package raises (IndexError, HeaderParseError...) on some malformed headers,
+    even while parsing, when it looks at Content-Type to find the parts: one hostile header
+    must not make a message unreadable. RFC 2045 reads an invalid Content-Type as the
+    default, which is what an empty one gives. The header fields of the outputs are read
+    with the strict policy, falling back to the text as written (see :func:`_values`).
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        try:
+            return super().header_fetch_parse(name, value)
+        except Exception:
+            return super().header_fetch_parse(name, "")
+
+
+_LENIENT = _LenientPolicy()
+
+
 def parse(raw: bytes) -> EmailMessage:
-    """Parse a message (or only its header) with the modern email policy."""
-    message = email.message_from_bytes(raw, policy=default)
+    """Parse a message (or only its header) with the modern email policy, leniently."""
+    message = email.message_from_bytes(raw, policy=_LENIENT)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -51,7 +71,7 @@ def _values(message: Message, name: str) -> list[str]:
     out: list[str] = []
     for raw in _raw_values(message, name):
         try:
-            out.append(_clean(str(message.policy.header_fetch_parse(name, raw))))
+            out.append(_clean(str(default.header_fetch_parse(name, raw))))
         except Exception:
             out.append(_fallback(raw))
     return out
@@ -167,6 +187,6 @@ def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> d
 
 def _decoded(message: Message, name: str, raw: str) -> str:
     try:
-        return _clean(str(message.policy.header_fetch_parse(name, raw)))
+        return _clean(str(default.header_fetch_parse(name, raw)))
     except Exception:
         return _fallback(raw)
