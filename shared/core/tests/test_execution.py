@@ -410,8 +410,25 @@ def test_secret_values_follow_the_class_of_each_value_not_of_its_field() -> None
     outer = Outer.model_validate({"auth": {"token": "tok-aaaa", "refresh": "ref-bbbb"}})
     assert secret_values(outer) == ["tok-aaaa", "ref-bbbb"]
 
+    class Plain(InputModel):
+        kind: str = "plain"
 
-def test_secret_values_reach_nested_lists_and_unions_and_skip_the_rest() -> None:
+    class Keyed(Plain):
+        key: str = field(description="k", secret=True)
+
+    class Holder(InputModel):
+        auth: Plain  # declares no secret at all
+
+        @field_validator("auth", mode="before")
+        @classmethod
+        def _keyed(cls, value: Any) -> Any:
+            return Keyed.model_validate(value) if "key" in value else value
+
+    holder = Holder.model_validate({"auth": {"key": "key-cccc"}})
+    assert secret_values(holder) == ["key-cccc"]
+
+
+def test_secret_values_reach_nested_lists_and_unions() -> None:
     from typing import Literal
 
     from pydantic import Field

@@ -141,7 +141,6 @@ def secret_values(model: BaseModel) -> list[str]:
 
 
 def _collect_secrets(model: BaseModel, found: list[str]) -> None:
-    # Planned by the value's own class: a subclass instance may carry more secret fields.
     for name, is_secret in _secret_plan(type(model)):
         value = getattr(model, name, None)
         if is_secret:
@@ -155,29 +154,18 @@ def _collect_secrets(model: BaseModel, found: list[str]) -> None:
                 _collect_secrets(item, found)
 
 
-_PLANNING: set[type[BaseModel]] = set()
-
-
 @functools.cache
 def _secret_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
-    """Per model class: its secret fields, and the fields whose nested models hold secrets
-    (the others are never visited, which keeps this cheap on every job)."""
-    # A model that contains itself is being planned when its own field is reached: keep
-    # such fields (conservatively), the data ends the walk.
-    _PLANNING.add(model)
-    try:
-        plan: list[tuple[str, bool]] = []
-        for name, info in model.model_fields.items():
-            if field_options(info).get("secret"):
-                plan.append((name, True))
-            elif any(
-                nested in _PLANNING or _secret_plan(nested)
-                for nested in _models_in(info.annotation)
-            ):
-                plan.append((name, False))
-        return tuple(plan)
-    finally:
-        _PLANNING.discard(model)
+    """Per model class: its secret fields (``True``) and the fields that may hold models
+    (``False``), which are walked by each value's own class: a subclass instance (from a
+    validator, say) may carry secret fields its declared class does not have."""
+    plan: list[tuple[str, bool]] = []
+    for name, info in model.model_fields.items():
+        if field_options(info).get("secret"):
+            plan.append((name, True))
+        elif _models_in(info.annotation):
+            plan.append((name, False))
+    return tuple(plan)
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
