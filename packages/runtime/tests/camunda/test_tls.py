@@ -224,11 +224,22 @@ def test_camunda_mtls_variables_are_read_and_checked(
     tls = settings.gateway_tls()
     assert tls is not None and tls.ca == ca.cert_pem.bytes()
     assert tls.key == client_cert.private_key_pem.bytes()
-    assert "PRIVATE" not in repr(tls) + repr(settings)
+    inline = _load(
+        tmp_path,
+        {
+            "CAMUNDA_MTLS_CERT_PATH": str(cert_file),
+            "CAMUNDA_MTLS_KEY": _pem(client_cert.private_key_pem),
+        },
+    )
+    assert "PRIVATE" not in repr(tls) + repr(inline) + repr(inline.gateway_tls())
     assert _load(tmp_path, {}).gateway_tls() is None
 
     with pytest.raises(SettingsError, match=r"mtls_ca_path \(from CAMUNDA_MTLS_CA_PATH\)"):
         _load(tmp_path, {"CAMUNDA_MTLS_CA_PATH": str(tmp_path / "missing.pem")})
+    pasted = _pem(client_cert.private_key_pem)  # the PEM itself where a path belongs
+    with pytest.raises(SettingsError, match="not a readable file") as info:
+        _load(tmp_path, {"CAMUNDA_MTLS_CERT_PATH": str(cert_file), "CAMUNDA_MTLS_KEY_PATH": pasted})
+    assert "PRIVATE" not in str(info.value)
     with pytest.raises(SettingsError, match="needs its private key"):
         _load(tmp_path, {"CAMUNDA_MTLS_CERT_PATH": str(cert_file)})
     with pytest.raises(SettingsError, match="needs the encrypted key"):

@@ -54,6 +54,8 @@ def _tls(settings: CamundaSettings, redactor: Redactor) -> GatewayTls | None:
         raise EngineError(f"camunda mtls files: {exc}") from None
     if tls is not None and tls.key is not None:
         redactor.add(tls.key.decode("utf-8", "replace"))
+        if settings.mtls_key is not None:  # also as given, "\n" escapes and all
+            redactor.add(settings.mtls_key.get_secret_value())
     if tls is not None and tls.key_passphrase:
         redactor.add(tls.key_passphrase)
     return tls
@@ -74,20 +76,23 @@ def build_gateway(
     if settings.basic_password is not None:
         redactor.add(settings.basic_password.get_secret_value())
     tls = _tls(settings, redactor)
-    try:
-        verify: ssl.SSLContext | bool = tls.ssl_context() if tls is not None else True
-    except ValueError as exc:
-        raise EngineError(f"camunda {exc}") from None
-    except OSError as exc:  # the temporary files for inline PEM
-        raise EngineError(f"camunda mtls: {exc}") from None
-    if settings.protocol == "grpc":
+    grpc = settings.protocol == "grpc"
+    if grpc and tls is not None and tls.key_encrypted:
+        raise EngineError(
+            "gRPC takes an unencrypted private key only; decrypt it "
+            "(openssl pkey -in key.pem -out plain.pem) or use rest"
+        )
+    verify: ssl.SSLContext | bool = True
+    if tls is not None and (not grpc or auth_kind == "oauth"):  # HTTPS: gateway or tokens
+        try:
+            verify = tls.ssl_context()
+        except ValueError as exc:
+            raise EngineError(f"camunda {exc}") from None
+        except OSError as exc:  # the temporary files for inline PEM
+            raise EngineError(f"camunda mtls: {exc}") from None
+    if grpc:
         if auth_kind == "basic":
             raise EngineError("basic auth is not available over gRPC; use oauth or rest")
-        if tls is not None and tls.key_encrypted:
-            raise EngineError(
-                "gRPC takes an unencrypted private key only; decrypt it "
-                "(openssl pkey -in key.pem -out plain.pem) or use rest"
-            )
         try:
             from ._grpc import GrpcGateway
         except ImportError as exc:
@@ -102,6 +107,10 @@ def build_gateway(
             root_certificates=tls.ca if tls is not None else None,
             certificate_chain=tls.cert if tls is not None else None,
             private_key=tls.key if tls is not None else None,
+        )
+    if tls is not None and not settings.effective_rest_address.startswith("https:"):
+        _log.warning(
+            "the mtls settings apply to https only; %s is not", settings.effective_rest_address
         )
     auth: httpx.Auth | None = None
     if auth_kind == "oauth":

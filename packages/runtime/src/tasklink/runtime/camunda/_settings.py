@@ -197,7 +197,8 @@ class CamundaSettings(BaseModel):
     @classmethod
     def _readable_file(cls, value: str | None) -> str | None:
         if value is not None and not (os.path.isfile(value) and os.access(value, os.R_OK)):
-            raise ValueError(f"{value!r} is not a readable file")
+            # Not the value itself: a PEM pasted here by mistake must not reach an error.
+            raise ValueError("not a readable file (inline PEM goes into the setting without _path)")
         return value
 
     @model_validator(mode="after")
