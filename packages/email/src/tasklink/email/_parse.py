@@ -7,7 +7,7 @@ import email
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
-from email.policy import EmailPolicy, default
+from email.policy import EmailPolicy, compat32, default
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
@@ -144,11 +144,24 @@ def _part_bytes(part: EmailMessage) -> bytes:
     if part.get_content_maintype() == "message":
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            return inner[0].as_bytes()
+            try:
+                return inner[0].as_bytes()
+            except Exception:  # writing refolds its headers, which raises on hostile ones
+                return _unfolded_bytes(inner[0])
         if isinstance(inner, str):
             return inner.encode("utf-8", "surrogateescape")
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
+
+
+def _unfolded_bytes(message: Message) -> bytes:
+    """An attached message written without refolding its headers (the compat32 policy),
+    else its body alone: an attachment that cannot be written must not fail the read."""
+    try:
+        return message.as_bytes(policy=compat32)
+    except Exception:
+        payload = message.get_payload(decode=True)
+        return payload if isinstance(payload, bytes) else b""
 
 
 def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> dict[str, Any]:
