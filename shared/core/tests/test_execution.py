@@ -427,6 +427,12 @@ def test_secret_values_follow_the_class_of_each_value_not_of_its_field() -> None
     holder = Holder.model_validate({"auth": {"key": "key-cccc"}})
     assert secret_values(holder) == ["key-cccc"]
 
+    class Vault(InputModel):
+        by_name: dict[str, Keyed]
+
+    vault = Vault.model_validate({"by_name": {"a": {"key": "key-dddd"}}})
+    assert secret_values(vault) == ["key-dddd"]
+
 
 def test_secret_values_reach_nested_lists_and_unions() -> None:
     from typing import Literal

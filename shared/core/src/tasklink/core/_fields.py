@@ -141,7 +141,8 @@ def secret_values(model: BaseModel) -> list[str]:
 
 
 def _collect_secrets(model: BaseModel, found: list[str]) -> None:
-    for name, is_secret in _secret_plan(type(model)):
+    # Runs on every job: exact type checks, no isinstance on unions.
+    for name, is_secret, leaves in _secret_plan(type(model)):
         value = getattr(model, name, None)
         if is_secret:
             if isinstance(value, SecretStr):
@@ -149,23 +150,57 @@ def _collect_secrets(model: BaseModel, found: list[str]) -> None:
             if isinstance(value, str) and value:
                 found.append(value)
             continue
-        for item in value if isinstance(value, list | tuple) else (value,):
-            if isinstance(item, BaseModel):
+        kind = type(value)
+        if value is None or kind in leaves:
+            continue
+        if kind is list or kind is tuple:
+            items: Any = value
+        elif kind is dict:
+            items = value.values()
+        else:
+            items = (value,)
+        for item in items:
+            if type(item) not in leaves and isinstance(item, BaseModel):
                 _collect_secrets(item, found)
 
 
+_Plan = tuple[tuple[str, bool, frozenset[type[BaseModel]]], ...]
+
+
 @functools.cache
-def _secret_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
-    """Per model class: its secret fields (``True``) and the fields that may hold models
-    (``False``), which are walked by each value's own class: a subclass instance (from a
-    validator, say) may carry secret fields its declared class does not have."""
-    plan: list[tuple[str, bool]] = []
+def _secret_plan(model: type[BaseModel]) -> _Plan:
+    """Per model class: its secret fields, and the fields that may hold models with the
+    declared model classes that are leaves (no secret and no model fields).
+
+    Nested values are walked by their own class, so a subclass instance (from a validator,
+    say) with secret fields its declared class lacks is found; only an instance of exactly
+    a leaf class is skipped, as it cannot hold a secret.
+    """
+    plan: list[tuple[str, bool, frozenset[type[BaseModel]]]] = []
     for name, info in model.model_fields.items():
         if field_options(info).get("secret"):
-            plan.append((name, True))
-        elif _models_in(info.annotation):
-            plan.append((name, False))
+            plan.append((name, True, frozenset()))
+            continue
+        declared = _models_in(info.annotation)
+        if declared:
+            leaves = frozenset(m for m in declared if _nested_plan(m) == ())
+            plan.append((name, False, leaves))
     return tuple(plan)
+
+
+_PLANNING: set[type[BaseModel]] = set()
+
+
+def _nested_plan(model: type[BaseModel]) -> _Plan | None:
+    """The plan of a nested model, or ``None`` while it is being planned (a model that
+    contains itself is no leaf)."""
+    if model in _PLANNING:
+        return None
+    _PLANNING.add(model)
+    try:
+        return _secret_plan(model)
+    finally:
+        _PLANNING.discard(model)
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
