@@ -148,6 +148,70 @@ def test_parser_never_raises_on_random_header_bytes(
         MessageContent.model_validate(fields).model_dump_json()
 
 
+# Whole messages: multiparts (also with broken or empty boundaries) and attached messages,
+# nested, each part with random headers, so the parser's part handling meets bad input too.
+CONTENT_TYPES = st.sampled_from(
+    [
+        b"text/plain; charset=utf-8",
+        b"text/html; charset=x-unknown",
+        b"application/pdf; name=a.pdf",
+        b"multipart/mixed; boundary=b",
+        b"multipart/alternative; boundary=b",
+        b"multipart/related; boundary=",
+        b"message/rfc822",
+    ]
+)
+
+
+def _assemble(
+    content_type: bytes, headers: list[tuple[str, bytes]], parts: list[bytes], body: bytes
+) -> bytes:
+    head = b"Content-Type: " + content_type + b"\r\n"
+    head += b"".join(name.encode() + b": " + value + b"\r\n" for name, value in headers)
+    if content_type.startswith(b"multipart/"):
+        body = b"".join(b"--b\r\n" + part + b"\r\n" for part in parts) + b"--b--\r\n"
+    elif content_type == b"message/rfc822":
+        body = parts[0] if parts else body
+    return head + b"\r\n" + body
+
+
+MESSAGES = st.recursive(
+    st.builds(
+        _assemble,
+        CONTENT_TYPES | HEADER_VALUES,
+        st.lists(st.tuples(st.sampled_from(HEADER_NAMES), HEADER_VALUES), max_size=3),
+        st.just([]),
+        st.binary(max_size=30),
+    ),
+    lambda inner: st.builds(
+        _assemble,
+        CONTENT_TYPES,
+        st.lists(st.tuples(st.sampled_from(HEADER_NAMES), HEADER_VALUES), max_size=3),
+        st.lists(inner, min_size=1, max_size=3),
+        st.binary(max_size=30),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=MESSAGES)
+# Found by this test: a multipart whose payload did not split made get_body() raise.
+@example(
+    raw=_assemble(
+        b"multipart/mixed; boundary=b",
+        [],
+        [_assemble(b"multipart/related; boundary=", [("From", b"\n")], [], b"")],
+        b"",
+    )
+)
+def test_parser_never_raises_on_random_nested_messages(raw: bytes) -> None:
+    message = parse(raw)
+    MessageSummary.model_validate(summary_fields(message, len(raw))).model_dump_json()
+    fields = content_fields(message, len(raw), with_content=True)
+    MessageContent.model_validate(fields).model_dump_json()
+
+
 @pytest.mark.parametrize(
     "attached",
     [

@@ -164,10 +164,19 @@ def _unfolded_bytes(message: Message) -> bytes:
         return payload if isinstance(payload, bytes) else b""
 
 
+def _body(message: EmailMessage, subtype: str) -> Message | None:
+    """The text or HTML body part; ``None`` when the structure is too broken to tell (the
+    email package trips over a multipart whose payload did not split into parts)."""
+    try:
+        return message.get_body(preferencelist=(subtype,))
+    except Exception:
+        return None
+
+
 def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> dict[str, Any]:
     """Summary plus headers, bodies and attachments of a whole parsed message."""
-    text_part = message.get_body(preferencelist=("plain",))
-    html_part = message.get_body(preferencelist=("html",))
+    text_part = _body(message, "plain")
+    html_part = _body(message, "html")
     headers: dict[str, str] = {}
     for name, raw in message.raw_items():
         text = _decoded(message, name, raw)
