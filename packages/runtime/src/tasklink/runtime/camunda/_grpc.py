@@ -189,9 +189,9 @@ class GrpcGateway:
         """
         from pyzeebe.channel.channel_options import get_channel_options
 
-        if tls is None and "://" not in address:
-            # TLS material for a bare host:port means TLS (a scheme still decides itself).
-            tls = root_certificates is not None or certificate_chain is not None or None
+        pinned = root_certificates is not None or certificate_chain is not None
+        if tls is None and pinned and "://" not in address:
+            tls = True  # TLS material for a bare host:port means TLS (a scheme decides itself)
         target, secure = grpc_target(address, tls, oauth=auth is not None)
         interceptors = bearer_interceptors(auth) if auth is not None else None
         options = get_channel_options()

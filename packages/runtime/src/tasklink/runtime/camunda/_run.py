@@ -52,11 +52,13 @@ def _tls(settings: CamundaSettings, redactor: Redactor) -> GatewayTls | None:
         tls = settings.gateway_tls()
     except OSError as exc:
         raise EngineError(f"camunda mtls files: {exc}") from None
-    if tls is not None and tls.key is not None:
+    if tls is None:
+        return None
+    if tls.key is not None:
         redactor.add(tls.key.decode("utf-8", "replace"))
         if settings.mtls_key is not None:  # also as given, "\n" escapes and all
             redactor.add(settings.mtls_key.get_secret_value())
-    if tls is not None and tls.key_passphrase:
+    if tls.key_passphrase:
         redactor.add(tls.key_passphrase)
     return tls
 

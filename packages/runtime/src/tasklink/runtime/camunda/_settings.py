@@ -306,9 +306,8 @@ class CamundaSettings(BaseModel):
         data = dict(runtime.engines.get("camunda", {}))
         sources = {key: runtime.source(f"camunda.{key}") for key in data}
         for key, names in NATIVE_ENVIRONMENT.items():
-            source = sources.get(key, "default")
-            if key in data and (source.startswith("--") or source.startswith("TASKLINK_")):
-                continue
+            if key in data and _rank(sources.get(key, "default")) >= _rank("TASKLINK_"):
+                continue  # a flag or TASKLINK_CAMUNDA_* variable beats Camunda's names
             for name in names:
                 if env.get(name):
                     data[key] = env[name]
