@@ -23,6 +23,7 @@ from ._errors import (
     status_code_name,
 )
 from ._fields import field, field_options, secret_values
+from ._files import safe_file_name
 from ._models import InputModel, OutputModel, bind_input, format_validation_error, input_names
 from ._redaction import MASK, TOKEN_TTL, RedactingFilter, Redactor
 from ._secrets import (
@@ -213,6 +214,7 @@ __all__ = [
     "map_outputs",
     "map_result",
     "parse_duration",
+    "safe_file_name",
     "secret_values",
     "status_code_name",
     "to_jsonable",
