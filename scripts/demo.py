@@ -3,8 +3,9 @@
 
 It starts a small HTTP API (with bearer authentication) and an SMTP server on 127.0.0.1,
 then runs the installed connectors exactly as a user would from the shell, secrets coming
-from the environment: a successful request, a 404 turned into an error with a stable code,
-an input mistake named by field, and an e-mail whose arrival it shows.
+from `TASKLINK_SECRET_*` environment variables: a successful request, a 404 turned into an
+error with a stable code, an input mistake named by field, an e-mail whose arrival it shows,
+and a placeholder that tries to read the runtime's own environment and is refused.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def main() -> int:
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     base = f"http://127.0.0.1:{api.server_port}"
-    env = {"ORDER_API_TOKEN": API_TOKEN}
+    # {{secrets.ORDER_API_TOKEN}} reads TASKLINK_SECRET_ORDER_API_TOKEN, and nothing else
+    # in the environment is a secret.
+    env = {"TASKLINK_SECRET_ORDER_API_TOKEN": API_TOKEN}
     print(f"Orders API on {base}, SMTP server on 127.0.0.1:{smtp.port}")
 
     def fetch(order: str) -> list[str]:
@@ -102,7 +105,10 @@ def main() -> int:
         return ["invoke", "http", "--input", json.dumps(request)]
 
     try:
-        print("\n1. A REST call; the token comes from the environment and never shows.")
+        print(
+            "\n1. A REST call; the token comes from TASKLINK_SECRET_ORDER_API_TOKEN and never "
+            "shows."
+        )
         codes = [tasklink(*fetch("42"), env=env)]
         print("\n2. A 404 becomes a connector error with a stable code (exit 1).")
         codes.append(tasklink(*fetch("7"), env=env))
@@ -129,10 +135,15 @@ def main() -> int:
                 f"  From: {message['From']}\n  To: {message['To']}\n  Subject: {message['Subject']}"
             )
             print("  " + message.get_payload(decode=True).decode().strip())
+        print(
+            "\n5. Process data cannot read the runtime's environment: HOME is no secret (exit 2)."
+        )
+        leak = {"method": "POST", "url": f"{base}/orders", "body": {"home": "{{secrets.HOME}}"}}
+        codes.append(tasklink("invoke", "http", "--input", json.dumps(leak), env=env))
     finally:
         smtp.stop()
         api.shutdown()
-    expected = [0, 1, 2, 0]
+    expected = [0, 1, 2, 0, 2]
     if codes != expected or len(inbox.messages) != 1:
         print(
             f"\nunexpected results: exit codes {codes}, {len(inbox.messages)} e-mails",

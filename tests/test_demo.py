@@ -21,3 +21,4 @@ def test_demo_runs_every_step() -> None:
     assert "every step behaved as expected" in done.stdout
     assert "demo-token-4f9a2c71" not in done.stdout, "the API token must never show"
     assert "Subject: Your order 42 has shipped" in done.stdout
+    assert "secret 'HOME' is not defined" in done.stdout, "the environment is no secret store"

@@ -6,6 +6,8 @@ import asyncio
 import io
 import json
 import logging
+import re
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -433,4 +435,95 @@ async def test_work_unfinished_after_the_grace_period_goes_back_to_the_queue(
     metrics = rt.pipeline.metrics.render().decode()
     assert (
         'tasklink_jobs_total{connector="echo",operation="sleep",outcome="cancelled"} 1.0' in metrics
+    )
+
+
+async def test_literal_credentials_are_masked_in_the_echo_of_the_request(
+    start_runtime: Any, bundle: RuntimeBundle
+) -> None:
+    # A credential typed straight into a secret field (no placeholder) is masked in the
+    # request the reply echoes too, not only in the outbound variables.
+    rt = await start_runtime()
+    literal = "typed-in-credential-4711"
+    request = bundle.request("echo.ECHO_MESSAGE", {"message": "hi", "token": literal})
+    failing = bundle.request("echo.ECHO_MESSAGE", {"message": "hi", "token": literal, "count": -1})
+    await bundle.publish(rt.destination("echo_message"), request)
+    [reply] = await bundle.wait_for(request["integrationContext"]["id"])
+    assert reply["integrationRequest"]["integrationContext"]["inBoundVariables"]["token"] == "***"
+    assert literal not in json.dumps(reply)
+    await bundle.publish(rt.destination("echo_message"), failing)
+    [error] = await bundle.wait_for(failing["integrationContext"]["id"])
+    assert error["errorCode"] == "INVALID_INPUT"
+    assert literal not in json.dumps(error)
+
+
+async def test_a_reply_too_large_for_the_broker_becomes_an_integration_error(
+    start_runtime: Any, bundle: RuntimeBundle
+) -> None:
+    rt = await start_runtime(max_message_bytes=65536)
+    # The reply echoes the request and returns the message: twice 40 kB is too much.
+    big = bundle.request("echo.ECHO_MESSAGE", {"message": "x" * 40_000})
+    await bundle.publish(rt.destination("echo_message"), big)
+    [error] = await bundle.wait_for(big["integrationContext"]["id"])
+    assert bundle.kinds[big["integrationContext"]["id"]] == ["error"]
+    assert error["errorCode"] == "REPLY_TOO_LARGE"
+    assert "more than max_message_bytes (65536)" in error["errorMessage"]
+    assert error["errorClassName"] == CONNECTOR_ERROR_CLASS
+    assert await bundle.message_count(rt.dead_letters("echo_message")) == 0
+
+
+async def test_the_brokers_own_size_limit_is_reported_truly(
+    start_runtime: Any, bundle: RuntimeBundle
+) -> None:
+    limit = await asyncio.to_thread(broker_max_message_size)
+    big = bundle.request("echo.ECHO_MESSAGE", {"message": "x" * 60_000})
+    try:
+        # A channel reads the limit when it opens: lower it before the runtime connects
+        # (the test bundle's channels are older and keep the default).
+        await asyncio.to_thread(set_broker_max_message_size, 100_000)
+        rt = await start_runtime()
+        await bundle.publish(rt.destination("echo_message"), big)
+        [error] = await bundle.wait_for(big["integrationContext"]["id"], timeout=30)
+    finally:
+        await asyncio.to_thread(set_broker_max_message_size, limit)
+    assert error["errorCode"] == "REPLY_TOO_LARGE"
+    assert "more than the broker accepts" in error["errorMessage"]
+    # Serving goes on on the reopened publishing channel.
+    good = bundle.request("echo.ECHO_MESSAGE", {"message": "after"})
+    await bundle.publish(rt.destination("echo_message"), good)
+    [reply] = await bundle.wait_for(good["integrationContext"]["id"], timeout=30)
+    assert reply["integrationContext"]["outBoundVariables"]["message"] == "after"
+
+
+async def test_a_context_id_longer_than_a_correlation_id_is_still_answered(
+    start_runtime: Any, bundle: RuntimeBundle
+) -> None:
+    rt = await start_runtime()
+    context_id = "ctx-" + "é" * 200  # 404 bytes: AMQP's correlation-id holds 255
+    request = bundle.request("echo.ECHO_MESSAGE", {"message": "long id"}, context_id=context_id)
+    await bundle.publish(rt.destination("echo_message"), request)
+    [reply] = await bundle.wait_for(context_id)
+    assert bundle.kinds[context_id] == ["result"]
+    assert reply["integrationContext"]["id"] == context_id
+    assert await bundle.message_count(rt.dead_letters("echo_message")) == 0
+
+
+def broker_max_message_size() -> int:
+    done = subprocess.run(
+        ["rabbitmqctl", "eval", "application:get_env(rabbit, max_message_size)."],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    found = re.search(r"\{ok,(\d+)\}", done.stdout)
+    return int(found.group(1)) if found else 134_217_728
+
+
+def set_broker_max_message_size(size: int) -> None:
+    subprocess.run(
+        ["rabbitmqctl", "eval", f"application:set_env(rabbit, max_message_size, {size})."],
+        capture_output=True,
+        timeout=60,
+        check=True,
     )

@@ -107,7 +107,7 @@ def test_invoke_prints_the_output(cli_env: dict[str, str], tmp_path: Path) -> No
         json.dumps({"message": "{{secrets.GREETING}}", "token": "{{secrets.API_TOKEN}}"})
     )
     (tmp_path / "secrets.env").write_text("API_TOKEN=file-secret-token-value\n")
-    env = {**cli_env, "GREETING": "hello from the environment"}
+    env = {**cli_env, "TASKLINK_SECRET_GREETING": "hello from the environment"}
     result = tasklink(
         env,
         "invoke",
@@ -175,6 +175,23 @@ def test_invoke_prints_the_output(cli_env: dict[str, str], tmp_path: Path) -> No
         (["noop", "--input", "[1]"], 2, "INVALID_INPUT", "must be a JSON object"),
         (["noop", "--input", "@missing.json"], 2, "INVALID_INPUT", "missing.json"),
         (["noop", "--input", "{}", "--secrets-file", "nope.env"], 2, "INVALID_INPUT", "nope.env"),
+        (["noop", "--input", "{}", "--secrets-file", "."], 2, "INVALID_INPUT", "is a directory"),
+        (["noop", "--input", "[" * 1000 + "]" * 1000], 2, "INVALID_INPUT", "nested more than"),
+        (["noop", "--input", '{"a":' * 1000 + "1" + "}" * 1000], 2, "INVALID_INPUT", "nested"),
+        (["noop", "--input", '{"a":' * 101 + "1" + "}" * 101], 2, "INVALID_INPUT", "100 levels"),
+        (["noop", "--input", "{}", "--timeout", "-1"], 2, "INVALID_INPUT", "--timeout"),
+        (["noop", "--input", "{}", "--timeout", "0"], 2, "INVALID_INPUT", "above 0"),
+        (["noop", "--input", "{}", "--timeout", "nan"], 2, "INVALID_INPUT", "'nan'"),
+        (["noop", "--input", "{}", "--timeout", "inf"], 2, "INVALID_INPUT", "'inf'"),
+        (["noop", "--input", "{}", "--timeout", "soon"], 2, "INVALID_INPUT", "'soon'"),
+        (["noop", "--input", "{}", "--secrets-prefix", ""], 2, "INVALID_INPUT", "all"),
+        (["noop", "--input", "{}", "--allow-secrets", "echo"], 2, "INVALID_INPUT", "CONNECTOR="),
+        (
+            ["noop", "--input", "{}", "--allow-secrets", "ecko=A"],
+            2,
+            "INVALID_INPUT",
+            "secrets_allowed: no connector 'ecko'",
+        ),
     ],
 )
 def test_invoke_errors(
@@ -189,7 +206,7 @@ def test_invoke_errors(
 
 
 def test_invoke_verbose_logs_redacted_lines(cli_env: dict[str, str]) -> None:
-    env = {**cli_env, "API_TOKEN": "verbose-secret-value"}
+    env = {**cli_env, "TASKLINK_SECRET_API_TOKEN": "verbose-secret-value"}
     result = tasklink(
         env,
         "invoke",
@@ -203,6 +220,55 @@ def test_invoke_verbose_logs_redacted_lines(cli_env: dict[str, str]) -> None:
     assert result.returncode == 0
     assert "echoing 'm' with token ***" in result.stderr
     assert "verbose-secret-value" not in result.stderr + result.stdout
+
+
+RUNTIME_ENVIRONMENT = {
+    "TASKLINK_ACTIVITI_URL": "amqp://tasklink:broker-pass-123@rabbit/",
+    "CAMUNDA_CLIENT_SECRET": "camunda-client-secret-123",
+    "HOME_LIKE": "/home/runtime",
+    "TASKLINK_SECRET_API_TOKEN": "prefixed-token-123",
+}
+
+
+def echo_secret(env: dict[str, str], name: str, *options: str) -> subprocess.CompletedProcess[str]:
+    payload = json.dumps({"message": "m", "token": f"{{{{secrets.{name}}}}}"})
+    return tasklink(env, "invoke", "echo", "-p", "echo_message", "--input", payload, *options)
+
+
+def test_invoke_resolves_only_secrets_the_operator_set_up(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, **RUNTIME_ENVIRONMENT}
+    assert echo_secret(env, "API_TOKEN").returncode == 0
+    for name in ("TASKLINK_ACTIVITI_URL", "CAMUNDA_CLIENT_SECRET", "HOME_LIKE", "PATH"):
+        result = echo_secret(env, name)
+        assert result.returncode == 2, name
+        assert error_of(result)["code"] == "MISSING_INPUT"
+        assert "broker-pass" not in result.stderr
+
+    # The bare environment only when asked for, and never the runtime's own settings.
+    bare = echo_secret(env, "HOME_LIKE", "--secrets-environment", "all")
+    assert bare.returncode == 0, bare.stderr
+    for name in ("TASKLINK_ACTIVITI_URL", "CAMUNDA_CLIENT_SECRET"):
+        result = echo_secret(env, name, "--secrets-environment", "all")
+        assert error_of(result)["code"] == "MISSING_INPUT", name
+    off = echo_secret(env, "API_TOKEN", "--secrets-environment", "off")
+    assert error_of(off)["code"] == "MISSING_INPUT"
+
+    # An allow list per connector, by name, id or job type; "*" for the rest.
+    assert echo_secret(env, "API_TOKEN", "--allow-secrets", "echo=API_*").returncode == 0
+    for allow in (
+        ["echo=OTHER"],
+        ["tasklink-test:echo:1=OTHER"],
+        ["*="],
+        ["noop=API_TOKEN", "*=OTHER"],
+    ):
+        options = [part for item in allow for part in ("--allow-secrets", item)]
+        refused = echo_secret(env, "API_TOKEN", *options)
+        assert refused.returncode == 2, allow
+        assert "not on the allow list" in error_of(refused)["message"]
+    allowed_env = {**env, "TASKLINK_SECRETS_ALLOWED": '{"echo": ["API_TOKEN"]}'}
+    assert echo_secret(allowed_env, "API_TOKEN").returncode == 0
+    refused = echo_secret({**env, "TASKLINK_SECRETS_ALLOWED": '{"echo": []}'}, "API_TOKEN")
+    assert "not on the allow list of connector io.tasklink.test.echo" in refused.stderr
 
 
 def test_run_refuses_bad_settings(cli_env: dict[str, str]) -> None:

@@ -91,6 +91,48 @@ async def test_timeout_cancels_the_operation() -> None:
     assert isinstance(outcome, Completed)
 
 
+async def test_no_job_runs_without_a_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tasklink.runtime._pipeline as pipeline_module
+
+    assert pipeline_module.DEFAULT_JOB_TIMEOUT == 300
+    monkeypatch.setattr(pipeline_module, "DEFAULT_JOB_TIMEOUT", 0.05)
+    pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
+    assert pipeline.settings.job_timeout is None and echo.operations["sleep"].timeout is None
+    outcome = await pipeline.run(echo.operations["sleep"], job(seconds=30))
+    assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT"
+
+
+async def test_health_reports_saturation(until: Until) -> None:
+    gate, running, peak = asyncio.Event(), [], [0]
+    connector = gated_connector(gate, running, peak)
+    settings = RuntimeSettings(concurrency=2, saturation_threshold=0.05)
+    pipeline = Pipeline([connector], settings, metrics=False)
+    pipeline.set_ready(True)
+    server = await start_http_server(pipeline, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    operation = connector.get_operation()
+    try:
+        first = asyncio.create_task(pipeline.run(operation, job(name="a")))
+        await until(lambda: len(running) == 1)
+        await asyncio.sleep(0.1)
+        status, body = await _get(port, b"GET /health HTTP/1.1\r\n\r\n")
+        assert status == 200, "a free slot is no saturation, however long the job runs"
+        second = asyncio.create_task(pipeline.run(operation, job(name="b")))
+        await until(lambda: len(running) == 2)
+        await until(lambda: pipeline.saturated)
+        status, body = await _get(port, b"GET /health HTTP/1.1\r\n\r\n")
+        document = json.loads(body)
+        assert status == 503 and (document["status"], document["ready"]) == ("saturated", False)
+        assert document["saturated_seconds"] >= 0.05 and document["in_flight"] == 2
+        gate.set()
+        await asyncio.gather(first, second)
+        status, body = await _get(port, b"GET /health HTTP/1.1\r\n\r\n")
+        assert status == 200 and json.loads(body)["saturated_seconds"] == 0.0
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_cancelling_a_job_sets_its_cancellation_token(until: Until) -> None:
     from tasklink.core import CancellationToken
 
@@ -207,6 +249,8 @@ async def test_health_and_metrics_endpoints() -> None:
             "status": "ready",
             "ready": True,
             "in_flight": 0,
+            "concurrency": 16,
+            "saturated_seconds": 0.0,
             "operations": 7,
         }
         await pipeline.run(echo.operations["echo_message"], job(message="m"))

@@ -579,3 +579,26 @@ async def test_a_timeout_cancels_the_callers_token_without_a_context() -> None:
     )
     assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT"
     assert token.cancelled
+
+
+@pytest.mark.parametrize(
+    ("lists", "allowed"),
+    [
+        ({"io.tasklink.test.echo": ["TOKEN"]}, True),
+        ({"io.tasklink.test.echo": ["OTHER"]}, False),
+        ({"*": []}, False),
+        ({"*": ["TOK?N"], "other.id": []}, True),
+        ({"*": [], "io.tasklink.test.echo": ["TOK*"]}, True),
+    ],
+)
+async def test_allow_lists_restrict_secrets_per_connector(
+    connector: Connector, lists: dict[str, list[str]], allowed: bool
+) -> None:
+    assert connector.id == "io.tasklink.test.echo"
+    outcome = await executor(allowed_secrets=lists).execute(connector.get_operation("echo"), job())
+    if allowed:
+        assert isinstance(outcome, Completed)
+        return
+    assert isinstance(outcome, Failed) and outcome.input_error
+    assert outcome.code == "INVALID_INPUT"
+    assert "'TOKEN' is not on the allow list" in outcome.message

@@ -20,7 +20,7 @@ from tasklink.core import safe_file_name
         ("evil\r\nSet-Cookie: x.txt", "evilSet-Cookie_ x.txt"),
         ("nul\x00byte.txt", "nulbyte.txt"),
         ("invoice\u202efdp.exe", "invoicefdp.exe"),
-        ("a<b>c:d|e?f*g\".txt", "a_b_c_d_e_f_g_.txt"),
+        ('a<b>c:d|e?f*g".txt', "a_b_c_d_e_f_g_.txt"),
         ("  spaced name.txt  ", "spaced name.txt"),
         ("trailing.dots...", "trailing.dots"),
         ("résumé ✓.pdf", "résumé ✓.pdf"),

@@ -61,6 +61,40 @@ def test_errors_name_paths_inside_unions_and_lists() -> None:
     assert "headers[0].a" in message
 
 
+def test_error_documents_are_bounded_however_many_problems() -> None:
+    # A million unknown top-level fields are named (ten of them) before validation.
+    flood = {"url": "u", "auth": {"type": "bearer", "token": "t"}}
+    flood.update({f"x{i}": i for i in range(1_000_000)})
+    with pytest.raises(InputError) as caught:
+        bind_input(Request, flood, strict=True)
+    error = caught.value
+    assert error.message == (
+        "invalid input: "
+        + "; ".join(f"x{i}: unknown field" for i in range(10))
+        + "; and 999990 more"
+    )
+    assert error.variables == {"fields": [f"x{i}" for i in range(10)], "problemCount": 1_000_000}
+
+    # Masses of unknown fields deeper down are found by walking the model.
+    nested = {
+        "url": "u",
+        "auth": {"type": "basic", "username": "u", **{f"b{i}": 1 for i in range(20_000)}},
+        "items": [{"name": "ok"}, {"name": "x", "typo": 1}],
+    }
+    with pytest.raises(InputError) as caught:
+        bind_input(Request, nested)
+    error = caught.value
+    assert error.variables["problemCount"] == 20_001
+    assert error.variables["fields"] == [f"auth.b{i}" for i in range(10)]
+    assert error.message.endswith("; and 19991 more") and len(error.message) < 400
+
+    # A handful of problems are all named.
+    with pytest.raises(InputError) as caught:
+        bind_input(Request, {"url": 1, "auth": {"type": "basic"}, "a": 1, "b": 2}, strict=True)
+    assert caught.value.variables["problemCount"] == 4
+    assert "more" not in caught.value.message
+
+
 def test_unknown_auth_type_is_named() -> None:
     with pytest.raises(InputError, match="auth: Input tag 'oauth' found using 'type'"):
         bind_input(Request, {"url": "u", "auth": {"type": "oauth"}}, strict=True)

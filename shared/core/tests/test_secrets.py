@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasklink.core import (
+    DEFAULT_SECRET_PREFIX,
     DotenvSecretProvider,
     EnvironmentSecretProvider,
     InputError,
@@ -124,6 +125,81 @@ def test_dotenv_provider_and_chain_order(tmp_path: Path) -> None:
 def test_missing_dotenv_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         DotenvSecretProvider(tmp_path / "nope.env").get_secret("A")
+
+
+def test_a_directory_is_no_secrets_file(tmp_path: Path) -> None:
+    provider = DotenvSecretProvider(tmp_path)
+    assert provider.problem() == f"secrets file {tmp_path} is a directory, not a file"
+    with pytest.raises(InputError, match="is a directory"):
+        provider.get_secret("A")
+
+
+# -- where secrets may come from -----------------------------------------------------------
+
+ENVIRONMENT = {
+    "TASKLINK_SECRET_API_TOKEN": "from-the-prefix",
+    "TASKLINK_ACTIVITI_URL": "amqp://tasklink:broker-pass@rabbit/",
+    "tasklink_activiti_url": "amqp://tasklink:broker-pass@rabbit/",
+    "CAMUNDA_CLIENT_SECRET": "camunda-client-secret",
+    "HOME": "/home/runtime",
+    "API_TOKEN": "bare",
+}
+
+
+def test_by_default_only_prefixed_variables_are_secrets() -> None:
+    provider = EnvironmentSecretProvider(environ=ENVIRONMENT)
+    assert provider.prefix == DEFAULT_SECRET_PREFIX == "TASKLINK_SECRET_"
+    assert provider.get_secret("API_TOKEN") == "from-the-prefix"
+    for name in ("HOME", "TASKLINK_ACTIVITI_URL", "CAMUNDA_CLIENT_SECRET"):
+        assert provider.get_secret(name) is None, name
+
+
+def test_process_data_cannot_read_the_runtime_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKLINK_ACTIVITI_URL", "amqp://tasklink:broker-pass@rabbit/")
+    monkeypatch.setenv("HOME", "/home/runtime")
+    r = SecretResolver(EnvironmentSecretProvider())
+    for name in ("TASKLINK_ACTIVITI_URL", "HOME"):
+        with pytest.raises(InputError, match="is not defined") as caught:
+            r.resolve({"body": f"{{{{secrets.{name}}}}}"})
+        assert "broker-pass" not in caught.value.message
+
+
+def test_the_bare_environment_never_gives_out_reserved_names() -> None:
+    bare = EnvironmentSecretProvider("", environ=ENVIRONMENT, reserved=("TASKLINK_", "CAMUNDA_"))
+    assert bare.get_secret("API_TOKEN") == "bare"
+    assert bare.get_secret("HOME") == "/home/runtime"
+    for name in ("TASKLINK_ACTIVITI_URL", "tasklink_activiti_url", "CAMUNDA_CLIENT_SECRET"):
+        assert bare.get_secret(name) is None, name
+    assert (
+        EnvironmentSecretProvider("", environ=ENVIRONMENT).get_secret("TASKLINK_SECRET_API_TOKEN")
+        is None
+    ), "tasklink's own namespace is reserved by default"
+
+
+def test_an_allow_list_restricts_names_with_the_same_message_for_unknown_ones() -> None:
+    base = resolver({"API_TOKEN": "token-123456", "GITHUB_KEY": "gh-123456", "DB": "db-pass"})
+    allowed = base.restricted(["API_TOKEN", "GITHUB_*"], "connector http")
+    assert allowed.resolve({"a": "{{secrets.API_TOKEN}}", "b": "x {{secrets.GITHUB_KEY}}"}) == {
+        "a": "token-123456",
+        "b": "x gh-123456",
+    }
+    messages = []
+    for name in ("DB", "NOT_THERE"):
+        with pytest.raises(InputError) as caught:
+            allowed.resolve({"auth": {"password": f"{{{{secrets.{name}}}}}"}})
+        assert caught.value.field == "auth.password"
+        messages.append(caught.value.message.replace(name, "NAME"))
+    assert (
+        messages[0]
+        == messages[1]
+        == ("secret 'NAME' is not on the allow list of connector http (in field 'auth.password')")
+    )
+    with pytest.raises(InputError, match="allow list"):
+        allowed.get("DB")
+    assert allowed.redactor is base.redactor, "one redactor masks what every scope resolved"
+    assert base.resolve("{{secrets.DB}}") == "db-pass", "the unrestricted resolver is unchanged"
 
 
 def test_plugin_providers_load_and_broken_ones_are_skipped(

@@ -109,8 +109,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_invoke(args: argparse.Namespace) -> int:
     from tasklink.core import ErrorCode, Redactor, discover
 
-    from ._connectors import default_secrets
-    from ._invoke import EXIT_INPUT, CommandInputError, error_document, invoke, read_input
+    from ._connectors import default_secrets, secret_allow_lists
+    from ._invoke import (
+        EXIT_INPUT,
+        CommandInputError,
+        error_document,
+        invoke,
+        parse_timeout,
+        read_input,
+    )
     from ._logging import configure_logging, silence_logging
     from ._settings import SettingsError, load_settings
 
@@ -124,37 +131,42 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     else:
         silence_logging()
     try:
+        timeout = parse_timeout(args.timeout)
         variables = read_input(args.input)
-    except CommandInputError as exc:
-        return fail(str(exc), exc.code)
-    try:
         settings = load_settings(
             {
                 "secrets_file": args.secrets_file,
                 "secrets_prefix": args.secrets_prefix,
+                "secrets_environment": args.secrets_environment,
+                "secrets_allowed": _allow_lists(args.allow_secrets),
                 "concurrency": 1,
             },
         )
-        secrets = default_secrets(settings.secrets_prefix, settings.secrets_file)
-    except SettingsError as exc:
+        secrets = default_secrets(settings)
+    except CommandInputError as exc:
+        return fail(str(exc), exc.code)
+    except (SettingsError, ValueError) as exc:
         return fail(str(exc))
     found = discover()
     try:
         connector = found.find(args.connector).connector
-    except KeyError as exc:
-        return fail(str(exc.args[0]))
-    try:
         operation = connector.get_operation(args.operation)
     except KeyError as exc:
         return fail(str(exc.args[0]))
+    try:
+        installed = [item.connector for item in found.connectors]
+        allowed = secret_allow_lists(settings.secrets_allowed, [*installed, connector])
+    except SettingsError as exc:
+        return fail(str(exc))
     result = asyncio.run(
         invoke(
             operation,
             variables,
             secrets=secrets,
             settings=settings,
-            timeout=args.timeout,
+            timeout=timeout,
             redactor=redactor,
+            allowed_secrets=allowed,
         )
     )
     if result.ok:
@@ -162,6 +174,19 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     else:
         _print_json(result.document, stream=sys.stderr, compact=True)
     return result.exit_code
+
+
+def _allow_lists(pairs: Sequence[str] | None) -> dict[str, list[str]] | None:
+    """``--allow-secrets http=API_TOKEN,GITHUB_*`` (repeatable) as ``secrets_allowed``."""
+    if not pairs:
+        return None
+    lists: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, names = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--allow-secrets {pair!r}: expected CONNECTOR=NAME[,NAME...]")
+        lists.setdefault(key.strip(), []).extend(n.strip() for n in names.split(",") if n.strip())
+    return lists
 
 
 # -- templates ----------------------------------------------------------------------------
@@ -227,6 +252,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "log_format": args.log_format,
         "log_level": args.log_level,
         "secrets_prefix": args.secrets_prefix,
+        "secrets_environment": args.secrets_environment,
         "secrets_file": args.secrets_file,
         "connectors": args.connector or None,
         "load": args.load or None,
@@ -239,6 +265,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "destination_separator": args.destination_separator,
     }
     try:
+        flags["secrets_allowed"] = _allow_lists(args.allow_secrets)
         options = _parse_options(args.option or [])
         settings = load_settings(
             flags, engine_flags={"activiti": activiti}, config_file=args.config
@@ -289,6 +316,28 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+def _secret_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where secrets come from, the same for ``invoke`` and ``run``."""
+    parser.add_argument(
+        "--secrets-prefix",
+        help="prefix of secret environment variables (TASKLINK_SECRET_)",
+    )
+    parser.add_argument(
+        "--secrets-environment",
+        choices=("prefixed", "all", "off"),
+        help="environment variables as secrets: only <prefix>NAME (prefixed, default), "
+        "also the bare environment except the runtime's own settings (all), or none",
+    )
+    parser.add_argument("--secrets-file", type=Path, help="dotenv-style file with secrets")
+    parser.add_argument(
+        "--allow-secrets",
+        action="append",
+        metavar="CONNECTOR=NAME[,NAME...]",
+        help="the only secrets CONNECTOR's jobs may use (NAME_* patterns; '*' for every "
+        "connector not named); repeatable",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tasklink",
@@ -320,9 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSON|@FILE",
         help="input variables: a JSON object, @file.json, or @- for stdin",
     )
-    p.add_argument("--secrets-file", type=Path, help="dotenv-style file with secrets")
-    p.add_argument("--secrets-prefix", help="prefix of secret environment variables")
-    p.add_argument("--timeout", type=float, help="seconds before the operation is cancelled")
+    _secret_arguments(p)
+    p.add_argument("--timeout", help="seconds before the job is cancelled (default 300)")
     p.add_argument("--verbose", "-v", action="count", default=0, help="log to stderr (-vv: debug)")
     p.set_defaults(handler=_cmd_invoke)
 
@@ -360,8 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics-host", help="address of the metrics server (127.0.0.1)")
     p.add_argument("--log-format", choices=("text", "json"))
     p.add_argument("--log-level", help="DEBUG, INFO (default), WARNING, ERROR")
-    p.add_argument("--secrets-prefix", help="prefix of secret environment variables")
-    p.add_argument("--secrets-file", type=Path, help="dotenv-style file with secrets")
+    _secret_arguments(p)
     p.add_argument(
         "--connector",
         action="append",

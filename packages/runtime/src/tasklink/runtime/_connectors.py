@@ -1,11 +1,10 @@
-"""Which connectors a runtime serves, and where its secrets come from."""
+"""Which connectors a runtime serves, where its secrets come from and which each may use."""
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 
 from tasklink.core import (
     Connector,
@@ -20,20 +19,67 @@ from tasklink.core import (
 
 from ._settings import RuntimeSettings, SettingsError
 
-__all__ = ["default_secrets", "load_connector_ref", "matches", "select_connectors"]
+__all__ = [
+    "RESERVED_PREFIXES",
+    "default_secrets",
+    "environment_secrets",
+    "load_connector_ref",
+    "matches",
+    "secret_allow_lists",
+    "select_connectors",
+]
 
 _log = logging.getLogger("tasklink.runtime")
 
 
-def default_secrets(prefix: str = "", secrets_file: Path | None = None) -> SecretChain:
-    """Environment (with ``prefix``), then the dotenv file, then plugin providers."""
-    providers: list[SecretProvider] = [EnvironmentSecretProvider(prefix)]
-    if secrets_file is not None:
-        if not secrets_file.is_file():
-            raise SettingsError(f"secrets file {secrets_file} does not exist")
-        providers.append(DotenvSecretProvider(secrets_file))
+# The runtime's own settings and credentials (tasklink's, and Camunda's variables that
+# it reads) are never secrets, not even when the operator opens the bare environment.
+RESERVED_PREFIXES = ("TASKLINK_", "CAMUNDA_", "ZEEBE_")
+
+
+def environment_secrets(settings: RuntimeSettings) -> list[SecretProvider]:
+    """The environment providers ``secrets_environment`` asks for: ``<prefix>NAME``
+    variables, then (``all``) the bare environment; none when it is ``off``."""
+    if settings.secrets_environment == "off":
+        return []
+    providers: list[SecretProvider] = [EnvironmentSecretProvider(settings.secrets_prefix)]
+    if settings.secrets_environment == "all":
+        providers.append(EnvironmentSecretProvider("", reserved=RESERVED_PREFIXES))
+    return providers
+
+
+def default_secrets(settings: RuntimeSettings) -> SecretChain:
+    """The environment (as ``secrets_environment`` says), then the secrets file, then
+    plugin providers. Raises :class:`SettingsError` for a secrets file it cannot read."""
+    providers = environment_secrets(settings)
+    if settings.secrets_file is not None:
+        dotenv = DotenvSecretProvider(settings.secrets_file)
+        problem = dotenv.problem()
+        if problem is not None:
+            raise SettingsError(f"{problem} (secrets_file from {settings.source('secrets_file')})")
+        providers.append(dotenv)
     providers.extend(load_plugin_secret_providers())
     return SecretChain(providers)
+
+
+def secret_allow_lists(
+    allowed: Mapping[str, Iterable[str]], connectors: Iterable[Connector]
+) -> dict[str, tuple[str, ...]]:
+    """``secrets_allowed`` by connector id (``"*"`` kept as it is). A key that names no
+    known connector is an error: a typo must not leave a connector unrestricted."""
+    known = list(connectors)
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, names in allowed.items():
+        if key == "*":
+            lists["*"] = tuple(names)
+            continue
+        found = [c for c in known if matches(c, key)]
+        if not found:
+            names_known = ", ".join(sorted(c.name for c in known)) or "none"
+            raise SettingsError(f"secrets_allowed: no connector {key!r} (known: {names_known})")
+        for connector in found:
+            lists[connector.id] = tuple(names)
+    return lists
 
 
 def load_connector_ref(ref: str) -> list[Connector]:

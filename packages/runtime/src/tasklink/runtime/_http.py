@@ -27,7 +27,8 @@ _REASONS = {
 
 
 async def start_http_server(pipeline: Pipeline, host: str, port: int) -> asyncio.Server:
-    """Serve ``GET /health`` (200 when ready, 503 otherwise) and ``GET /metrics``."""
+    """Serve ``GET /health`` (200 when ready; 503 while starting, stopping, disconnected
+    or saturated) and ``GET /metrics``."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -70,11 +71,17 @@ def _respond(pipeline: Pipeline, head: bytes) -> tuple[int, str, bytes]:
         return 405, "text/plain", b"method not allowed\n"
     if path == "/metrics":
         return 200, CONTENT_TYPE, pipeline.metrics.render()
+    ready, status = pipeline.ready, pipeline.status
+    if ready and pipeline.saturated:
+        # Serving, but every slot has been taken for a while: new jobs wait.
+        ready, status = False, "saturated"
     document = {
-        "status": pipeline.status,
-        "ready": pipeline.ready,
+        "status": status,
+        "ready": ready,
         "in_flight": pipeline.in_flight,
+        "concurrency": pipeline.settings.concurrency,
+        "saturated_seconds": round(pipeline.saturated_for, 3),
         "operations": len(pipeline.operations),
     }
     body = json.dumps(document).encode() + b"\n"
-    return (200 if pipeline.ready else 503), "application/json", body
+    return (200 if ready else 503), "application/json", body

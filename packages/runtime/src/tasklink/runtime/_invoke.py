@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,23 @@ from tasklink.core import (
 from ._pipeline import Pipeline
 from ._settings import RuntimeSettings
 
-__all__ = ["EXIT_ERROR", "EXIT_INPUT", "EXIT_OK", "InvokeResult", "invoke", "read_input"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "MAX_INPUT_DEPTH",
+    "InvokeResult",
+    "invoke",
+    "parse_timeout",
+    "read_input",
+]
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # connector error or BPMN error
 EXIT_INPUT = 2  # invalid or missing input, unknown connector or operation
+#: Deepest nesting of objects and arrays ``--input`` may have; far deeper than any real
+#: connector input, far shallower than the interpreter's recursion limit.
+MAX_INPUT_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +69,8 @@ class CommandInputError(Exception):
 
 
 def read_input(text: str) -> dict[str, Any]:
-    """``--input``: inline JSON, ``@FILE`` or ``@-`` (stdin). Must be a JSON object."""
+    """``--input``: inline JSON, ``@FILE`` or ``@-`` (stdin). Must be a JSON object
+    nested at most :data:`MAX_INPUT_DEPTH` levels."""
     source = "--input"
     if text.startswith("@"):
         name = text[1:]
@@ -65,13 +79,53 @@ def read_input(text: str) -> dict[str, Any]:
             text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         except OSError as exc:
             raise CommandInputError(f"{source}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise CommandInputError(f"{source} is not UTF-8 text") from None
+    too_deep = f"{source} is nested more than {MAX_INPUT_DEPTH} levels deep"
     try:
         data = json.loads(text)
+    except RecursionError:  # the parser's own limit is far beyond ours
+        raise CommandInputError(too_deep) from None
     except ValueError as exc:
         raise CommandInputError(f"{source} is not valid JSON: {exc}") from None
+    if _deeper_than(data, MAX_INPUT_DEPTH):
+        raise CommandInputError(too_deep)
     if not isinstance(data, dict):
         raise CommandInputError(f"{source} must be a JSON object, not {type(data).__name__}")
     return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether objects and arrays in ``data`` nest more than ``limit`` levels (level by
+    level, without recursion: the check must not fail on what it checks)."""
+    level: list[Any] = [data]
+    depth = 0
+    while level:
+        containers = [item for item in level if isinstance(item, dict | list)]
+        if not containers:
+            return False
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return False
+
+
+def parse_timeout(text: str | None) -> float | None:
+    """``--timeout``: a finite number of seconds above zero."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise CommandInputError(f"--timeout must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 async def invoke(
@@ -82,6 +136,7 @@ async def invoke(
     settings: RuntimeSettings | None = None,
     timeout: float | None = None,
     redactor: Redactor | None = None,
+    allowed_secrets: Mapping[str, Iterable[str]] | None = None,
 ) -> InvokeResult:
     """Run ``operation`` once, strictly validated (unknown input fields are errors)."""
     pipeline = Pipeline(
@@ -90,6 +145,7 @@ async def invoke(
         secrets=secrets,
         redactor=redactor,
         metrics=False,
+        allowed_secrets=allowed_secrets,
     )
     job = Job(
         variables,

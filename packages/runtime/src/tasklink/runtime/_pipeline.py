@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -32,7 +32,7 @@ from tasklink.core import (
 )
 
 from ._metrics import Metrics, MetricsRecorder, NullMetrics
-from ._settings import RuntimeSettings
+from ._settings import DEFAULT_JOB_TIMEOUT, RuntimeSettings
 
 __all__ = ["Pipeline", "outcome_label"]
 
@@ -59,8 +59,10 @@ class Pipeline:
         pipeline = Pipeline([connector], RuntimeSettings(concurrency=8))
         outcome = await pipeline.run(connector.get_operation(), Job({"name": "Ada"}))
 
-    ``secrets`` defaults to the environment (``settings.secrets_prefix``); the runtime's
-    CLI passes the full chain (environment, secrets file, plugin providers).
+    ``secrets`` defaults to the environment variables ``settings.secrets_environment``
+    allows; the runtime's CLI passes the full chain (environment, secrets file, plugin
+    providers). ``allowed_secrets`` maps connector ids (and ``"*"``) to the secret names
+    their jobs may resolve.
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class Pipeline:
         evaluator: ExpressionEvaluator | None = None,
         redactor: Redactor | None = None,
         metrics: bool = True,
+        allowed_secrets: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.settings = settings if settings is not None else RuntimeSettings()
         self.connectors: tuple[Connector, ...] = tuple(connectors)
@@ -91,15 +94,18 @@ class Pipeline:
                     )
                 self._operations[operation.qualified_name] = operation
         if secrets is None:
-            from tasklink.core import EnvironmentSecretProvider
+            from tasklink.core import SecretChain
 
-            secrets = EnvironmentSecretProvider(self.settings.secrets_prefix)
+            from ._connectors import environment_secrets
+
+            secrets = SecretChain(environment_secrets(self.settings))
         self.executor = JobExecutor(
             secrets,
             redactor=redactor,
             evaluator=evaluator,
             run_sync=self._run_sync,
             logger=logging.getLogger("tasklink.connector"),
+            allowed_secrets=allowed_secrets,
         )
         self.redactor = self.executor.redactor
         self.metrics: MetricsRecorder = Metrics() if metrics else NullMetrics()
@@ -107,6 +113,7 @@ class Pipeline:
         self._pool: ThreadPoolExecutor | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = 0
+        self._saturated_since: float | None = None  # when the last free slot was taken
         self._stopping = asyncio.Event()
         self._forced = asyncio.Event()
         self._ready = asyncio.Event()
@@ -156,6 +163,21 @@ class Pipeline:
         """How many more jobs may start now (for engines that fetch in batches)."""
         return max(self.settings.concurrency - self._running, 0)
 
+    @property
+    def saturated_for(self) -> float:
+        """Seconds every job slot has been busy without a pause (0 when one is free)."""
+        since = self._saturated_since
+        return 0.0 if since is None else time.monotonic() - since
+
+    @property
+    def saturated(self) -> bool:
+        """Whether every slot has been busy for ``settings.saturation_threshold`` seconds:
+        jobs that hold their slots that long (a server dripping its answer, say) keep
+        every other job waiting."""
+        return self._saturated_since is not None and (
+            self.saturated_for >= self.settings.saturation_threshold
+        )
+
     async def run(
         self,
         operation: Operation,
@@ -167,19 +189,22 @@ class Pipeline:
         """Run one job to its outcome. Never raises for anything the job does.
 
         Waits for a free slot (``settings.concurrency``). The timeout is ``timeout``,
-        else the operation's own, else ``settings.job_timeout``. If the calling task is
-        cancelled (shutdown) the cancellation token is set and ``CancelledError``
+        else the operation's own, else ``settings.job_timeout``, else
+        :data:`DEFAULT_JOB_TIMEOUT`: no job runs without a deadline. If the calling task
+        is cancelled (shutdown) the cancellation token is set and ``CancelledError``
         propagates.
         """
         limit = timeout
         if limit is None:
-            limit = (
-                operation.timeout if operation.timeout is not None else self.settings.job_timeout
-            )
+            limit = operation.timeout
+            if limit is None:
+                limit = self.settings.job_timeout or DEFAULT_JOB_TIMEOUT
         token = cancellation if cancellation is not None else CancellationToken()
         connector = operation.connector.name
         async with self._semaphore:
             self._running += 1
+            if self._running >= self.settings.concurrency and self._saturated_since is None:
+                self._saturated_since = time.monotonic()
             self.metrics.job_started(connector)
             started = time.perf_counter()
             label = "error"  # an exception escaped the executor (a bug)
@@ -195,6 +220,7 @@ class Pipeline:
             finally:
                 elapsed = time.perf_counter() - started
                 self._running -= 1
+                self._saturated_since = None
                 self.metrics.job_finished(connector, operation.id, label, elapsed)
         self._log_outcome(operation, job, outcome, elapsed)
         return outcome

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from tasklink.core import Connector, Redactor, SecretProvider
 
-from ._connectors import default_secrets, select_connectors
+from ._connectors import default_secrets, secret_allow_lists, select_connectors
 from ._engines import EngineError, load_engine
 from ._http import start_http_server
 from ._pipeline import Pipeline
@@ -39,9 +39,13 @@ def build_pipeline(
                 error.message,
             )
         connectors = selected
+    connectors = list(connectors)
     if secrets is None:
-        secrets = default_secrets(settings.secrets_prefix, settings.secrets_file)
-    return Pipeline(connectors, settings, secrets=secrets, redactor=redactor)
+        secrets = default_secrets(settings)
+    allowed = secret_allow_lists(settings.secrets_allowed, connectors)
+    return Pipeline(
+        connectors, settings, secrets=secrets, redactor=redactor, allowed_secrets=allowed
+    )
 
 
 async def serve(

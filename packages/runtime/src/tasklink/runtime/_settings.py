@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,12 +21,24 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from tasklink.core import DEFAULT_SECRET_PREFIX
+
 from ._engines import engine_names
 
-__all__ = ["ENV_PREFIX", "RuntimeSettings", "SettingsError", "load_settings"]
+__all__ = [
+    "DEFAULT_JOB_TIMEOUT",
+    "ENV_PREFIX",
+    "RuntimeSettings",
+    "SettingsError",
+    "load_settings",
+]
 
 ENV_PREFIX = "TASKLINK_"
 CONFIG_ENV = "TASKLINK_CONFIG"
+#: Seconds a job may run when neither the operation nor the operator says otherwise.
+DEFAULT_JOB_TIMEOUT = 300.0
+# Generic settings whose values are TOML tables (every other table is an engine section).
+_TABLES = frozenset({"secrets_allowed"})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,7 +60,17 @@ class RuntimeSettings(BaseModel):
     job_timeout: float | None = Field(
         None,
         gt=0,
-        description="Default operation timeout in seconds (operations may set their own)",
+        allow_inf_nan=False,
+        description="Time limit of a job in seconds, its result and error expressions "
+        "included, when the operation sets none (unset: 300, or on Camunda what the job's "
+        "activation timeout leaves)",
+    )
+    saturation_threshold: float = Field(
+        30.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds every job slot may stay busy before /health reports the "
+        "runtime saturated (not ready)",
     )
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /health and /metrics on this port"
@@ -55,8 +78,21 @@ class RuntimeSettings(BaseModel):
     metrics_host: str = Field("127.0.0.1", description="Address the metrics server binds")
     log_format: Literal["text", "json"] = Field("text", description="text or json log lines")
     log_level: str = Field("INFO", description="Log level name")
-    secrets_prefix: str = Field("", description="Name prefix of secret environment variables")
+    secrets_prefix: str = Field(
+        DEFAULT_SECRET_PREFIX, description="Name prefix of secret environment variables"
+    )
+    secrets_environment: Literal["prefixed", "all", "off"] = Field(
+        "prefixed",
+        description="Which environment variables are secrets: prefixed (only "
+        "<secrets_prefix>NAME), all (also the bare environment, the runtime's own "
+        "settings excepted) or off",
+    )
     secrets_file: Path | None = Field(None, description="dotenv-style file with secrets")
+    secrets_allowed: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Secret names (or NAME_* patterns) each connector may resolve, by "
+        "connector id, name or job type; '*' for every connector not listed",
+    )
     connectors: tuple[str, ...] = Field(
         (), description="Serve only these connectors (id, short name or job type)"
     )
@@ -78,6 +114,33 @@ class RuntimeSettings(BaseModel):
         if not isinstance(logging.getLevelName(name), int):
             raise ValueError(f"unknown log level {value!r}; use DEBUG, INFO, WARNING or ERROR")
         return name
+
+    @field_validator("secrets_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        if not value:
+            # An empty prefix would hand process data the whole environment by accident.
+            raise ValueError(
+                "must not be empty; to read secrets from the whole environment set "
+                "secrets_environment to all"
+            )
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be letters, digits and underscores, like TASKLINK_SECRET_")
+        return value
+
+    @field_validator("secrets_allowed", mode="before")
+    @classmethod
+    def _allow_lists(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: a JSON object
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'expected a JSON object such as {"http": ["API_TOKEN", "GITHUB_*"]}'
+                ) from None
+        if isinstance(value, dict):
+            return {k: (v.split(",") if isinstance(v, str) else v) for k, v in value.items()}
+        return value
 
     @field_validator("connectors", "load", mode="before")
     @classmethod
@@ -166,7 +229,7 @@ def load_settings(
     if path is not None:
         label = str(path)
         for key, value in _read_toml(path).items():
-            if isinstance(value, dict):
+            if isinstance(value, dict) and key not in _TABLES:
                 if key not in engines:
                     known = ", ".join(sorted(engines))
                     raise SettingsError(

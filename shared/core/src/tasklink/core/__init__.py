@@ -27,6 +27,7 @@ from ._files import safe_file_name
 from ._models import InputModel, OutputModel, bind_input, format_validation_error, input_names
 from ._redaction import MASK, TOKEN_TTL, RedactingFilter, Redactor
 from ._secrets import (
+    DEFAULT_SECRET_PREFIX,
     DotenvSecretProvider,
     EnvironmentSecretProvider,
     MappingSecretProvider,
@@ -151,6 +152,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CONNECTORS_GROUP",
+    "DEFAULT_SECRET_PREFIX",
     "ERROR_EXPRESSION",
     "MASK",
     "RESULT_EXPRESSION",

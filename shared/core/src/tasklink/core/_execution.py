@@ -9,7 +9,7 @@ map the output -> evaluate result and error expressions -> outcome. Engine adapt
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
@@ -122,6 +122,9 @@ Outcome = Completed | Failed | BpmnErrorThrown
 class JobExecutor:
     """Runs jobs through the core path. One per runtime process; safe to share.
 
+    ``secrets`` defaults to environment variables named ``TASKLINK_SECRET_<NAME>``.
+    ``allowed_secrets`` maps connector ids (and ``"*"`` for every other connector) to the
+    secret names their jobs may resolve; connectors without a list resolve any name.
     ``run_sync`` runs a synchronous operation (the runtime passes a thread-pool runner);
     without it synchronous operations run inline. ``evaluator`` is loaded from the
     ``tasklink.expression_evaluators`` entry points on first need unless given.
@@ -135,9 +138,17 @@ class JobExecutor:
         evaluator: ExpressionEvaluator | None = None,
         run_sync: SyncRunner | None = None,
         logger: logging.Logger | None = None,
+        allowed_secrets: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.redactor = redactor if redactor is not None else Redactor()
         self.secrets = SecretResolver(secrets or EnvironmentSecretProvider(), self.redactor)
+        # Allow lists by connector id; "*" is the list of every connector not named.
+        self._secret_scopes = {
+            key: self.secrets.restricted(
+                names, "every connector" if key == "*" else f"connector {key}"
+            )
+            for key, names in (allowed_secrets or {}).items()
+        }
         self._expressions = ExpressionCache(evaluator) if evaluator is not None else None
         self._run_sync = run_sync
         self._logger = logger or _log
@@ -147,6 +158,15 @@ class JobExecutor:
             self._expressions = ExpressionCache(load_evaluator("feel"))
         return self._expressions
 
+    def secrets_for(self, operation: Operation) -> SecretResolver:
+        """The resolver for ``operation``'s jobs: restricted to its connector's allow list
+        (or the ``"*"`` list) when ``allowed_secrets`` has one."""
+        scopes = self._secret_scopes
+        if not scopes:
+            return self.secrets
+        found = scopes.get(operation.connector.id) or scopes.get("*")
+        return found if found is not None else self.secrets
+
     def bind(self, operation: Operation, variables: Mapping[str, Any], *, strict: bool) -> Any:
         """Resolve secrets in the variables the operation reads and validate its input.
 
@@ -154,7 +174,8 @@ class JobExecutor:
         is neither resolved nor an error.
         """
         selected = select_input(operation.input_model, variables, strict=strict)
-        model = validate_input(operation.input_model, self.secrets.resolve(selected))
+        resolved = self.secrets_for(operation).resolve(selected)
+        model = validate_input(operation.input_model, resolved)
         for value in secret_values(model):
             self.redactor.add(value)
         return model
@@ -191,7 +212,7 @@ class JobExecutor:
             context = (
                 Context(
                     job.info,
-                    self.secrets,
+                    self.secrets_for(operation),
                     headers=headers,
                     logger=self._logger,
                     cancellation=cancellation,

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+import string
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 __all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "TOKEN_TTL", "RedactingFilter", "Redactor"]
 
@@ -34,15 +34,43 @@ _log = logging.getLogger("tasklink.core.redaction")
 
 
 def _encoded_forms(value: str) -> set[str]:
-    """The forms a secret takes inside a URL (path, query or form body) or a JSON document."""
-    forms = {
-        value,
-        quote(value, safe=""),
-        quote_plus(value, safe=""),
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        json.dumps(value)[1:-1],
-    }
+    """The literal forms of a secret: as it is and JSON-escaped (each is then matched with
+    every percent-encoding of its characters, see :func:`_pattern_of`)."""
+    forms = {value, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]}
     return {form for form in forms if form}
+
+
+# Characters no URL encoder needs to escape (RFC 3986 "unreserved"). Every other character
+# may appear percent-encoded, depending on who encoded it: the client (httpx escapes '"',
+# '<', '>' and the backslash in a path, but not '/', ':' or '@'), a server echoing a URL
+# back in a Location header (often with '/' left as is), a form encoder (space as '+').
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
+def _percent(byte: int) -> str:
+    # Either case of hex digits: "%2f" and "%2F" are the same byte.
+    return "%" + "".join(f"[{d}{d.lower()}]" if d.isalpha() else d for d in f"{byte:02X}")
+
+
+def _pattern_of(form: str) -> str:
+    """A regular expression matching ``form`` with any of its characters that an encoder
+    might escape either as they are or percent-encoded (space also as ``+``)."""
+    parts: list[str] = []
+    literal = ""
+    for char in form:
+        if char in _UNRESERVED:
+            literal += char
+            continue
+        if literal:
+            parts.append(re.escape(literal))
+            literal = ""
+        alternatives = [re.escape(char), "".join(_percent(b) for b in char.encode("utf-8"))]
+        if char == " ":
+            alternatives.append(r"\+")
+        parts.append("(?:" + "|".join(alternatives) + ")")
+    if literal:
+        parts.append(re.escape(literal))
+    return "".join(parts)
 
 
 class Redactor:
@@ -67,7 +95,9 @@ class Redactor:
         return value in self._long or value in self._short
 
     def add(self, value: str, *, ttl: float | None = None) -> None:
-        """Register a secret value (and its URL- and JSON-encoded forms) for masking.
+        """Register a secret value for masking, also where it stands JSON-escaped or with
+        any of its characters percent-encoded (as URLs, form bodies and servers echoing
+        them write it).
 
         ``ttl`` (seconds) bounds how long a short-lived credential, such as an OAuth access
         token that is replaced on every refresh, stays registered, so a long-running process
@@ -123,9 +153,9 @@ class Redactor:
         if self._dirty:
             with self._lock:
                 # Longest first, so a secret that contains another is masked whole.
-                parts = [re.escape(v) for v in sorted(self._long, key=len, reverse=True)]
+                parts = [_pattern_of(v) for v in sorted(self._long, key=len, reverse=True)]
                 parts += [
-                    rf"(?<![0-9A-Za-z]){re.escape(v)}(?![0-9A-Za-z])"
+                    rf"(?<![0-9A-Za-z]){_pattern_of(v)}(?![0-9A-Za-z])"
                     for v in sorted(self._short, key=len, reverse=True)
                 ]
                 self._pattern = re.compile("|".join(parts)) if parts else None

@@ -3,10 +3,17 @@
 Placeholders may stand anywhere in any string of the input, at any depth of nested dicts
 and lists. They are replaced in one pass before validation, so a secret value that itself
 looks like a placeholder is inserted as it is and never interpreted again.
+
+Process data decides which names are looked up, so secrets come only from sources an
+operator set up for them: environment variables under a dedicated prefix
+(:data:`DEFAULT_SECRET_PREFIX`), a secrets file, secret providers. The bare environment
+(``prefix=""``) is a source only when asked for explicitly, and even then the names of the
+runtime's own settings (:data:`RESERVED_PREFIXES`) are never resolved.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import re
@@ -18,6 +25,8 @@ from ._errors import ErrorCode, InputError
 from ._redaction import Redactor
 
 __all__ = [
+    "DEFAULT_SECRET_PREFIX",
+    "RESERVED_PREFIXES",
     "DotenvSecretProvider",
     "EnvironmentSecretProvider",
     "MappingSecretProvider",
@@ -28,6 +37,10 @@ __all__ = [
 ]
 
 SECRET_PROVIDERS_GROUP = "tasklink.secret_providers"  # noqa: S105 - a group name
+#: ``{{secrets.API_KEY}}`` reads the environment variable ``TASKLINK_SECRET_API_KEY``.
+DEFAULT_SECRET_PREFIX = "TASKLINK_SECRET_"  # noqa: S105 - a name prefix
+#: Variables the bare environment never gives out: tasklink's own settings and credentials.
+RESERVED_PREFIXES: tuple[str, ...] = ("TASKLINK_",)
 
 _log = logging.getLogger("tasklink.core.secrets")
 
@@ -45,17 +58,29 @@ class SecretProvider(Protocol):
 
 
 class EnvironmentSecretProvider:
-    """Secrets from the process environment, optionally under a name prefix.
+    """Secrets from environment variables under a name prefix.
 
-    With ``prefix="TASKLINK_SECRET_"``, ``{{secrets.API_KEY}}`` reads
-    ``TASKLINK_SECRET_API_KEY``.
+    ``{{secrets.API_KEY}}`` reads ``TASKLINK_SECRET_API_KEY`` (the default prefix). An
+    empty ``prefix`` reads the bare environment, where anything the process was started
+    with (a broker URL with its password, ``HOME``) becomes readable by process data: use
+    it only on purpose. Variables whose names start with one of ``reserved`` (the
+    runtime's own settings) are never read that way.
     """
 
-    def __init__(self, prefix: str = "", environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str = DEFAULT_SECRET_PREFIX,
+        environ: Mapping[str, str] | None = None,
+        *,
+        reserved: Iterable[str] = RESERVED_PREFIXES,
+    ) -> None:
         self.prefix = prefix
+        self.reserved = tuple(r.upper() for r in reserved)
         self._environ = os.environ if environ is None else environ
 
     def get_secret(self, name: str) -> str | None:
+        if not self.prefix and name.upper().startswith(self.reserved):
+            return None
         return self._environ.get(self.prefix + name)
 
     def __repr__(self) -> str:
@@ -71,19 +96,34 @@ class DotenvSecretProvider:
 
     def _load(self) -> dict[str, str]:
         if self._values is None:
-            if not self.path.is_file():
-                raise InputError(f"secrets file {self.path} does not exist", field="secrets file")
+            problem = self.problem()
+            if problem is not None:
+                raise InputError(problem, field="secrets file")
             from dotenv import dotenv_values
 
             values = dotenv_values(self.path, interpolate=False)
             self._values = {k: v for k, v in values.items() if v is not None}
         return self._values
 
+    def problem(self) -> str | None:
+        """Why the file cannot be read (not there, a directory...), or ``None``."""
+        return _file_problem(self.path)
+
     def get_secret(self, name: str) -> str | None:
         return self._load().get(name)
 
     def __repr__(self) -> str:
         return f"DotenvSecretProvider({str(self.path)!r})"
+
+
+def _file_problem(path: Path) -> str | None:
+    if path.is_dir():
+        return f"secrets file {path} is a directory, not a file"
+    if not path.is_file():
+        return f"secrets file {path} does not exist"
+    if not os.access(path, os.R_OK):
+        return f"secrets file {path} cannot be read (permission denied)"
+    return None
 
 
 class MappingSecretProvider:
@@ -157,15 +197,56 @@ def _path_text(path: _Path) -> str:
     return text
 
 
-class SecretResolver:
-    """Replaces placeholders using a provider and registers every value with a redactor."""
+def _name_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """Exact names, or shell-style patterns (``GITHUB_*``), case-sensitive."""
+    exact: set[str] = set()
+    globs: list[str] = []
+    for pattern in patterns:
+        if any(char in pattern for char in "*?["):
+            globs.append(fnmatch.translate(pattern))
+        else:
+            exact.add(pattern)
+    if not globs:
+        return exact.__contains__
+    glob = re.compile("|".join(f"(?:{g})" for g in globs))
+    return lambda name: name in exact or glob.match(name) is not None
 
-    def __init__(self, provider: SecretProvider, redactor: Redactor | None = None) -> None:
+
+class SecretResolver:
+    """Replaces placeholders using a provider and registers every value with a redactor.
+
+    ``allowed`` restricts the names it resolves (exact names or ``GITHUB_*`` patterns) for
+    operators who give each connector only the secrets it needs; ``scope`` names whose
+    list it is in errors (``connector http``).
+    """
+
+    def __init__(
+        self,
+        provider: SecretProvider,
+        redactor: Redactor | None = None,
+        *,
+        allowed: Iterable[str] | None = None,
+        scope: str = "this job",
+    ) -> None:
         self.provider = provider
         self.redactor = redactor if redactor is not None else Redactor()
+        self.scope = scope
+        self._allows = None if allowed is None else _name_matcher(allowed)
+
+    def restricted(self, allowed: Iterable[str], scope: str) -> SecretResolver:
+        """A resolver with the same provider and redactor that resolves only ``allowed``."""
+        return SecretResolver(self.provider, self.redactor, allowed=allowed, scope=scope)
 
     def get(self, name: str, *, field: str | None = None) -> str:
-        """Return secret ``name``; a missing or non-string secret is an :class:`InputError`."""
+        """Return secret ``name``; a missing, non-string or not allowed secret is an
+        :class:`InputError`."""
+        where = f" (in field '{field}')" if field else ""
+        if self._allows is not None and not self._allows(name):
+            # Said the same way whether or not the secret exists: no probing.
+            raise InputError(
+                f"secret {name!r} is not on the allow list of {self.scope}{where}",
+                field=field,
+            )
         try:
             value = self.provider.get_secret(name)
         except InputError:
@@ -176,7 +257,6 @@ class SecretResolver:
                 code=ErrorCode.MISSING_INPUT,
                 field=field,
             ) from None
-        where = f" (in field '{field}')" if field else ""
         if value is None:
             raise InputError(
                 f"secret {name!r} is not defined{where}",
@@ -193,13 +273,14 @@ class SecretResolver:
 
     def _get(self, name: str, path: _Path) -> str:
         # The hot path: the field path becomes text only for an error message.
-        try:
-            value = self.provider.get_secret(name)
-        except Exception:
-            value = None
-        if isinstance(value, str):
-            self.redactor.add(value)
-            return value
+        if self._allows is None or self._allows(name):
+            try:
+                value = self.provider.get_secret(name)
+            except Exception:
+                value = None
+            if isinstance(value, str):
+                self.redactor.add(value)
+                return value
         return self.get(name, field=_path_text(path) or None)  # raises the precise error
 
     def resolve(self, data: Any) -> Any:

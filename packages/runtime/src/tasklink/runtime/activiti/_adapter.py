@@ -67,7 +67,11 @@ ENGINE = "activiti"
 
 _log = logging.getLogger("tasklink.runtime.activiti")
 
-PublishResult = Literal["published", "unroutable", "lost", "failed"]
+PublishResult = Literal["published", "unroutable", "too_large", "lost", "failed"]
+#: The code of the integration error sent instead of a reply the broker would refuse.
+REPLY_TOO_LARGE = "REPLY_TOO_LARGE"
+# AMQP's correlation-id is a short string: at most 255 bytes.
+_MAX_CORRELATION_ID = 255
 
 # Seconds before a message that broke the adapter itself goes back to its queue.
 _POISON_PAUSE = 5.0
@@ -376,28 +380,57 @@ class ActivitiAdapter:
         destination: str,
         document: dict[str, Any],
         request: IntegrationRequest | None = None,
+        *,
+        fallback: bool = True,
     ) -> None:
+        """Publish a result or error, then acknowledge the request. A reply the broker
+        would refuse for its size is replaced by a ``REPLY_TOO_LARGE`` integration error
+        (``fallback``); what cannot be answered at all is dead-lettered with the reason."""
         from pamqp.commands import Basic
 
+        # The echo of the request carries its inbound variables, including credentials
+        # typed literally into secret fields: they leave masked like everything else.
+        document = self.pipeline.redactor.redact_data(document)
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode(
             "utf-8"
         )
-        properties = Basic.Properties(
-            content_type="application/json",
-            delivery_mode=2,  # persistent
-            headers=dict(request.headers()) if request else {},
-            correlation_id=request.context_id if request else None,
-        )
-        result = await self._publish_to(message, destination, destination, body, properties)
+        limit = self.settings.max_message_bytes
+        if len(body) > limit:
+            result: PublishResult = "too_large"
+            detail = f"more than max_message_bytes ({limit})"
+        else:
+            context_id = request.context_id if request else None
+            if context_id is not None and len(context_id.encode("utf-8")) > _MAX_CORRELATION_ID:
+                context_id = None  # the body names the context; the property cannot hold it
+            properties = Basic.Properties(
+                content_type="application/json",
+                delivery_mode=2,  # persistent
+                headers=dict(request.headers()) if request else {},
+                correlation_id=context_id,
+            )
+            result, detail = await self._publish_to(
+                message, destination, destination, body, properties
+            )
         if result == "published":
             await self._settle(message, "ack")
+        elif result == "too_large":
+            reason = f"the reply to {destination!r} is {len(body)} bytes, {detail}"
+            if request is not None and fallback:
+                _log.warning("%s; answering with %s instead", reason, REPLY_TOO_LARGE)
+                error = error_document(
+                    request,
+                    code=REPLY_TOO_LARGE,
+                    message=f"{reason}: return less data",
+                    class_name=CONNECTOR_ERROR_CLASS,
+                )
+                await self._reply(
+                    message, queue, request.error_destination, error, request, fallback=False
+                )
+            else:
+                await self._dead_letter(message, queue, reason, "too_large")
         elif result == "unroutable":
             await self._dead_letter(
-                message,
-                queue,
-                f"destination {destination!r} routes to no queue (is the runtime bundle "
-                "listening?)",
-                "unroutable",
+                message, queue, f"cannot reply to {destination!r}: {detail}", "unroutable"
             )
         elif result == "failed":
             await self._settle(message, "requeue")
@@ -418,13 +451,14 @@ class ActivitiAdapter:
             content_type=message.content_type, delivery_mode=2, headers=headers
         )
         target = queue + self.settings.dead_letter_suffix
-        result = await self._publish_to(message, "", target, message.body, properties)
+        result, detail = await self._publish_to(message, "", target, message.body, properties)
         if result == "published":
             await self._settle(message, "ack")
         elif result != "lost":
             _log.error(
-                "could not dead-letter the message (%s); it goes back to %s in %gs",
+                "could not dead-letter the message (%s: %s); it goes back to %s in %gs",
                 result,
+                detail,
                 queue,
                 _POISON_PAUSE,
             )
@@ -449,12 +483,13 @@ class ActivitiAdapter:
         routing_key: str,
         body: bytes,
         properties: Basic.Properties,
-    ) -> PublishResult:
+    ) -> tuple[PublishResult, str]:
         """Publish with confirms, retrying transient channel failures until
         ``publish_timeout``. Every step (declaring, waiting for the channel after a
         reconnection, waiting for the confirm) is bounded by what is left of it, so a
         broker that stops answering cannot hold the request. Gives up early ("lost") when
-        the request's own channel is gone, because then the broker redelivers it anyway."""
+        the request's own channel is gone, because then the broker redelivers it anyway.
+        Returns the result and, for a refusal, the broker's reason."""
         from aiormq import exceptions as amqp
 
         assert self._publish is not None
@@ -463,7 +498,7 @@ class ActivitiAdapter:
         backoff = Backoff(initial=0.1, maximum=2.0)
         while True:
             if not _channel_open(request):
-                return "lost"
+                return "lost", "the request's channel is closed"
             left = deadline - loop.time()
             try:
                 if left <= 0:
@@ -487,16 +522,18 @@ class ActivitiAdapter:
                     wait=False,
                     timeout=max(deadline - loop.time(), 0.001),
                 )
-                return "published"
+                return "published", ""
             except amqp.PublishError:  # returned by the broker: no queue bound
-                return "unroutable"
+                return "unroutable", "it routes to no queue (is the runtime bundle listening?)"
             except (
                 amqp.ChannelNotFoundEntity,
                 amqp.ChannelPreconditionFailed,
                 amqp.ChannelAccessRefused,
             ) as exc:
                 _log.warning("cannot publish to %r: %s", exchange_name or routing_key, exc)
-                return "unroutable"
+                if _refused_for_size(exc):
+                    return "too_large", "more than the broker accepts (its max_message_size)"
+                return "unroutable", f"the broker refused it: {exc}"
             except (
                 amqp.DeliveryError,
                 amqp.AMQPError,
@@ -511,7 +548,7 @@ class ActivitiAdapter:
                     _log.error(
                         "giving up publishing to %r: %s", exchange_name or routing_key, problem
                     )
-                    return "failed"
+                    return "failed", problem
                 _log.debug("publishing to %r failed (%s); retrying", exchange_name, exc)
             await asyncio.sleep(delay)
 
@@ -528,6 +565,12 @@ class ActivitiAdapter:
                 await channel.basic_nack(message.delivery_tag or 0, requeue=True)
         except Exception as exc:  # channel closed: the broker has taken it back already
             _log.debug("could not %s delivery %s: %s", how, message.delivery_tag, exc)
+
+
+def _refused_for_size(exc: Exception) -> bool:
+    # RabbitMQ closes the channel with PRECONDITION_FAILED - "message size 200 is larger
+    # than configured max size 100" (rabbit_channel:check_msg_size/2).
+    return "message size" in str(exc) and "max size" in str(exc)
 
 
 def _channel_open(message: AbstractIncomingMessage) -> bool:

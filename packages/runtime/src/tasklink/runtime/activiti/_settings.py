@@ -57,6 +57,13 @@ class ActivitiSettings(BaseModel):
     publish_timeout: float = Field(
         30.0, gt=0, description="Seconds to keep trying to publish one result or error"
     )
+    max_message_bytes: int = Field(
+        134_217_728,
+        ge=65_536,
+        description="Largest reply the broker accepts (RabbitMQ's max_message_size, "
+        "128 MiB unless configured); a larger one is answered with a REPLY_TOO_LARGE "
+        "integration error instead",
+    )
     connection_name: str = Field(
         "tasklink-runtime", description="Shown in RabbitMQ's management tools"
     )
