@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import types
-from collections import deque
 import typing
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
