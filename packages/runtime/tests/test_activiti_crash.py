@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 from activiti_bundle import RuntimeBundle
+from runtime_process import free_port, http_get, metric, wait_healthy
 from tasklink_testconnectors import connectors
 
 from tasklink.runtime import Pipeline, RuntimeSettings
@@ -28,45 +28,6 @@ pytestmark = pytest.mark.slow
 
 REQUESTS = 2000
 CONCURRENCY = 16
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def http_get(port: int, path: str) -> tuple[int, str]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    await writer.drain()
-    response = (await reader.read()).decode()
-    writer.close()
-    head, _, body = response.partition("\r\n\r\n")
-    return int(head.split()[1]), body
-
-
-async def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    async def poll() -> None:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the runtime exited early:\n{log.read_text()}")  # noqa: ASYNC240
-            try:
-                if (await http_get(port, "/health"))[0] == 200:
-                    return
-            except OSError:
-                pass
-            await asyncio.sleep(0.1)
-
-    await asyncio.wait_for(poll(), 60)
-
-
-def metric(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 async def test_sigkill_mid_run_loses_nothing(

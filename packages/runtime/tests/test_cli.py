@@ -7,8 +7,11 @@ import json
 import re
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote, unquote, unquote_plus, urlsplit
 
 import pytest
 
@@ -325,3 +328,75 @@ def test_templates_export(cli_env: dict[str, str], tmp_path: Path) -> None:
     } <= set(written)
     assert f"exported {len(written)} template files to" in result.stderr
     assert sorted(result.stdout.split()) == sorted(str(p) for p in out.rglob("*.json"))
+
+
+# A secret with characters every encoder treats differently: '/' (left as is by most),
+# '"' '<' '>' '\' (escaped by httpx in a URL), a space, '+', and a non-ASCII letter.
+AWKWARD_SECRET = 'k3y/with "quote" <tag> back\\slash +plus é-end'
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    """/start?key=K redirects to /landing?token=K, percent-encoded the usual way (with '/'
+    left as is); /landing answers 200."""
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == "/start":
+            key = parse_qs(parts.query)["key"][0]
+            self.send_response(302)
+            self.send_header("Location", f"/landing?token={quote(key, safe='/')}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _leaks(text: str, secret: str) -> list[str]:
+    """The forms of ``secret`` found in ``text``, decoding percent-escapes every way."""
+    forms = {
+        "raw": text,
+        "percent-decoded": unquote(text),
+        "form-decoded": unquote_plus(text),
+    }
+    found = [name for name, decoded in forms.items() if secret in decoded]
+    if repr(secret.encode())[2:-1] in text:
+        found.append("bytes repr")
+    return found
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_encoded_forms_of_a_secret_never_leave(cli_env: dict[str, str], follow: bool) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        request = {
+            "url": f"http://127.0.0.1:{server.server_port}/start",
+            "queryParameters": {"key": "{{secrets.KEY}}"},
+            "followRedirects": follow,
+        }
+        result = tasklink(
+            {**cli_env, "TASKLINK_SECRET_KEY": AWKWARD_SECRET},
+            "invoke",
+            "http",
+            "-vv",
+            "--input",
+            json.dumps(request),
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert _leaks(result.stdout, AWKWARD_SECRET) == []
+    assert _leaks(result.stderr, AWKWARD_SECRET) == []
+    assert "HTTP Request: GET" in result.stderr, "httpx's own log lines are there, masked"
+    output = json.loads(result.stdout)
+    if follow:
+        assert output["url"].endswith("/landing?token=***")
+    else:
+        assert (output["status"], output["headers"]["location"]) == (302, "/landing?token=***")

@@ -21,6 +21,7 @@ from tasklink.core import (
     JobInfo,
     MappingSecretProvider,
     RedactingFilter,
+    Redactor,
     field,
 )
 from tasklink.runtime import Pipeline, RuntimeSettings, configure_logging
@@ -299,6 +300,23 @@ async def test_logs_are_json_and_redacted() -> None:
     assert leak["message"] == "leak ***?" and leak["note"] == "***"
     failed = next(line for line in lines if line["message"] == "failed")
     assert "ValueError: boom ***" in failed["exception"]
+
+
+def test_debug_logs_keep_libraries_that_print_raw_headers_quiet() -> None:
+    # httpcore logs header bytes at DEBUG (b'\xc3\xa9' for "é"): no redactor knows that
+    # form of a secret, so even -vv keeps it at INFO; tasklink's own loggers debug on.
+    root = logging.getLogger()
+    level, levels = root.level, {n: logging.getLogger(n).level for n in ("httpcore", "hpack")}
+    handler = configure_logging(Redactor(), level="DEBUG", stream=io.StringIO())
+    try:
+        assert logging.getLogger("tasklink.connector").isEnabledFor(logging.DEBUG)
+        for name in ("httpcore", "httpcore.http11", "hpack", "aiormq"):
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)
 
 
 def test_operations_are_found_by_qualified_name_and_job_type() -> None:

@@ -56,6 +56,21 @@ def test_precedence_flags_over_environment_over_file(tmp_path: Path) -> None:
     assert activiti.retries == 5 and activiti.destination_separator == "_"
 
 
+def test_secret_settings_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text(
+        'secrets_environment = "all"\n\n[secrets_allowed]\nhttp = ["API_TOKEN", "GH_*"]\n'
+        '"*" = []\n\n[activiti]\ngroup = "g"\n'
+    )
+    settings = load_settings(environ={}, config_file=config)
+    assert settings.secrets_prefix == "TASKLINK_SECRET_"
+    assert settings.secrets_environment == "all"
+    assert settings.secrets_allowed == {"http": ("API_TOKEN", "GH_*"), "*": ()}
+    assert settings.section("activiti", ActivitiSettings).group == "g"
+    from_env = load_settings(environ={"TASKLINK_SECRETS_ALLOWED": '{"echo": "A,B"}'})
+    assert from_env.secrets_allowed == {"echo": ("A", "B")}
+
+
 def test_config_file_from_the_environment_and_lists_from_commas(tmp_path: Path) -> None:
     config = tmp_path / "t.toml"
     config.write_text('engine = "activiti"\n')
@@ -77,6 +92,12 @@ def test_config_file_from_the_environment_and_lists_from_commas(tmp_path: Path) 
         ("[kafka]\nx = 1\n", {}, {}, "unknown section [kafka]"),
         ("", {"TASKLINK_ENGINE": "bpm9000"}, {}, "unknown engine 'bpm9000' (from TASKLINK_ENGINE)"),
         ("engine = [\n", {}, {}, "is not valid TOML"),
+        ("secrets_prefix = ''\n", {}, {}, "secrets_environment to all"),
+        ("", {"TASKLINK_SECRETS_PREFIX": "BAD-PREFIX"}, {}, "letters, digits and underscores"),
+        ("", {"TASKLINK_SECRETS_ENVIRONMENT": "everything"}, {}, "'prefixed', 'all' or 'off'"),
+        ("", {"TASKLINK_SECRETS_ALLOWED": "http=A"}, {}, "expected a JSON object"),
+        ("", {"TASKLINK_JOB_TIMEOUT": "nan"}, {}, "job_timeout (from TASKLINK_JOB_TIMEOUT)"),
+        ("expression_timeout = 0\n", {}, {}, "expression_timeout (from {config})"),
     ],
 )
 def test_errors_name_the_setting_and_its_source(

@@ -21,14 +21,37 @@ from tasklink.core import (
 )
 
 
+class Slow:
+    """An expression that computes for ``seconds`` (in steps, as a real evaluator would)
+    and honours the deadline it is given; ``threads`` records where it ran."""
+
+    def __init__(self, seconds: float, result: Any = None) -> None:
+        self.seconds = seconds
+        self.result = result
+        self.threads: list[str] = []
+
+    def __call__(self, context: Mapping[str, Any], deadline: float | None) -> Any:
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+        end = time.monotonic() + self.seconds
+        while time.monotonic() < end:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError("evaluation did not finish before its deadline")
+            time.sleep(0.0005)
+        return self.result
+
+
 class FakeEvaluator:
-    """Maps expression text to Python callables: enough to test the mapping plumbing."""
+    """Maps expression text to Python callables (or :class:`Slow`): enough to test the
+    mapping plumbing. ``calls`` records the budget of every evaluation."""
 
     language = "feel"
 
-    def __init__(self, table: Mapping[str, Callable[[Mapping[str, Any]], Any]]) -> None:
+    def __init__(self, table: Mapping[str, Callable[..., Any]]) -> None:
         self.table = dict(table)
         self.compiled: list[str] = []
+        self.calls: list[tuple[int | None, float | None]] = []
 
     def compile(self, expression: str) -> Any:
         text = expression.strip().removeprefix("=").strip()
@@ -36,9 +59,19 @@ class FakeEvaluator:
             raise ValueError(f"line 1, column 1: cannot parse {text!r}")
         self.compiled.append(text)
         function = self.table[text]
+        calls = self.calls
 
         class Compiled:
-            def evaluate(self, context: Mapping[str, Any]) -> Any:
+            def evaluate(
+                self,
+                context: Mapping[str, Any],
+                *,
+                max_steps: int | None = None,
+                deadline: float | None = None,
+            ) -> Any:
+                calls.append((max_steps, deadline))
+                if isinstance(function, Slow):
+                    return function(context, deadline)
                 return function(context)
 
         return Compiled()
@@ -111,3 +144,9 @@ def connector() -> Connector:
 def fake_evaluator() -> type[FakeEvaluator]:
     """The FakeEvaluator class (test modules cannot import conftest in importlib mode)."""
     return FakeEvaluator
+
+
+@pytest.fixture
+def slow() -> type[Slow]:
+    """The Slow expression class."""
+    return Slow

@@ -602,3 +602,85 @@ async def test_allow_lists_restrict_secrets_per_connector(
     assert isinstance(outcome, Failed) and outcome.input_error
     assert outcome.code == "INVALID_INPUT"
     assert "'TOKEN' is not on the allow list" in outcome.message
+
+
+# -- bounded expressions ------------------------------------------------------------------
+
+
+async def test_cheap_expressions_run_on_the_loop_with_a_budget(
+    connector: Connector, fake_evaluator: Any, slow: Any
+) -> None:
+    quick = slow(0, {"n": 1})
+    evaluator = fake_evaluator({"quick": quick})
+    outcome = await executor(evaluator, expression_max_steps=1234).execute(
+        connector.get_operation("echo"), job(headers={"resultExpression": "=quick"}), timeout=60
+    )
+    assert isinstance(outcome, Completed) and outcome.variables == {"n": 1}
+    assert quick.threads == ["MainThread"]
+    [(max_steps, deadline)] = evaluator.calls
+    assert max_steps == 1234 and deadline is not None
+
+
+async def test_a_slow_expression_moves_off_the_event_loop(
+    connector: Connector, fake_evaluator: Any, slow: Any
+) -> None:
+    import asyncio
+
+    lengthy = slow(0.3, {"done": True})
+    evaluator = fake_evaluator({"lengthy": lengthy})
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beat = asyncio.create_task(ticker())
+    try:
+        outcome = await executor(evaluator).execute(
+            connector.get_operation("echo"), job(headers={"resultExpression": "=lengthy"})
+        )
+    finally:
+        beat.cancel()
+    assert isinstance(outcome, Completed) and outcome.variables == {"done": True}
+    # Tried on the loop for a moment, then evaluated again in a thread.
+    assert lengthy.threads[0] == "MainThread" and lengthy.threads[1] != "MainThread"
+    assert ticks > 5, "other work ran on the event loop meanwhile"
+
+
+async def test_an_expression_over_its_time_limit_fails_that_job_only(
+    connector: Connector, fake_evaluator: Any, slow: Any
+) -> None:
+    evaluator = fake_evaluator({"forever": slow(60), "quick": slow(0, {"n": 1})})
+    run = executor(evaluator, expression_timeout=0.1)
+    outcome = await run.execute(
+        connector.get_operation("echo"), job(headers={"resultExpression": "=forever"})
+    )
+    assert isinstance(outcome, Failed) and outcome.input_error and outcome.incident
+    assert outcome.message == (
+        "resultExpression: the evaluation took longer than 0.1 seconds "
+        "(the limit of one expression evaluation)"
+    )
+    failing = job("fail", headers={"errorExpression": "=forever"})
+    outcome = await run.execute(connector.get_operation("echo"), failing)
+    assert isinstance(outcome, Failed) and outcome.message.startswith("errorExpression: ")
+    outcome = await run.execute(
+        connector.get_operation("echo"), job(headers={"resultExpression": "=quick"})
+    )
+    assert isinstance(outcome, Completed)
+
+
+async def test_expressions_count_against_the_job_timeout(
+    connector: Connector, fake_evaluator: Any, slow: Any
+) -> None:
+    evaluator = fake_evaluator({"forever": slow(60)})
+    outcome = await executor(evaluator).execute(
+        connector.get_operation("echo"),
+        job(headers={"resultExpression": "=forever", "retryBackoff": "PT5S"}),
+        timeout=0.2,
+    )
+    assert isinstance(outcome, Failed) and not outcome.input_error
+    assert outcome.code == "TIMEOUT" and outcome.retries == 2
+    assert outcome.backoff == timedelta(seconds=5)
+    assert outcome.message == "the job did not finish within 0.2 seconds (resultExpression)"

@@ -27,7 +27,7 @@ from ._invoke import InvokeResult, invoke
 from ._logging import JsonFormatter, configure_logging
 from ._metrics import Metrics, NullMetrics
 from ._pipeline import Pipeline, outcome_label
-from ._serve import build_pipeline, serve
+from ._serve import build_pipeline, guard_outbound_by_default, serve
 from ._settings import RuntimeSettings, SettingsError, load_settings
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "configure_logging",
     "default_secrets",
     "engines",
+    "guard_outbound_by_default",
     "invoke",
     "load_connector_ref",
     "load_engine",

@@ -235,11 +235,13 @@ def _parse_options(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import os
+
     from tasklink.core import Redactor
 
     from ._engines import EngineError
     from ._logging import configure_logging
-    from ._serve import build_pipeline, serve
+    from ._serve import build_pipeline, guard_outbound_by_default, serve
     from ._settings import SettingsError, load_settings
 
     flags = {
@@ -280,6 +282,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             return _error("no engine chosen: pass --engine activiti|camunda or set TASKLINK_ENGINE")
         redactor = Redactor()
         configure_logging(redactor, log_format=settings.log_format, level=settings.log_level)
+        guard_outbound_by_default(os.environ)
         pipeline = build_pipeline(settings, redactor=redactor)
     except (SettingsError, ValueError) as exc:
         return _error(str(exc))

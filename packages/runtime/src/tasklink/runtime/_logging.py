@@ -66,9 +66,11 @@ def configure_logging(
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
-    # aio-pika and aiormq narrate every frame at DEBUG; keep them at INFO or above.
+    # aio-pika and aiormq narrate every frame at DEBUG, and httpcore (with h2 and hpack)
+    # logs raw header bytes there, credentials included in forms no redactor can know
+    # (b'\xc3\xa9' for "é"): keep them at INFO or above.
     quiet = max(logging.INFO, root.level)
-    for name in ("aio_pika", "aiormq"):
+    for name in ("aio_pika", "aiormq", "httpcore", "h2", "hpack"):
         logging.getLogger(name).setLevel(quiet)
     for existing in root.handlers:
         if not any(

@@ -106,6 +106,8 @@ class Pipeline:
             run_sync=self._run_sync,
             logger=logging.getLogger("tasklink.connector"),
             allowed_secrets=allowed_secrets,
+            expression_timeout=self.settings.expression_timeout,
+            expression_max_steps=self.settings.expression_max_steps,
         )
         self.redactor = self.executor.redactor
         self.metrics: MetricsRecorder = Metrics() if metrics else NullMetrics()

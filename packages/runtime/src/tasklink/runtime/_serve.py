@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 
 from tasklink.core import Connector, Redactor, SecretProvider
 
@@ -15,9 +15,22 @@ from ._http import start_http_server
 from ._pipeline import Pipeline
 from ._settings import RuntimeSettings
 
-__all__ = ["build_pipeline", "serve"]
+__all__ = ["BLOCK_PRIVATE_NETWORKS", "build_pipeline", "guard_outbound_by_default", "serve"]
 
 _log = logging.getLogger("tasklink.runtime")
+
+#: The operator switch with which connectors refuse private, loopback and link-local
+#: addresses (read by tasklink-http; see its README).
+BLOCK_PRIVATE_NETWORKS = "TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS"
+
+
+def guard_outbound_by_default(environ: MutableMapping[str, str]) -> None:
+    """``tasklink run`` calls URLs that process designers wrote: unless the operator
+    decided otherwise, connectors may not reach private, loopback or link-local addresses
+    (``TASKLINK_HTTP_ALLOWED_NETWORKS`` and ``TASKLINK_HTTP_ALLOWED_HOSTS`` open what is
+    needed)."""
+    if not environ.get(BLOCK_PRIVATE_NETWORKS, "").strip():
+        environ[BLOCK_PRIVATE_NETWORKS] = "true"
 
 
 def build_pipeline(

@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from tasklink.core import DEFAULT_SECRET_PREFIX
+from tasklink.core import DEFAULT_SECRET_PREFIX, EXPRESSION_TIMEOUT
 
 from ._engines import engine_names
 
@@ -64,6 +64,18 @@ class RuntimeSettings(BaseModel):
         description="Time limit of a job in seconds, its result and error expressions "
         "included, when the operation sets none (unset: 300, or on Camunda what the job's "
         "activation timeout leaves)",
+    )
+    expression_timeout: float = Field(
+        EXPRESSION_TIMEOUT,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds one result or error expression may take (within the job's time limit)",
+    )
+    expression_max_steps: int | None = Field(
+        None,
+        ge=1,
+        description="Work budget of one expression evaluation in steps (unset: the "
+        "evaluator's default)",
     )
     saturation_threshold: float = Field(
         30.0,

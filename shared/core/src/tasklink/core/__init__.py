@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from ._durations import parse_duration
     from ._execution import (
         ERROR_EXPRESSION,
+        EXPRESSION_TIMEOUT,
         RESULT_EXPRESSION,
         RESULT_VARIABLE,
         RETRY_BACKOFF,
@@ -112,6 +113,7 @@ _DEFERRED = {
     "_durations": ("parse_duration",),
     "_execution": (
         "ERROR_EXPRESSION",
+        "EXPRESSION_TIMEOUT",
         "RESULT_EXPRESSION",
         "RESULT_VARIABLE",
         "RETRY_BACKOFF",
@@ -154,6 +156,7 @@ __all__ = [
     "CONNECTORS_GROUP",
     "DEFAULT_SECRET_PREFIX",
     "ERROR_EXPRESSION",
+    "EXPRESSION_TIMEOUT",
     "MASK",
     "RESULT_EXPRESSION",
     "RESULT_VARIABLE",

@@ -18,7 +18,12 @@ from typing import Any
 
 from ._durations import parse_duration
 from ._errors import ErrorCode, InputError
-from ._expressions import CompiledExpression, ExpressionError, ExpressionEvaluator
+from ._expressions import (
+    CompiledExpression,
+    ExpressionError,
+    ExpressionEvaluator,
+    ExpressionTimeoutError,
+)
 from ._jsonable import to_jsonable
 
 __all__ = [
@@ -50,10 +55,14 @@ class JobErrorDecision:
 
 
 class ExpressionCache:
-    """Compiles each distinct expression once per evaluator (job headers repeat a lot)."""
+    """Compiles each distinct expression once per evaluator (job headers repeat a lot),
+    and evaluates within a step budget (``max_steps``; ``None``: the evaluator's)."""
 
-    def __init__(self, evaluator: ExpressionEvaluator, size: int = 1024) -> None:
+    def __init__(
+        self, evaluator: ExpressionEvaluator, size: int = 1024, *, max_steps: int | None = None
+    ) -> None:
         self.evaluator = evaluator
+        self.max_steps = max_steps
         self._compile = functools.lru_cache(maxsize=size)(self._compile_uncached)
 
     def _compile_uncached(self, expression: str) -> CompiledExpression:
@@ -65,10 +74,20 @@ class ExpressionCache:
         except Exception as exc:
             raise InputError(f"{header}: {exc}", field=header) from None
 
-    def evaluate(self, expression: str, header: str, context: Mapping[str, Any]) -> Any:
+    def evaluate(
+        self,
+        expression: str,
+        header: str,
+        context: Mapping[str, Any],
+        deadline: float | None = None,
+    ) -> Any:
+        """Evaluate; :class:`ExpressionTimeoutError` past ``deadline`` (``time.monotonic()``),
+        :class:`InputError` naming ``header`` for anything else that goes wrong."""
         compiled = self.compile(expression, header)
         try:
-            return compiled.evaluate(context)
+            return compiled.evaluate(context, max_steps=self.max_steps, deadline=deadline)
+        except TimeoutError:
+            raise ExpressionTimeoutError(header) from None
         except Exception as exc:
             raise InputError(f"{header}: {exc}", field=header) from None
 
@@ -86,8 +105,10 @@ def map_result(
     result_variable: str | None = None,
     result_expression: str | None = None,
     expressions: ExpressionCache | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
-    """The process variables a completed job sets, from its JSON-able ``response``."""
+    """The process variables a completed job sets, from its JSON-able ``response``
+    (the expression evaluated until ``deadline``, a ``time.monotonic()`` value)."""
     variables: dict[str, Any] = {}
     name = _strip(result_variable)
     if name:
@@ -96,7 +117,9 @@ def map_result(
     if expression:
         if expressions is None:
             raise ExpressionError("resultExpression needs an expression evaluator")
-        value = expressions.evaluate(expression, "resultExpression", {"response": response})
+        value = expressions.evaluate(
+            expression, "resultExpression", {"response": response}, deadline
+        )
         if value is None:
             return variables
         value = to_jsonable(value)
@@ -168,8 +191,10 @@ def evaluate_error_expression(
     response: Any = None,
     error: Mapping[str, Any] | None = None,
     expressions: ExpressionCache | None,
+    deadline: float | None = None,
 ) -> BpmnErrorDecision | JobErrorDecision | None:
-    """Evaluate ``errorExpression``; ``None`` means "no decision, proceed as usual"."""
+    """Evaluate ``errorExpression`` until ``deadline``; ``None`` means "no decision,
+    proceed as usual"."""
     text = _strip(expression)
     if not text:
         return None
@@ -181,4 +206,4 @@ def evaluate_error_expression(
             field="errorExpression",
         )
     scope: dict[str, Any] = {"response": response} if error is None else {"error": error}
-    return _decision(expressions.evaluate(text, "errorExpression", scope))
+    return _decision(expressions.evaluate(text, "errorExpression", scope, deadline))

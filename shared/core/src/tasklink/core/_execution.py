@@ -9,6 +9,7 @@ map the output -> evaluate result and error expressions -> outcome. Engine adapt
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,7 +33,7 @@ from ._errors import (
     RetryError,
     TasklinkError,
 )
-from ._expressions import ExpressionEvaluator, load_evaluator
+from ._expressions import ExpressionEvaluator, ExpressionTimeoutError, load_evaluator
 from ._fields import secret_values
 from ._jsonable import to_jsonable
 from ._models import select_input, validate_input
@@ -41,6 +42,7 @@ from ._secrets import EnvironmentSecretProvider, SecretProvider, SecretResolver
 
 __all__ = [
     "ERROR_EXPRESSION",
+    "EXPRESSION_TIMEOUT",
     "RESULT_EXPRESSION",
     "RESULT_VARIABLE",
     "RETRY_BACKOFF",
@@ -63,6 +65,21 @@ RESULT_VARIABLE = "resultVariable"
 RESULT_EXPRESSION = "resultExpression"
 ERROR_EXPRESSION = "errorExpression"
 RETRY_BACKOFF = "retryBackoff"
+
+#: Seconds one result or error expression evaluation may take (within the job's timeout).
+EXPRESSION_TIMEOUT = 5.0
+# Seconds an evaluation may hold the event loop before it moves to a thread: cheap
+# expressions (microseconds, nearly all of them) never pay for a thread.
+INLINE_EVALUATION = 0.002
+
+
+def _has_expressions(headers: Mapping[str, str]) -> bool:
+    if not headers:
+        return False
+    return bool(
+        (headers.get(RESULT_EXPRESSION) or "").strip()
+        or (headers.get(ERROR_EXPRESSION) or "").strip()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +145,12 @@ class JobExecutor:
     ``run_sync`` runs a synchronous operation (the runtime passes a thread-pool runner);
     without it synchronous operations run inline. ``evaluator`` is loaded from the
     ``tasklink.expression_evaluators`` entry points on first need unless given.
+
+    Result and error expressions are bounded: each evaluation gets ``expression_max_steps``
+    (``None``: the evaluator's default budget) and ``expression_timeout`` seconds, never
+    more than the job's timeout leaves. One that needs more than a moment of the event
+    loop is moved to ``run_sync``'s threads (or asyncio's) and evaluated there again, so
+    it cannot hold up other jobs.
     """
 
     def __init__(
@@ -139,6 +162,8 @@ class JobExecutor:
         run_sync: SyncRunner | None = None,
         logger: logging.Logger | None = None,
         allowed_secrets: Mapping[str, Iterable[str]] | None = None,
+        expression_timeout: float = EXPRESSION_TIMEOUT,
+        expression_max_steps: int | None = None,
     ) -> None:
         self.redactor = redactor if redactor is not None else Redactor()
         self.secrets = SecretResolver(secrets or EnvironmentSecretProvider(), self.redactor)
@@ -149,13 +174,19 @@ class JobExecutor:
             )
             for key, names in (allowed_secrets or {}).items()
         }
-        self._expressions = ExpressionCache(evaluator) if evaluator is not None else None
+        self._max_steps = expression_max_steps
+        self._expressions = (
+            ExpressionCache(evaluator, max_steps=expression_max_steps)
+            if evaluator is not None
+            else None
+        )
+        self.expression_timeout = expression_timeout
         self._run_sync = run_sync
         self._logger = logger or _log
 
     def _expression_cache(self) -> ExpressionCache:
         if self._expressions is None:
-            self._expressions = ExpressionCache(load_evaluator("feel"))
+            self._expressions = ExpressionCache(load_evaluator("feel"), max_steps=self._max_steps)
         return self._expressions
 
     def secrets_for(self, operation: Operation) -> SecretResolver:
@@ -200,10 +231,20 @@ class JobExecutor:
         timeout: float | None = None,
         cancellation: CancellationToken | None = None,
     ) -> Outcome:
-        """Run one job to an outcome. Never raises for anything a job or connector does."""
+        """Run one job to an outcome. Never raises for anything a job or connector does.
+
+        ``timeout`` (else the operation's own) bounds the whole job: the operation and
+        then its result and error expressions.
+        """
         headers = job.headers
         retries = job.info.retries if job.info.retries is not None else 0
         backoff: timedelta | None = None
+        limit = timeout if timeout is not None else operation.timeout
+        evaluating = _has_expressions(headers)
+        # Only jobs with expressions need the deadline after the operation (a clock read).
+        deadline = time.monotonic() + limit if evaluating and limit is not None else None
+        step: Callable[..., Outcome]
+        outcome_of: Any  # the result, or the error, the outcome is made of
         try:
             # A broken task configuration fails before the operation has any side effect.
             backoff = self._header_backoff(headers)
@@ -220,7 +261,6 @@ class JobExecutor:
                 if operation.takes_context
                 else None
             )
-            limit = timeout if timeout is not None else operation.timeout
             if limit is None:
                 if operation.is_async or self._run_sync is not None:
                     result = await self.call(operation, model, context)
@@ -230,12 +270,12 @@ class JobExecutor:
             else:
                 import asyncio  # deferred: importing tasklink.core stays cheap
 
-                deadline = asyncio.timeout(limit)
+                timer = asyncio.timeout(limit)
                 try:
-                    async with deadline:
+                    async with timer:
                         result = await self.call(operation, model, context)
                 except TimeoutError:
-                    if not deadline.expired():
+                    if not timer.expired():
                         raise  # the operation's own timeout (a socket read, say)
                     token = context.cancellation if context is not None else cancellation
                     if token is not None:
@@ -245,18 +285,28 @@ class JobExecutor:
                         code=ErrorCode.TIMEOUT,
                     ) from None
         except TasklinkError as error:
-            return self._conclude(self._on_error, operation, error, headers, retries, backoff)
+            step, outcome_of = self._on_error, error
         except Exception as exc:  # a connector bug must not crash the runtime
             self._logger.exception("operation %s raised unexpectedly", operation.qualified_name)
-            bug = ConnectorError(f"{type(exc).__name__}: {exc}", code=ErrorCode.UNKNOWN_ERROR)
-            return self._conclude(self._on_error, operation, bug, headers, retries, backoff)
-        return self._conclude(self._on_success, operation, result, headers, retries, backoff)
+            step = self._on_error
+            bug = f"{type(exc).__name__}: {exc}"
+            outcome_of = ConnectorError(bug, code=ErrorCode.UNKNOWN_ERROR)
+        else:
+            step, outcome_of = self._on_success, result
+        if evaluating:
+            return await self._conclude_evaluating(
+                step, operation, (outcome_of, headers, retries, backoff), limit, deadline
+            )
+        return self._conclude(step, operation, outcome_of, headers, retries, backoff, None)
 
     def _conclude(self, step: Callable[..., Outcome], operation: Operation, *args: Any) -> Outcome:
         """Build the outcome; a fault of ours doing so (a result that cannot be converted,
-        say) becomes an incident: a retry would repeat it."""
+        say) becomes an incident: a retry would repeat it. :class:`ExpressionTimeoutError`
+        passes through to :meth:`_conclude_evaluating`."""
         try:
             return step(*args)
+        except ExpressionTimeoutError:
+            raise
         except Exception as exc:
             if isinstance(exc, TasklinkError) and step == self._on_success:
                 # A result or error expression failed: conclude as that error.
@@ -265,8 +315,66 @@ class JobExecutor:
             message = self.redactor.redact(f"{type(exc).__name__}: {exc}")
             return Failed(ErrorCode.UNKNOWN_ERROR, message, 0)
 
+    async def _conclude_evaluating(
+        self,
+        step: Callable[..., Outcome],
+        operation: Operation,
+        args: tuple[Any, Mapping[str, str], int, timedelta | None],
+        limit: float | None,
+        deadline: float | None,
+    ) -> Outcome:
+        """:meth:`_conclude` for a job with result or error expressions: evaluated on the
+        event loop for at most :data:`INLINE_EVALUATION` seconds, then, if that was not
+        enough, again in a thread with the rest of the evaluation's time."""
+        now = time.monotonic()
+        until = now + self.expression_timeout
+        if deadline is not None and deadline < until:
+            until = deadline
+        try:
+            return self._conclude(step, operation, *args, min(until, now + INLINE_EVALUATION))
+        except ExpressionTimeoutError as timeout:
+            if time.monotonic() >= until:
+                return self._overran(timeout, args, limit, until == deadline)
+        # Expressions are pure functions of the job: evaluating again gives the same answer.
+        try:
+            return await self._in_thread(lambda: self._conclude(step, operation, *args, until))
+        except ExpressionTimeoutError as timeout:
+            return self._overran(timeout, args, limit, until == deadline)
+
+    async def _in_thread(self, function: Callable[[], T]) -> T:
+        if self._run_sync is not None:
+            result: T = await self._run_sync(function)
+            return result
+        import asyncio
+
+        return await asyncio.to_thread(function)
+
+    def _overran(
+        self,
+        timeout: ExpressionTimeoutError,
+        args: tuple[Any, Mapping[str, str], int, timedelta | None],
+        limit: float | None,
+        job_deadline: bool,
+    ) -> Failed:
+        """The outcome of an expression that ran out of time: the job's timeout (retried
+        like any timeout) or the expression's own limit (an incident: it would again)."""
+        _, _, retries, backoff = args
+        if job_deadline and limit is not None:
+            message = f"the job did not finish within {limit:g} seconds ({timeout.header})"
+            return Failed(ErrorCode.TIMEOUT, message, max(retries - 1, 0), backoff)
+        message = (
+            f"{timeout.header}: the evaluation took longer than {self.expression_timeout:g} "
+            "seconds (the limit of one expression evaluation)"
+        )
+        return Failed(ErrorCode.INVALID_INPUT, message, 0, input_error=True)
+
     def _on_success(
-        self, result: Any, headers: Mapping[str, str], retries: int, backoff: timedelta | None
+        self,
+        result: Any,
+        headers: Mapping[str, str],
+        retries: int,
+        backoff: timedelta | None,
+        deadline: float | None,
     ) -> Outcome:
         output = self.redactor.redact_data(to_jsonable(result))
         decision = None
@@ -275,6 +383,7 @@ class JobExecutor:
                 headers.get(ERROR_EXPRESSION),
                 response=output,
                 expressions=self._expression_cache(),
+                deadline=deadline,
             )
         if decision is not None:
             return self._decided(decision, retries, backoff)
@@ -284,6 +393,7 @@ class JobExecutor:
             result_variable=headers.get(RESULT_VARIABLE),
             result_expression=expression,
             expressions=self._expression_cache() if expression and expression.strip() else None,
+            deadline=deadline,
         )
         # The variables derive from the redacted output (and expression text): no new secrets.
         return Completed(output, variables)
@@ -294,6 +404,7 @@ class JobExecutor:
         headers: Mapping[str, str],
         retries: int,
         backoff: timedelta | None,
+        deadline: float | None,
     ) -> Outcome:
         redact = self.redactor.redact
         message = redact(error.message)
@@ -314,6 +425,7 @@ class JobExecutor:
                     headers.get(ERROR_EXPRESSION),
                     error=scope,
                     expressions=self._expression_cache(),
+                    deadline=deadline,
                 )
             except InputError as exc:
                 return Failed(exc.code, redact(str(exc)), 0, variables=variables, input_error=True)

@@ -12,6 +12,7 @@ __all__ = [
     "CompiledExpression",
     "ExpressionError",
     "ExpressionEvaluator",
+    "ExpressionTimeoutError",
     "load_evaluator",
 ]
 
@@ -25,11 +26,31 @@ class ExpressionError(InputError):
     job again would fail the same way."""
 
 
+class ExpressionTimeoutError(TimeoutError):
+    """An evaluation reached its deadline (raised by the core, not by evaluators)."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__(f"{header}: the evaluation did not finish in time")
+        self.header = header
+
+
 @runtime_checkable
 class CompiledExpression(Protocol):
-    """An expression compiled once and evaluated many times (must be thread-safe)."""
+    """An expression compiled once and evaluated many times (must be thread-safe).
 
-    def evaluate(self, context: Mapping[str, Any]) -> Any: ...
+    Process designers write expressions, so every evaluation must be bounded: it stops
+    with an exception once it has done ``max_steps`` units of work (``None``: the
+    evaluator's own default budget), and with a :class:`TimeoutError` once
+    ``time.monotonic()`` passes ``deadline``.
+    """
+
+    def evaluate(
+        self,
+        context: Mapping[str, Any],
+        *,
+        max_steps: int | None = None,
+        deadline: float | None = None,
+    ) -> Any: ...
 
 
 @runtime_checkable
