@@ -47,6 +47,24 @@ def test_related_html_with_inline_image_and_attached_message() -> None:
     assert b"inner body" in base64.b64decode(by_type["message/rfc822"]["content"])
 
 
+@pytest.mark.parametrize(
+    ("sent", "returned"),
+    [
+        ("../../../etc/passwd", "passwd"),
+        ("C:\\Windows\\evil.exe", "evil.exe"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),
+        ("..", None),
+    ],
+)
+def test_attachment_names_are_safe_base_names(sent: str, returned: str | None) -> None:
+    message = EmailMessage()
+    message.set_content("see attachment")
+    message.add_attachment(b"data", maintype="application", subtype="octet-stream", filename=sent)
+    raw = message.as_bytes()
+    [attachment] = content_fields(parse(raw), len(raw), with_content=False)["attachments"]
+    assert attachment["file_name"] == returned
+
+
 def test_garbage_headers_do_not_fail_a_read() -> None:
     raw = (
         b"From: broken <<<@@\r\nDate: not a date\r\nSubject: ok\r\n"

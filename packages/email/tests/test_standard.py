@@ -81,10 +81,10 @@ class TestStandard(StandardConnectorSuite):
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(mail_system.starttls_port),
             "SMTP_USER": mail_system.username,
-            "SMTP_PASSWORD": mail_system.password,
+            "TASKLINK_SECRET_SMTP_PASSWORD": mail_system.password,
             "IMAP_HOST": "127.0.0.1",
             "IMAP_PORT": str(mailbox.server.imaps_port),
             "MAIL_USER": mailbox.user,
-            "MAIL_PASSWORD": mailbox.password,
+            "TASKLINK_SECRET_MAIL_PASSWORD": mailbox.password,
             "MAIL_TO": mailbox.address,
         }

@@ -290,7 +290,10 @@ class Pop3MessageList(EmailOutput):
 class AttachmentInfo(EmailOutput):
     """An attachment (or inline part) of a read message."""
 
-    file_name: str | None = field(description="File name, when the part has one")
+    file_name: str | None = field(
+        description="File name, when the part has one, as a safe base name (no directories, "
+        "no control characters)"
+    )
     content_type: str = field(description="MIME type, e.g. 'application/pdf'")
     size: int = field(description="Decoded size in bytes")
     inline: bool = field(description="Whether it is shown inline (e.g. an embedded image)")

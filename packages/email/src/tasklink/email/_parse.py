@@ -11,6 +11,8 @@ from email.policy import EmailPolicy, compat32, default
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
+from tasklink.core import safe_file_name
+
 __all__ = ["content_fields", "parse", "summary_fields"]
 
 
@@ -189,7 +191,8 @@ def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> d
         content_id = part.get("Content-ID")
         attachments.append(
             {
-                "file_name": part.get_filename(),
+                # A name from the sender: never a path, never control characters.
+                "file_name": safe_file_name(part.get_filename()),
                 "content_type": part.get_content_type(),
                 "size": len(data),
                 "inline": part.get_content_disposition() == "inline",
