@@ -8,7 +8,9 @@ httpbin-compatible: ``/anything``, ``/get``, ``/post``, ``/put``, ``/patch``, ``
 Test routes: ``/oauth/token`` and ``/oauth/protected`` (a client-credentials server with
 revocation), ``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
 ``/problem/<code>?retry_after=``, ``/set-cookie``, ``/redirect-loop``,
-``/redirect-raw?location=``, ``/download`` and ``/encoded?text=&coding=``;
+``/redirect-raw?location=``, ``/download``, ``/encoded?text=&coding=``,
+``/disposition?value=`` (a file with that ``Content-Disposition``) and
+``/drip?part=&count=&interval=`` (the body, or the headers, one byte at a time);
 ``/gzip-bomb`` also takes ``layers=``, ``status=`` and ``location=``.
 """
 
@@ -64,6 +66,8 @@ class TestServer(ThreadingHTTPServer):
         self.tls = tls
         self.oauth = OAuthServer()
         self.log: list[dict[str, Any]] = []
+        # Paths of /drip responses whose client went away before the last byte.
+        self.abandoned: list[str] = []
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that time out or stop reading close the socket: expected in these tests.
@@ -251,6 +255,31 @@ class Handler(BaseHTTPRequestHandler):
         self._send(
             200, PNG, "image/png", [("Content-Disposition", 'attachment; filename="pixel.png"')]
         )
+
+    def route_disposition(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        self._send(200, PNG, "image/png", [("Content-Disposition", args["value"])])
+
+    def route_drip(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        # part=body: the head at once, then ``count`` body bytes one per ``interval``
+        # seconds. part=headers: the head itself one byte per interval (``count`` bytes of
+        # padding header), so not even the status line arrives at once.
+        count, interval = int(args.get("count", 10)), float(args.get("interval", 0.2))
+        if args.get("part", "body") == "headers":
+            at_once = b""
+            dripped = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"p" * count
+            dripped += b"\r\nContent-Length: 0\r\n\r\n"
+        else:
+            at_once = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            at_once += f"Content-Length: {count}\r\n\r\n".encode()
+            dripped = b"x" * count
+        try:
+            self.wfile.write(at_once)
+            for index in range(len(dripped)):
+                time.sleep(interval)
+                self.wfile.write(dripped[index : index + 1])
+        except OSError:  # the client hung up: what a deadline must make it do
+            self.server.abandoned.append(parts.path)
+        self.close_connection = True
 
     def route_json(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
         self._json(200, {"slideshow": {"title": "Sample Slide Show", "slides": []}})

@@ -200,7 +200,13 @@ async def test_error_expression_can_branch_on_the_status_code(server: Any) -> No
         def compile(self, expression: str) -> Any:
             return self
 
-        def evaluate(self, context: dict[str, Any]) -> Any:
+        def evaluate(
+            self,
+            context: dict[str, Any],
+            *,
+            max_steps: int | None = None,
+            deadline: float | None = None,
+        ) -> Any:
             error = context.get("error")
             if error and error["code"] == "NOT_FOUND" and error["variables"]["status"] == 404:
                 return {"errorType": "bpmnError", "code": "ITEM_MISSING", "message": "gone"}

@@ -91,6 +91,9 @@ BAD = [
     ({"readTimeoutInSeconds": -0.5}, "readTimeoutInSeconds", "greater than or equal to 0"),
     ({"readTimeoutInSeconds": "soon"}, "readTimeoutInSeconds", "valid number"),
     ({"readTimeoutInSeconds": float("inf")}, "readTimeoutInSeconds", "finite number"),
+    ({"totalTimeoutInSeconds": -1}, "totalTimeoutInSeconds", "greater than or equal to 0"),
+    ({"totalTimeoutInSeconds": float("inf")}, "totalTimeoutInSeconds", "finite number"),
+    ({"totalTimeoutInSeconds": float("nan")}, "totalTimeoutInSeconds", "finite number"),
     ({"maxResponseBytes": 0}, "maxResponseBytes", "greater than or equal to 1"),
     ({"maxRedirects": -1}, "maxRedirects", "greater than or equal to 0"),
     # authentication

@@ -214,3 +214,124 @@ async def test_result_variable_and_output_mapping(server: Any) -> None:
     )
     assert isinstance(outcome, Completed)
     assert outcome.variables["reply"]["status"] == 200
+
+
+# -- the operator's ceiling for maxResponseBytes ---------------------------------------------
+
+CEILING = "TASKLINK_HTTP_MAX_RESPONSE_BYTES"
+
+
+async def test_a_limit_above_the_default_ceiling_is_refused_before_sending(server: Any) -> None:
+    before = len(server.log)
+    outcome = await arun_job(
+        connector, {"url": f"{server.url}/large?size=10", "maxResponseBytes": 1024**3}
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert (outcome.code, outcome.retries, outcome.input_error) == ("INVALID_INPUT", 0, True)
+    assert outcome.message == (
+        "maxResponseBytes: 1073741824 is more than the operator allows: at most 33554432 "
+        "bytes (TASKLINK_HTTP_MAX_RESPONSE_BYTES)"
+    )
+    assert len(server.log) == before
+
+
+async def test_a_limit_up_to_the_ceiling_is_the_jobs_choice(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CEILING, "20000000")
+    output = await get(server, "/large", queryParameters={"size": 1000}, maxResponseBytes=20000000)
+    assert len(output["body"]) == 1000
+    refused = await arun_job(
+        connector, {"url": f"{server.url}/large?size=10", "maxResponseBytes": 20000001}
+    )
+    assert isinstance(refused, Failed) and refused.code == "INVALID_INPUT", refused
+    assert "at most 20000000 bytes" in refused.message
+
+
+@pytest.mark.parametrize("sent", [{}, {"maxResponseBytes": 10 * 1024 * 1024}])
+async def test_the_default_limit_yields_to_a_lower_ceiling(
+    server: Any, monkeypatch: pytest.MonkeyPatch, sent: dict[str, Any]
+) -> None:
+    # Left out, or sent as the template's default value: no choice of the process author.
+    monkeypatch.setenv(CEILING, "4096")
+    within = await get(server, "/large", queryParameters={"size": 4096}, **sent)
+    assert len(within["body"]) == 4096
+    outcome = await arun_job(
+        connector, {"url": f"{server.url}/large", "queryParameters": {"size": 4097}, **sent}
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.code == "RESPONSE_TOO_LARGE"
+    assert outcome.variables == {"status": 200, "maxResponseBytes": 4096}
+    assert "4096 bytes, the most the operator allows (TASKLINK_HTTP_MAX_RESPONSE_BYTES)" in (
+        outcome.message
+    )
+
+
+async def test_a_streamed_response_stops_at_a_lowered_ceiling(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 4 MB without a length: within the default limit, over the operator's 1 MB.
+    monkeypatch.setenv(CEILING, str(1024 * 1024))
+    outcome = await arun_job(
+        connector,
+        {"url": f"{server.url}/large", "queryParameters": {"size": 4 * 1024 * 1024, "chunked": 1}},
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.code == "RESPONSE_TOO_LARGE"
+    assert outcome.variables == {"status": 200, "maxResponseBytes": 1024 * 1024}
+
+
+async def test_a_job_may_lower_the_limit_below_the_ceiling(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CEILING, "4096")
+    outcome = await arun_job(
+        connector, {"url": f"{server.url}/large?size=600", "maxResponseBytes": 500}
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.code == "RESPONSE_TOO_LARGE"
+    assert "larger than maxResponseBytes (500 bytes); raise the limit" in outcome.message
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "ten", "1.5", "1e6"])
+async def test_an_invalid_ceiling_is_a_configuration_error(
+    server: Any, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(CEILING, value)
+    outcome = await arun_job(connector, {"url": f"{server.url}/get"})
+    assert isinstance(outcome, Failed), outcome
+    assert (outcome.code, outcome.retries) == ("CONFIGURATION_ERROR", 0)
+    assert f"TASKLINK_HTTP_MAX_RESPONSE_BYTES: {value!r} is not a positive integer" in (
+        outcome.message
+    )
+
+
+# -- file names from Content-Disposition -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("disposition", "filename"),
+    [
+        ('attachment; filename="report.pdf"', "report.pdf"),
+        ('attachment; filename="../../../etc/passwd"', "passwd"),
+        ('attachment; filename="/etc/passwd"', "passwd"),
+        ('attachment; filename="C:\\\\Windows\\\\evil.exe"', "evil.exe"),
+        ("attachment; filename*=UTF-8''..%2F..%2Fetc%2Fpasswd", "passwd"),
+        ("attachment; filename*=UTF-8''%2Fetc%2Fshadow", "shadow"),
+        ("attachment; filename*=UTF-8''evil%0D%0A%00.txt", "evil.txt"),  # CR, LF, NUL
+        ("attachment; filename*=UTF-8''a%3Ab%2A.txt", "a_b_.txt"),  # ':' and '*' for Windows
+        ("attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe", "invoicefdp.exe"),  # bidi
+        ("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf", "résumé.pdf"),
+        ('attachment; filename=".."', None),
+        ("attachment; filename*=UTF-8''..%2F..%2F", None),
+        ("attachment", None),
+    ],
+)
+async def test_file_names_are_reduced_to_a_safe_base_name(
+    server: Any, disposition: str, filename: str | None
+) -> None:
+    output = await get(server, "/disposition", queryParameters={"value": disposition})
+    assert output["bodyType"] == "binary"
+    assert output["body"]["filename"] == filename
+    # The header itself stays as the server sent it: it is what was said, not a name to use.
+    assert output["headers"]["content-disposition"] == disposition

@@ -108,4 +108,4 @@ class TestStandard(StandardConnectorSuite):
 
     @pytest.fixture
     def readme_environment(self, server: Any) -> dict[str, str]:
-        return {"EXAMPLE_URL": server.url, "API_TOKEN": "example-token-123"}
+        return {"EXAMPLE_URL": server.url, "TASKLINK_SECRET_API_TOKEN": "example-token-123"}

@@ -30,20 +30,24 @@ from ._models import (
     TlsOptions,
 )
 from ._policy import (
+    ENV_ALLOWED_HOSTS,
     ENV_ALLOWED_NETWORKS,
     ENV_BLOCK_PRIVATE_NETWORKS,
     ENV_BLOCKED_NETWORKS,
     ENV_MAX_CONNECTIONS,
+    ENV_MAX_RESPONSE_BYTES,
     OutboundPolicy,
 )
 from ._pool import aclose_clients
 from ._response import SENSITIVE_RESPONSE_HEADERS
 
 __all__ = [
+    "ENV_ALLOWED_HOSTS",
     "ENV_ALLOWED_NETWORKS",
     "ENV_BLOCKED_NETWORKS",
     "ENV_BLOCK_PRIVATE_NETWORKS",
     "ENV_MAX_CONNECTIONS",
+    "ENV_MAX_RESPONSE_BYTES",
     "NON_RETRYABLE_SERVER_ERRORS",
     "RETRYABLE_CLIENT_ERRORS",
     "RETRY_AFTER_STATUSES",

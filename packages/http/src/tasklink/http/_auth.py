@@ -187,9 +187,8 @@ async def _post_token_request(
         "POST", auth.token_url, content=urlencode(form), headers=headers, timeout=timeout
     )
     try:
-        assert state.policy is not None  # acquire() read the settings
         # The same check as the job's own request: a proxy would resolve the host itself.
-        await preflight(state.policy, pooled.proxied, request.url, timeout.connect)
+        await preflight(state.settings().policy, pooled.proxied, request.url, timeout.connect)
         response = await client.send(request, stream=True)
         try:
             return response.status_code, await read_body(

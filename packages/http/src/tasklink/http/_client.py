@@ -7,11 +7,19 @@ https on the same host excepted) the connector drops ``Authorization``,
 ``Proxy-Authorization``, ``Cookie`` and the API-key header or parameter. 301 and 302
 turn a POST into a GET, 303 turns anything but HEAD into a GET (dropping the body);
 307 and 308 repeat the request as it was.
+
+Two limits bound every job, whatever the server does: ``totalTimeoutInSeconds`` covers
+the whole exchange (token request, connecting, every hop, sending, reading the body), so
+a server dripping one byte at a time cannot hold a job for longer; and the response size
+limit, which a job may lower but never raise above the operator's
+``TASKLINK_HTTP_MAX_RESPONSE_BYTES``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 # This module is imported when the first request is sent, never by discovery, so it
@@ -25,8 +33,8 @@ from ._checks import safe_url
 from ._decoding import BodyTooLargeError, read_limited
 from ._errors import HttpErrorCode, status_error, transport_error
 from ._guard import DEFAULT_PORTS, BlockedAddressError, preflight
-from ._models import HttpRequest, HttpResponse
-from ._policy import PolicyConfigError
+from ._models import DEFAULT_MAX_RESPONSE_BYTES, HttpRequest, HttpResponse
+from ._policy import ENV_MAX_RESPONSE_BYTES, OperatorSettings, PolicyConfigError
 from ._pool import LoopState, PooledClient, acquire, release
 from ._response import read_body, response_headers, response_output
 
@@ -53,6 +61,34 @@ def _same_origin(url: httpx.URL, origin: tuple[str, str, int]) -> bool:
     return here == ("https", origin[1], 443) and origin[0] == "http" and origin[2] == 80
 
 
+@dataclass(frozen=True, slots=True)
+class _ResponseLimit:
+    """The most response bytes a job reads, and whether the operator's ceiling set it."""
+
+    size: int
+    operator: bool
+
+
+def _response_limit(request: HttpRequest, ceiling: int) -> _ResponseLimit:
+    """The job's ``maxResponseBytes`` within the operator's ceiling.
+
+    A job may only lower the limit: a value above the ceiling is an input error, before
+    anything is sent. The default counts as no choice, whether left out or sent as it is
+    (the modeler writes the default into every diagram made with the template), so it
+    yields to a lower ceiling instead of failing every such job.
+    """
+    wanted = request.max_response_bytes
+    if wanted == DEFAULT_MAX_RESPONSE_BYTES:
+        return _ResponseLimit(min(wanted, ceiling), operator=ceiling < wanted)
+    if wanted > ceiling:
+        raise InputError(
+            f"maxResponseBytes: {wanted} is more than the operator allows: at most "
+            f"{ceiling} bytes ({ENV_MAX_RESPONSE_BYTES})",
+            field="maxResponseBytes",
+        )
+    return _ResponseLimit(wanted, operator=False)
+
+
 async def _drain(response: httpx.Response) -> None:
     """Read a small redirect or 401 body so its connection can be reused (decoded within
     the same bounds as any body); a larger one just closes the connection."""
@@ -71,7 +107,7 @@ class _Exchange:
         ctx: Context,
         pooled: PooledClient,
         state: LoopState,
-        timeout: httpx.Timeout,
+        settings: OperatorSettings,
     ) -> None:
         self.request = request
         # Read once: pydantic private attributes are slow to reach.
@@ -80,10 +116,12 @@ class _Exchange:
         self.ctx = ctx
         self.pooled = pooled
         self.client = pooled.client
-        assert state.policy is not None  # acquire() read the settings
-        self.policy = state.policy
+        self.policy = settings.policy
         self.state = state
-        self.timeout = timeout
+        self.limit = _response_limit(request, settings.max_response_bytes)
+        connect = request.connection_timeout_in_seconds or None
+        read = request.read_timeout_in_seconds or None
+        self.timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
     def _fail(self, exc: Exception, method: str, url: httpx.URL) -> ConnectorError | InputError:
         return transport_error(
@@ -200,10 +238,11 @@ class _Exchange:
                     if method == "HEAD"
                     else await read_body(
                         response,
-                        request.max_response_bytes,
+                        self.limit.size,
                         method,
                         safe_url(target),
                         headers.get("content-length", ""),
+                        operator_limit=self.limit.operator,
                     )
                 )
             except httpx.HTTPError as exc:
@@ -216,6 +255,25 @@ class _Exchange:
                     method, safe_url(target), output, headers.get("retry-after"), self.ctx.headers
                 )
             return HttpResponse.model_validate(output)
+
+    async def run_within_total_timeout(self) -> HttpResponse:
+        """:meth:`run`, bounded by ``totalTimeoutInSeconds``. Expiry cancels the exchange
+        where it stands; the ``finally`` blocks on the way out close the response and its
+        connection. A cancellation from outside (the runtime's job timeout) passes through
+        as it came."""
+        total = self.request.total_timeout_in_seconds
+        deadline = asyncio.timeout(total or None)
+        try:
+            async with deadline:
+                return await self.run()
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # not ours
+            raise ConnectorError(
+                f"{self.request.method} {safe_url(self.request.url)} timed out: not finished "
+                f"within {total:g} s (totalTimeoutInSeconds)",
+                code=HttpErrorCode.TIMEOUT,
+            ) from None
 
     def _log(self, message: str, *args: Any) -> None:
         logger = self.ctx.logger
@@ -235,9 +293,7 @@ async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
             retryable=False,
         ) from None
     try:
-        connect = request.connection_timeout_in_seconds or None
-        read = request.read_timeout_in_seconds or None
-        timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
-        return await _Exchange(request, ctx, pooled, state, timeout).run()
+        exchange = _Exchange(request, ctx, pooled, state, state.settings())
+        return await exchange.run_within_total_timeout()
     finally:
         await release(pooled)

@@ -18,6 +18,8 @@ connector = Connector(
     "Basic, bearer, API key and OAuth 2.0 client credentials authentication",
     package=__package__,
     documentation_url="https://github.com/tasklink/tasklink/blob/main/docs/connectors/http.md",
+    # 2: totalTimeoutInSeconds; maxResponseBytes names the operator's ceiling.
+    template_version=2,
     keywords=("rest", "http", "api", "webhook", "oauth2"),
     group_labels={
         "endpoint": "HTTP endpoint",

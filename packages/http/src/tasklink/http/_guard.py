@@ -1,16 +1,21 @@
 """Enforcing the outbound policy where it cannot be raced: at connect time.
 
-:class:`GuardedBackend` is an httpcore network backend. It resolves the host itself,
-checks every address against the policy and then connects to one of the checked
-addresses, so a DNS answer that changes between check and connect (DNS rebinding) cannot
-slip through. TLS still uses the URL's host name for SNI and certificate checks (httpcore
-passes it to ``start_tls``), and the ``Host`` header is untouched. Every connection the
-pool opens, including those for redirect hops and OAuth token requests, passes here.
+:class:`GuardedBackend` is an httpcore network backend, installed on every pooled client
+(link-local and metadata addresses are refused whatever the settings). It resolves the
+host itself, checks every address against the policy and then connects to one of the
+checked addresses, so a DNS answer that changes between check and connect (DNS
+rebinding) cannot slip through. TLS still uses the URL's host name for SNI and
+certificate checks (httpcore passes it to ``start_tls``), and the ``Host`` header is
+untouched. Every connection the pool opens, including those for redirect hops and OAuth
+token requests, passes here, with the URL's host name, so ``TASKLINK_HTTP_ALLOWED_HOSTS``
+applies per connection.
 
 Through a proxy the connection goes to the proxy, which resolves the target itself;
 :func:`preflight` then checks the target before the request is sent (best effort: the
 proxy may resolve differently, so restrict egress at the proxy too). Every request the
-connector sends (the job's request, each redirect hop, OAuth token requests) calls it.
+connector sends (the job's request, each redirect hop, OAuth token requests) calls it. A
+target it cannot resolve is not sent while private networks are blocked (the proxy would
+resolve it unchecked); otherwise the proxy resolves it, as proxies without local DNS need.
 """
 
 from __future__ import annotations
@@ -19,17 +24,16 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import anyio
 import httpcore
 
+# Imported when the first request is sent, like httpx itself (never by discovery).
+import httpx
+
 from ._policy import IPAddress, OutboundPolicy
 
-if TYPE_CHECKING:
-    import httpx
-
-__all__ = ["DEFAULT_PORTS", "BlockedAddressError", "GuardedBackend", "check_host", "preflight"]
+__all__ = ["DEFAULT_PORTS", "BlockedAddressError", "GuardedBackend", "preflight"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -72,8 +76,9 @@ async def _resolve(host: str, port: int, timeout: float | None) -> list[IPAddres
 
 
 def _check(policy: OutboundPolicy, host: str, addresses: Iterable[IPAddress]) -> None:
+    exempt = policy.exempt(host)
     for address in addresses:
-        reason = policy.refusal(address)
+        reason = policy.refusal(address, exempt=exempt)
         if reason is not None:
             # The address goes to the operator's log only: echoing it to the job would
             # let a process author map internal names through error messages.
@@ -81,20 +86,33 @@ def _check(policy: OutboundPolicy, host: str, addresses: Iterable[IPAddress]) ->
             raise BlockedAddressError(host, reason)
 
 
-async def check_host(policy: OutboundPolicy, host: str, port: int, timeout: float | None) -> None:
-    """Resolve ``host`` and refuse it if any of its addresses is blocked."""
-    _check(policy, host, await _resolve(host, port, timeout))
-
-
 async def preflight(
     policy: OutboundPolicy, proxied: bool, url: httpx.URL, timeout: float | None
 ) -> None:
     """Check ``url``'s host before a request to it is sent, when the request goes through
     a proxy (direct connections are checked by :class:`GuardedBackend` as they open).
-    Raises :class:`BlockedAddressError`."""
-    if policy.enabled and proxied:
-        port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
-        await check_host(policy, url.host, port, timeout)
+
+    Raises :class:`BlockedAddressError`; ``httpx.ConnectError`` or ``httpx.ConnectTimeout``
+    when the host cannot be resolved while private networks are blocked (classified like
+    any failure to connect).
+    """
+    if not proxied:
+        return
+    host = url.raw_host.decode("ascii")  # the form httpcore connects with
+    if policy.exempt(host) and not policy.blocked:
+        return  # nothing could refuse it: no lookup (the proxy may see names we cannot)
+    port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
+    try:
+        addresses = await _resolve(host, port, timeout)
+    except (httpcore.ConnectTimeout, httpcore.ConnectError) as exc:
+        if not policy.block_private:
+            # Only the link-local rule applies, and those addresses are local to this
+            # machine: a name that only the proxy can resolve goes to the proxy.
+            return
+        if isinstance(exc, httpcore.ConnectTimeout):
+            raise httpx.ConnectTimeout(str(exc)) from exc
+        raise httpx.ConnectError(str(exc)) from exc
+    _check(policy, host, addresses)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

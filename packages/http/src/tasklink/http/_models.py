@@ -30,6 +30,7 @@ from ._checks import (
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT_SECONDS",
+    "DEFAULT_TOTAL_TIMEOUT_SECONDS",
     "ApiKeyAuth",
     "Authentication",
     "BasicAuth",
@@ -49,6 +50,7 @@ QueryScalar = str | int | float | bool
 QueryValue = QueryScalar | list[QueryScalar | None] | None
 
 DEFAULT_TIMEOUT_SECONDS = 20.0
+DEFAULT_TOTAL_TIMEOUT_SECONDS = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 10
 
@@ -375,10 +377,19 @@ class HttpRequest(_Input):
         ge=0,
         allow_inf_nan=False,
     )
+    total_timeout_in_seconds: float = field(
+        DEFAULT_TOTAL_TIMEOUT_SECONDS,
+        description="Seconds the whole exchange may take: token request, connecting, "
+        "redirects, sending and reading the whole response (0: no limit of its own)",
+        group="timeouts",
+        ge=0,
+        allow_inf_nan=False,
+    )
     max_response_bytes: int = field(
         DEFAULT_MAX_RESPONSE_BYTES,
         title="Maximum response size (bytes)",
-        description="Largest response body to accept, in bytes; larger ones fail the job",
+        description="Largest response body to accept, in bytes; larger ones fail the job. "
+        "At most the operator's ceiling (32 MiB unless changed)",
         group="output",
         ge=1,
     )
@@ -468,7 +479,9 @@ class BinaryBody(_Output):
     content: str = field(description="The bytes, base64-encoded")
     content_type: str | None = field(None, description="Media type of the content")
     filename: str | None = field(
-        None, description="File name from the Content-Disposition header, if any"
+        None,
+        description="Base name of the file from the Content-Disposition header (no path, "
+        "no control characters), if any",
     )
 
 

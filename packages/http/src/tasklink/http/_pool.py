@@ -1,4 +1,4 @@
-"""Pooled ``httpx.AsyncClient`` objects: one per event loop and TLS/policy configuration.
+"""Pooled ``httpx.AsyncClient`` objects: one per event loop and TLS configuration.
 
 Jobs share the clients (and their keep-alive connections); a client is never created per
 job. Connections belong to the event loop that opened them, so clients are kept per
@@ -26,7 +26,7 @@ from urllib.request import getproxies
 
 from .__about__ import __version__
 from ._models import TlsOptions
-from ._policy import OutboundPolicy, current_max_connections, current_policy
+from ._policy import OperatorSettings, OutboundPolicy, current_settings
 
 if TYPE_CHECKING:
     import httpx
@@ -79,17 +79,14 @@ class LoopState:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     closer: AsyncGenerator[None, None] | None = None
     closed: bool = False
-    policy: OutboundPolicy | None = None
-    max_connections: int = 0
+    operator: OperatorSettings | None = None
 
-    def settings(self) -> tuple[OutboundPolicy, int]:
+    def settings(self) -> OperatorSettings:
         """The operator settings, read from the environment when the connector first
         runs on this loop (an invalid setting raises, and is read again next time)."""
-        if self.policy is None:
-            max_connections = current_max_connections()
-            self.policy = current_policy()
-            self.max_connections = max_connections
-        return self.policy, self.max_connections
+        if self.operator is None:
+            self.operator = current_settings()
+        return self.operator
 
     def lock(self, key: str) -> asyncio.Lock:
         found = self.locks.get(key)
@@ -191,8 +188,8 @@ def _install_guard(
     if not isinstance(transport, httpx.AsyncHTTPTransport) or not isinstance(
         pool, httpcore.AsyncConnectionPool
     ):
-        # Fail closed: an operator who turned the guard on must never get an unguarded
-        # client because httpx changed its internals.
+        # Fail closed: no client may go without the guard (it refuses the metadata
+        # services whatever the settings) because httpx changed its internals.
         raise RuntimeError(
             "tasklink-http cannot install its outbound address guard on this httpx "
             f"version ({httpx.__version__}); install a version the package supports"
@@ -229,8 +226,7 @@ def _create(tls: TlsOptions, policy: OutboundPolicy, max_connections: int) -> Po
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         follow_redirects=False,
     )
-    if policy.enabled:
-        _install_guard(client, policy, limits, ssl_context)
+    _install_guard(client, policy, limits, ssl_context)
     return PooledClient(client, proxied=_environment_proxied())
 
 
@@ -248,11 +244,11 @@ async def acquire(tls: TlsOptions) -> tuple[LoopState, PooledClient]:
     Raises :class:`~tasklink.http._policy.PolicyConfigError` for invalid settings.
     """
     state = await loop_state()
-    policy, max_connections = state.settings()
+    settings = state.settings()
     key = _tls_key(tls)
     entry = state.clients.get(key)
     if entry is None:
-        entry = state.clients[key] = _create(tls, policy, max_connections)
+        entry = state.clients[key] = _create(tls, settings.policy, settings.max_connections)
         await _evict(state)
     elif len(state.clients) > 1:
         state.clients.move_to_end(key)

@@ -7,7 +7,10 @@ does not decode is binary. Otherwise its type comes from ``Content-Type``: JSON 
 ``application/json`` and ``*+json``; text for ``text/*``, XML, YAML, form data,
 JavaScript or any type with a ``charset``; otherwise binary, returned base64-encoded with
 its content type. Without a ``Content-Type`` a body that is valid UTF-8 is text, anything
-else binary. JSON that does not parse is returned as text.
+else binary. JSON that does not parse is returned as text. A binary body's file name from
+``Content-Disposition`` (``filename`` or RFC 2231 ``filename*``) is reduced to a safe base
+name (:func:`tasklink.core.safe_file_name`): a server's ``../../etc/passwd``, absolute
+path or CR/LF/NUL never reaches a process that may write the file somewhere.
 
 Response headers ``Set-Cookie``, ``Set-Cookie2``, ``Authorization``,
 ``Proxy-Authorization`` and ``Cookie`` are masked: they carry credentials and process
@@ -23,12 +26,13 @@ from email.message import Message
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from tasklink.core import MASK, ConnectorError
+from tasklink.core import MASK, ConnectorError, safe_file_name
 
 from ._body import charset as body_charset
 from ._body import media_type
 from ._decoding import BodyTooLargeError, is_left_encoded, read_limited
 from ._errors import HttpErrorCode
+from ._policy import ENV_MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
     import httpx
@@ -56,10 +60,17 @@ _TEXT_SUBTYPES = frozenset(
 )
 
 
-def _too_large(method: str, safe_url: str, status: int, limit: int) -> ConnectorError:
+def _too_large(
+    method: str, safe_url: str, status: int, limit: int, operator_limit: bool
+) -> ConnectorError:
+    if operator_limit:
+        what = f"{limit} bytes, the most the operator allows ({ENV_MAX_RESPONSE_BYTES})"
+        advice = "request less data"
+    else:
+        what = f"maxResponseBytes ({limit} bytes)"
+        advice = "raise the limit or request less data"
     return ConnectorError(
-        f"{method} {safe_url}: the response body is larger than maxResponseBytes "
-        f"({limit} bytes); raise the limit or request less data",
+        f"{method} {safe_url}: the response body is larger than {what}; {advice}",
         code=HttpErrorCode.RESPONSE_TOO_LARGE,
         variables={"status": status, "maxResponseBytes": limit},
         retryable=False,
@@ -67,17 +78,24 @@ def _too_large(method: str, safe_url: str, status: int, limit: int) -> Connector
 
 
 async def read_body(
-    response: httpx.Response, limit: int, method: str, safe_url: str, declared: str = ""
+    response: httpx.Response,
+    limit: int,
+    method: str,
+    safe_url: str,
+    declared: str = "",
+    *,
+    operator_limit: bool = False,
 ) -> bytes:
     """Read the (decoded) body, failing with ``RESPONSE_TOO_LARGE`` as soon as it passes
     ``limit`` bytes.
 
-    ``declared`` is the ``Content-Length`` header, if the caller has it at hand.
+    ``declared`` is the ``Content-Length`` header, if the caller has it at hand;
+    ``operator_limit`` says the limit is the operator's ceiling, not the job's choice.
     """
     try:
         return await read_limited(response, limit, declared)
     except BodyTooLargeError:
-        raise _too_large(method, safe_url, response.status_code, limit) from None
+        raise _too_large(method, safe_url, response.status_code, limit, operator_limit) from None
 
 
 def _is_json(kind: str) -> bool:
@@ -99,12 +117,12 @@ def _decode(content: bytes, charset: str | None) -> str:
 
 
 def _filename(disposition: str | None) -> str | None:
+    """The safe base name of ``Content-Disposition``'s file name (RFC 2231 decoded)."""
     if not disposition:
         return None
     message = Message()
     message["content-disposition"] = disposition
-    name = message.get_filename()
-    return name or None
+    return safe_file_name(message.get_filename())
 
 
 def _parse(
