@@ -400,3 +400,11 @@ def test_encoded_forms_of_a_secret_never_leave(cli_env: dict[str, str], follow: 
         assert output["url"].endswith("/landing?token=***")
     else:
         assert (output["status"], output["headers"]["location"]) == (302, "/landing?token=***")
+
+
+def test_invoke_refuses_the_cloud_metadata_service(cli_env: dict[str, str]) -> None:
+    env = {k: v for k, v in cli_env.items() if not k.startswith("TASKLINK_HTTP_")}
+    url = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    result = tasklink(env, "invoke", "http", "--input", json.dumps({"url": url}))
+    assert result.returncode == 1, result.stderr
+    assert error_of(result)["code"] == "BLOCKED_ADDRESS"
