@@ -357,3 +357,57 @@ async def test_aclose_runs_every_connector_shutdown_hook(caplog: pytest.LogCaptu
         await pipeline.aclose()
     assert closed == ["broken", "second"]
     assert "a shutdown hook of connector io.tasklink.test.gated failed" in caplog.text
+
+
+# -- expressions written by process designers are bounded ----------------------------------
+
+CATASTROPHIC = '= {m: matches("' + "a" * 40 + '!", "^(a|a)*$")}'
+
+
+async def test_a_catastrophic_expression_fails_its_job_and_blocks_no_other() -> None:
+    settings = RuntimeSettings(expression_timeout=1.0)
+    pipeline = Pipeline(connectors, settings, metrics=False)
+    operation = echo.operations["echo_message"]
+    slow_job = Job({"message": "m"}, headers={"resultExpression": CATASTROPHIC})
+    slow = asyncio.create_task(pipeline.run(operation, slow_job))
+    await asyncio.sleep(0.05)  # it has left the event loop for a thread by now
+    quick = await pipeline.run(
+        operation, Job({"message": "q"}, headers={"resultExpression": "= {n: 1}"})
+    )
+    assert isinstance(quick, Completed) and quick.variables == {"n": 1}
+    assert not slow.done(), "the quick job finished while the slow expression still ran"
+    outcome = await slow
+    assert isinstance(outcome, Failed) and outcome.input_error
+    assert outcome.message.startswith("resultExpression: the evaluation took longer than 1 s")
+    await pipeline.aclose()
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "= {n: count(for i in 1..100000, j in 1..100000 return i + j)}",
+        "= {n: count(for i in 1..100000000 return i)}",
+        '= {n: string join(for i in 1..10000000 return "0123456789abcdef")}',
+    ],
+)
+async def test_expressions_over_their_budget_fail_their_job(expression: str) -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(expression_max_steps=100_000), metrics=False)
+    outcome = await pipeline.run(
+        echo.operations["echo_message"],
+        Job({"message": "m"}, headers={"resultExpression": expression}),
+    )
+    assert isinstance(outcome, Failed) and outcome.input_error
+    assert "exceeded its budget of 100000 steps" in outcome.message
+    await pipeline.aclose()
+
+
+async def test_expressions_count_against_the_job_timeout() -> None:
+    pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
+    outcome = await pipeline.run(
+        echo.operations["echo_message"],
+        Job({"message": "m"}, headers={"resultExpression": CATASTROPHIC}, info=JobInfo(retries=3)),
+        timeout=0.3,
+    )
+    assert isinstance(outcome, Failed) and not outcome.input_error
+    assert (outcome.code, outcome.retries) == ("TIMEOUT", 2)
+    await pipeline.aclose()

@@ -13,6 +13,7 @@ ranges as :class:`Range`.
 
 from .__about__ import __version__
 from ._api import (
+    DEFAULT_MAX_STEPS,
     CompiledExpression,
     CompiledUnaryTests,
     FeelEvaluator,
@@ -20,19 +21,29 @@ from ._api import (
     compile_unary_tests_text,
     evaluate,
 )
-from ._errors import FeelError, FeelEvaluationError, FeelSyntaxError, FeelWarning
+from ._errors import (
+    FeelError,
+    FeelEvaluationError,
+    FeelLimitError,
+    FeelSyntaxError,
+    FeelTimeoutError,
+    FeelWarning,
+)
 from ._types import FeelFunction, Range, YearsMonthsDuration
 
 compile_unary_tests = compile_unary_tests_text
 
 __all__ = [
+    "DEFAULT_MAX_STEPS",
     "CompiledExpression",
     "CompiledUnaryTests",
     "FeelError",
     "FeelEvaluationError",
     "FeelEvaluator",
     "FeelFunction",
+    "FeelLimitError",
     "FeelSyntaxError",
+    "FeelTimeoutError",
     "FeelWarning",
     "Range",
     "YearsMonthsDuration",

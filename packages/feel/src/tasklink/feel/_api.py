@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ._errors import FeelError, FeelEvaluationError, FeelSyntaxError, FeelWarning
-from ._runtime import EvalState, Scope
+from ._runtime import DEFAULT_MAX_STEPS, EvalState, Scope
 
 # The parser, compiler and built-in library are imported on the first
 # compile() so that `import tasklink.feel` stays cheap for hosts that only
@@ -15,6 +15,7 @@ from ._runtime import EvalState, Scope
 Fn = Callable[[Scope], Any]
 
 __all__ = [
+    "DEFAULT_MAX_STEPS",
     "CompiledExpression",
     "CompiledUnaryTests",
     "FeelEvaluator",
@@ -36,15 +37,25 @@ def _strip_equals(expression: str) -> str:
     return expression
 
 
-def _run(
-    fn: Fn, context: Mapping[str, Any] | None, warnings: list[FeelWarning] | None, strict: bool
-) -> Any:
+def _new_state(
+    warnings: list[FeelWarning] | None, strict: bool, max_steps: int | None, deadline: float | None
+) -> EvalState:
+    """The state of one evaluation (strict mode always collects warnings)."""
     if strict and warnings is None:
         warnings = []
-    state = EvalState(warnings)
+    if max_steps is None:
+        return EvalState(warnings, DEFAULT_MAX_STEPS, deadline)
+    if type(max_steps) is not int or max_steps < 0:
+        raise FeelError(f"max_steps must be a non-negative int, not {max_steps!r}")
+    return EvalState(warnings, max_steps, deadline)
+
+
+def _run(fn: Fn, context: Mapping[str, Any] | None, state: EvalState, strict: bool) -> Any:
     try:
         result = fn(Scope({}, None, state, context if context is not None else _EMPTY))
     except FeelError:
+        # FeelLimitError and FeelTimeoutError included: a budget overrun ends
+        # the evaluation, it never becomes null.
         raise
     except RecursionError:
         raise FeelEvaluationError("evaluation nested too deeply (recursion limit)") from None
@@ -52,6 +63,7 @@ def _run(
         raise FeelEvaluationError(
             f"internal evaluation error: {type(exc).__name__}: {exc}"
         ) from exc
+    warnings = state.warnings
     if strict and warnings:
         raise FeelEvaluationError("; ".join(w.message for w in warnings))
     return result
@@ -76,6 +88,8 @@ class CompiledExpression:
         *,
         warnings: list[FeelWarning] | None = None,
         strict: bool = False,
+        max_steps: int | None = None,
+        deadline: float | None = None,
     ) -> Any:
         """Evaluate against ``context`` (a mapping of Python values).
 
@@ -83,8 +97,19 @@ class CompiledExpression:
         bad built-in arguments...) give ``None``; pass a list as ``warnings``
         to collect a :class:`FeelWarning` for each, or ``strict=True`` to
         raise :class:`FeelEvaluationError` instead.
+
+        ``max_steps`` is the step budget (``None``: :data:`DEFAULT_MAX_STEPS`);
+        using it up raises :class:`FeelLimitError`. ``deadline`` is an absolute
+        :func:`time.monotonic` value: once it has passed, the evaluation stops
+        with :class:`FeelTimeoutError` (also a :class:`TimeoutError`). Without
+        a deadline, a regular expression still stops after one second, with
+        :class:`FeelLimitError`. Neither error is ever turned into null.
         """
-        return _run(self._fn, context, warnings, strict)
+        if strict or max_steps is not None:
+            state = _new_state(warnings, strict, max_steps, deadline)
+        else:  # the common case, without a call to check arguments
+            state = EvalState(warnings, DEFAULT_MAX_STEPS, deadline)
+        return _run(self._fn, context, state, strict)
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.expression!r})"
@@ -105,13 +130,20 @@ class CompiledUnaryTests:
         context: Mapping[str, Any] | None = None,
         *,
         warnings: list[FeelWarning] | None = None,
+        max_steps: int | None = None,
+        deadline: float | None = None,
     ) -> bool | None:
-        """Test ``value`` (the input, also available as ``?``)."""
+        """Test ``value`` (the input, also available as ``?``).
+
+        ``max_steps`` and ``deadline`` bound the evaluation as in
+        :meth:`CompiledExpression.evaluate`.
+        """
         from ._values import to_feel
 
         fn = self._fn
         converted = to_feel(value)
-        result: bool | None = _run(lambda s: fn(s, converted), context, warnings, False)
+        state = _new_state(warnings, False, max_steps, deadline)
+        result: bool | None = _run(lambda s: fn(s, converted), context, state, False)
         return result
 
 
@@ -174,8 +206,13 @@ def evaluate(
     *,
     warnings: list[FeelWarning] | None = None,
     strict: bool = False,
+    max_steps: int | None = None,
+    deadline: float | None = None,
 ) -> Any:
-    """Compile (cached) and evaluate ``expression`` in one call."""
+    """Compile (cached) and evaluate ``expression`` in one call.
+
+    ``max_steps`` and ``deadline`` as in :meth:`CompiledExpression.evaluate`.
+    """
     compiled = _cache.get(expression)
     if compiled is None:
         compiled = compile(expression)
@@ -183,7 +220,9 @@ def evaluate(
             if len(_cache) >= _CACHE_LIMIT:
                 _cache.clear()
             _cache[expression] = compiled
-    return compiled.evaluate(context, warnings=warnings, strict=strict)
+    return compiled.evaluate(
+        context, warnings=warnings, strict=strict, max_steps=max_steps, deadline=deadline
+    )
 
 
 class FeelEvaluator:

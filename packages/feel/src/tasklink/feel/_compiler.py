@@ -7,13 +7,15 @@ makes a compiled expression cheap to evaluate many times.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from . import _ast as ast
+from ._errors import FeelError
 from ._ops import (
     add,
     arithmetic_safe,
@@ -24,12 +26,19 @@ from ._ops import (
     power,
     subtract,
 )
-from ._runtime import MISSING, Scope, call_function, lookup, resolve_global
+from ._runtime import MISSING, EvalState, Scope, call_function, lookup, resolve_global
 from ._temporal import parse_temporal
 from ._types import FeelFunction, Range
 from ._values import compare, equal, kind, to_feel
 
 Fn = Callable[[Scope], Any]
+
+# Allocation costs, in steps of roughly 50 bytes kept alive: a function value
+# (object, closure, frame reference) is a few hundred bytes; a number or date
+# a range produces about a hundred, as is the list or dict object of a literal.
+_FUNCTION_VALUE_STEPS: Final = 8
+_RANGE_ELEMENT_STEPS: Final = 2
+_CONTAINER_STEPS: Final = 1
 
 _ARITH = {
     "+": arithmetic_safe(add),
@@ -44,6 +53,22 @@ def compile_node(node: ast.Node) -> Fn:
     """Return the closure evaluating ``node``."""
     method = _DISPATCH[type(node)]
     return method(node)
+
+
+def node_count(tree: object) -> int:
+    """The number of AST nodes in ``tree`` (a node, iterator or list of them).
+
+    Code that runs a sub-expression repeatedly (a loop body, a filter
+    condition, a function body) charges this many steps per run, so a step
+    stays roughly one node evaluation however large the repeated expression
+    is: the budget then bounds time, not just iterations.
+    """
+    if isinstance(tree, ast.Node | ast.Iterator):
+        own = 1 if isinstance(tree, ast.Node) else 0
+        return own + sum(node_count(getattr(tree, f.name)) for f in dataclasses.fields(tree))
+    if isinstance(tree, list | tuple):
+        return sum(node_count(item) for item in tree)
+    return 0
 
 
 def _literal(node: ast.Node) -> Fn:
@@ -143,6 +168,8 @@ def _raw_path(
     if raw is not None:
         try:
             v = raw.get(root_name, MISSING)
+        except FeelError:
+            raise
         except Exception:  # a host mapping with odd keys
             v = MISSING
     if v is MISSING:
@@ -193,11 +220,17 @@ def _filter(node: ast.Node) -> Fn:
         return index_filter
 
     simple = _simple_item_test(node.condition)
+    cost = node_count(node.condition)
 
     def filter_(s: Scope) -> Any:
         items = target(s)
+        state = s.state
         if simple is not None and type(items) is list:
-            # Fast path for `list[name = constant]` over contexts.
+            # Fast path for `list[name = constant]` over contexts; it scans
+            # every item, so the scan is charged up front.
+            state.fuel -= len(items)
+            if state.fuel < 0:
+                state.refuel()
             name, constant = simple
             ctype = type(constant)
             matched = []
@@ -218,7 +251,6 @@ def _filter(node: ast.Node) -> Fn:
             items = [items]
         result = []
         first = True
-        state = s.state
         # The item is `item`, and a context item's entries are names too. The
         # two frames are reused for every item: nothing created while testing
         # one item can outlive that test, so rebinding them is safe.
@@ -227,6 +259,11 @@ def _filter(node: ast.Node) -> Fn:
         inner = Scope(item_frame, outer, state)
         empty: dict[str, Any] = {}
         for item in items:
+            # Charged per item tested, not per list: `xs[i]` with a computed
+            # index stops at the first item.
+            state.fuel -= cost
+            if state.fuel < 0:
+                state.refuel()
             item_frame["item"] = item
             inner.vars = item if type(item) is dict else empty
             v = cond(inner)
@@ -400,18 +437,20 @@ def _arithmetic(node: ast.Node) -> Fn:
     return arithmetic
 
 
-def _compare_op(op: str) -> Callable[[Any, Any], Any]:
+def _compare_op(op: str) -> Callable[[Any, Any, EvalState], Any]:
+    """``f(a, b, state)`` for a comparison operator (the state pays for
+    walking lists and contexts)."""
     if op == "=":
         return equal
     if op == "!=":
 
-        def not_equal(a: Any, b: Any) -> Any:
-            r = equal(a, b)
+        def not_equal(a: Any, b: Any, state: EvalState) -> Any:
+            r = equal(a, b, state)
             return None if r is None else not r
 
         return not_equal
 
-    def ordered(a: Any, b: Any) -> Any:
+    def ordered(a: Any, b: Any, state: EvalState) -> Any:
         c = compare(a, b)
         if c is None:
             return None
@@ -453,7 +492,7 @@ def _comparison(node: ast.Node) -> Fn:
             ta = type(a)
             if ta is type(b) and (ta is str or ta is Decimal or ta is bool):
                 return a == b
-            return equal(a, b)
+            return equal(a, b, s.state)
 
         return eq
 
@@ -465,7 +504,7 @@ def _comparison(node: ast.Node) -> Fn:
         ta = type(a)
         if fast is not None and ta is type(b) and (ta is Decimal or ta is str):
             return fast(a, b)
-        r = fn(a, b)
+        r = fn(a, b, s.state)
         if r is None and a is not None and b is not None:
             s.state.warn(f"cannot compare {kind(a)} and {kind(b)} with '{opname}'")
         return r
@@ -575,27 +614,29 @@ def _unary_test(test: ast.UnaryTest) -> Callable[[Scope, Any], Any]:
         fn = _compare_op(test.op)
 
         def compare_test(s: Scope, v: Any) -> Any:
-            return fn(v, operand(s))
+            return fn(v, operand(s), s.state)
 
         return compare_test
 
     def expression_test(s: Scope, v: Any) -> Any:
         t = operand(s)
         tt = type(t)
+        state = s.state
         if tt is list:
+            state.charge(len(t))
             for x in t:
                 if type(x) is Range:
                     if range_contains(x, v) is True:
                         return True
-                elif equal(v, x) is True:
+                elif equal(v, x, state) is True:
                     return True
-            return equal(v, t) is True
+            return equal(v, t, state) is True
         if tt is Range:
             return range_contains(t, v)
         if tt is bool and type(v) is not bool:
             return t
         # An equality test against a value of another type is simply no match.
-        return equal(v, t) is True
+        return equal(v, t, state) is True
 
     return expression_test
 
@@ -611,8 +652,9 @@ def _in(node: ast.Node) -> Fn:
     return in_
 
 
-def conforms(value: Any, t: ast.TypeSpec) -> bool:
-    """``value instance of t``."""
+def conforms(value: Any, t: ast.TypeSpec, state: EvalState | None = None) -> bool:
+    """``value instance of t`` (with a ``state``, each list item and context
+    entry checked costs a step)."""
     if t.kind == "name":
         name = t.name.removeprefix("feel:")
         if name == "Any":
@@ -632,10 +674,14 @@ def conforms(value: Any, t: ast.TypeSpec) -> bool:
     if value is None:
         return False
     if t.kind == "list":
-        return type(value) is list and all(v is None or conforms(v, t.args[0]) for v in value)
+        if type(value) is not list:
+            return False
+        if state is not None:
+            state.charge(len(value))
+        return all(v is None or conforms(v, t.args[0], state) for v in value)
     if t.kind == "context":
         return type(value) is dict and all(
-            k in value and (value[k] is None or conforms(value[k], ft)) for k, ft in t.fields
+            k in value and (value[k] is None or conforms(value[k], ft, state)) for k, ft in t.fields
         )
     if t.kind == "range":
         if type(value) is not Range:
@@ -652,7 +698,7 @@ def _instance_of(node: ast.Node) -> Fn:
     spec = node.type
 
     def instance_of(s: Scope) -> Any:
-        return conforms(value(s), spec)
+        return conforms(value(s), spec, s.state)
 
     return instance_of
 
@@ -671,11 +717,12 @@ def _if(node: ast.Node) -> Fn:
     return if_
 
 
-def _iteration_values(s: Scope, source: Fn, until: Fn | None) -> list[Any] | None:
+def _iteration_values(s: Scope, source: Fn, until: Fn | None) -> Iterable[Any] | None:
+    """The values an iterator of ``for``/``some``/``every`` runs over (None
+    after a warning). Ranges are produced lazily, one step per element."""
     start = source(s)
     if until is not None:
-        end = until(s)
-        return _int_range(s, start, end)
+        return _range_values(s.state, start, until(s), True, True)
     if start is None:
         return []
     if type(start) is list:
@@ -687,37 +734,67 @@ def _iteration_values(s: Scope, source: Fn, until: Fn | None) -> list[Any] | Non
         if (compare(start.start, start.end) or 0) > 0:
             s.state.warn("cannot iterate over a range whose start is after its end")
             return None
-        values = _int_range(s, start.start, start.end)
-        if values is None:
-            return None
-        if not start.start_included and values:
-            values = values[1:]
-        if not start.end_included and values:
-            values = values[:-1]
-        return values
+        return _range_values(
+            s.state, start.start, start.end, start.start_included, start.end_included
+        )
     return [start]
 
 
-def _int_range(s: Scope, start: Any, end: Any) -> list[Any] | None:
-    if type(start) is date and type(end) is date:
-        days = (end - start).days
-        if abs(days) > 10_000_000:
-            s.state.warn("iteration range too large")
-            return None
+def _range_values(
+    state: EvalState, first: Any, last: Any, first_included: bool, last_included: bool
+) -> Iterator[Any] | None:
+    """Integers or dates from ``first`` to ``last`` (either direction), as an
+    iterator: ``for i in 1..10000000`` must not build a list up front."""
+    if type(first) is date and type(last) is date:
+        days = (last - first).days
         step = 1 if days >= 0 else -1
-        return [start + timedelta(days=i) for i in range(0, days + step, step)]
-    if type(start) is not Decimal or type(end) is not Decimal:
-        s.state.warn("iteration range bounds must be numbers")
+        offsets = _inclusive(
+            0 if first_included else step, days if last_included else days - step, step
+        )
+        return _days(state, first, offsets)
+    if type(first) is not Decimal or type(last) is not Decimal:
+        state.warn("iteration range bounds must be numbers")
         return None
-    if start != start.to_integral_value() or end != end.to_integral_value():
-        s.state.warn("iteration range bounds must be integers")
+    if first != first.to_integral_value() or last != last.to_integral_value():
+        state.warn("iteration range bounds must be integers")
         return None
-    a, b = int(start), int(end)
-    if abs(b - a) > 10_000_000:
-        s.state.warn("iteration range too large")
-        return None
+    a, b = int(first), int(last)
     step = 1 if b >= a else -1
-    return [Decimal(i) for i in range(a, b + step, step)]
+    integers = _inclusive(a if first_included else a + step, b if last_included else b - step, step)
+    return _numbers(state, integers)
+
+
+def _inclusive(begin: int, end: int, step: int) -> range:
+    """``begin`` to ``end`` inclusive, counting by ``step`` (1 or -1); empty
+    if ``end`` lies before ``begin`` in that direction (an excluded endpoint
+    of a one-element range)."""
+    return range(begin, end + step, step)
+
+
+def _numbers(state: EvalState, integers: range) -> Iterator[Decimal]:
+    for i in integers:
+        # Each element produced is charged: it is an allocation the consumer
+        # may keep, on top of what the loop charges for the iteration.
+        state.fuel -= _RANGE_ELEMENT_STEPS
+        if state.fuel < 0:
+            state.refuel()
+        yield Decimal(i)
+
+
+def _days(state: EvalState, first: date, offsets: range) -> Iterator[date]:
+    for i in offsets:
+        state.fuel -= _RANGE_ELEMENT_STEPS
+        if state.fuel < 0:
+            state.refuel()
+        yield first + timedelta(days=i)
+
+
+def _iteration_costs(iterators: list[ast.Iterator], body: ast.Node) -> list[int]:
+    """Steps per iteration at each level of ``for``/``some``/``every``: what
+    runs per iteration there (the next iterator's source, or at the
+    innermost level the body), at least one."""
+    runs_per_iteration: list[object] = [*iterators[1:], body]
+    return [max(1, node_count(run)) for run in runs_per_iteration]
 
 
 def _for(node: ast.Node) -> Fn:
@@ -727,21 +804,27 @@ def _for(node: ast.Node) -> Fn:
         for it in node.iterators
     ]
     body = compile_node(node.body)
+    depth = len(iterators)
+    costs = _iteration_costs(node.iterators, node.body)
 
     def for_(s: Scope) -> Any:
         results: list[Any] = []
 
         def loop(level: int, scope: Scope) -> bool:
-            if level == len(iterators):
+            if level == depth:
                 results.append(body(scope))
                 return True
             name, source, until = iterators[level]
             values = _iteration_values(scope, source, until)
             if values is None:
                 return False
+            state = scope.state
+            cost = costs[level]
             for v in values:
-                inner = scope.child({name: v, "partial": results})
-                if not loop(level + 1, inner):
+                state.fuel -= cost
+                if state.fuel < 0:
+                    state.refuel()
+                if not loop(level + 1, Scope({name: v, "partial": results}, scope, state)):
                     return False
             return True
 
@@ -760,19 +843,29 @@ def _quantified(node: ast.Node) -> Fn:
     ]
     cond = compile_node(node.condition)
     every = node.every
+    depth = len(iterators)
+    costs = _iteration_costs(node.iterators, node.condition)
 
     def quantified(s: Scope) -> Any:
         outcomes: list[Any] = []
 
         def loop(level: int, scope: Scope) -> bool:
-            if level == len(iterators):
+            if level == depth:
                 outcomes.append(cond(scope))
                 return True
             name, source, until = iterators[level]
             values = _iteration_values(scope, source, until)
             if values is None:
                 return False
-            return all(loop(level + 1, scope.child({name: v})) for v in values)
+            state = scope.state
+            cost = costs[level]
+            for v in values:
+                state.fuel -= cost
+                if state.fuel < 0:
+                    state.refuel()
+                if not loop(level + 1, Scope({name: v}, scope, state)):
+                    return False
+            return True
 
         if not loop(0, s):
             return None
@@ -794,8 +887,17 @@ def _quantified(node: ast.Node) -> Fn:
 def _list(node: ast.Node) -> Fn:
     assert isinstance(node, ast.ListExpr)
     items = [compile_node(i) for i in node.items]
+    if not items:
+        return lambda s: []
+    cost = _CONTAINER_STEPS + len(items)
 
     def list_(s: Scope) -> Any:
+        # Charged per item: a long literal list built in every iteration of a
+        # loop is memory the loop's own steps would not account for.
+        state = s.state
+        state.fuel -= cost
+        if state.fuel < 0:
+            state.refuel()
         return [i(s) for i in items]
 
     return list_
@@ -807,10 +909,17 @@ def _context(node: ast.Node) -> Fn:
     keys = [k for k, _ in node.entries]
     duplicate = len(set(keys)) != len(keys)
 
+    cost = _CONTAINER_STEPS + len(entries)
+
     def context(s: Scope) -> Any:
+        state = s.state
         if duplicate:
-            s.state.warn("context has duplicate entry names")
+            state.warn("context has duplicate entry names")
             return None
+        # Charged per entry, for the same reason as list literals.
+        state.fuel -= cost
+        if state.fuel < 0:
+            state.refuel()
         values: dict[str, Any] = {}
         inner = s.child(values)
         for key, fn in entries:
@@ -826,15 +935,21 @@ def _function_def(node: ast.Node) -> Fn:
     types = [t for _, t in node.params]
     body = compile_node(node.body)
     external = node.external
+    cost = max(1, node_count(node.body))
 
     def function_def(s: Scope) -> Any:
         if external:
             s.state.warn("external functions are not supported")
             return None
+        s.state.charge(_FUNCTION_VALUE_STEPS)
 
-        def impl(state: Any, *args: Any) -> Any:
+        def impl(state: EvalState, *args: Any) -> Any:
+            # Charged per call: recursion (fib(40)) is work no loop counts.
+            state.fuel -= cost
+            if state.fuel < 0:
+                state.refuel()
             for value, t in zip(args, types, strict=False):
-                if t is not None and value is not None and not conforms(value, t):
+                if t is not None and value is not None and not conforms(value, t, state):
                     state.warn("argument does not conform to the declared parameter type")
                     return None
             frame = dict(zip(names, args, strict=False))

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["FeelError", "FeelEvaluationError", "FeelSyntaxError", "FeelWarning"]
+__all__ = [
+    "FeelError",
+    "FeelEvaluationError",
+    "FeelLimitError",
+    "FeelSyntaxError",
+    "FeelTimeoutError",
+    "FeelWarning",
+]
 
 
 class FeelError(Exception):
@@ -50,6 +57,25 @@ class FeelEvaluationError(FeelError):
     Raised for host problems such as an expression nesting so deep that the
     interpreter runs out of stack, or when ``strict=True`` is requested and
     the evaluation produced a warning.
+    """
+
+
+class FeelLimitError(FeelEvaluationError):
+    """The evaluation used up its step budget (``max_steps``).
+
+    Steps count loop iterations, function calls and the elements and
+    characters that built-ins produce or scan; the budget bounds the memory
+    and CPU time one evaluation can take. Raising ``max_steps`` lets a larger
+    legitimate evaluation finish. Deliberately not a :class:`TimeoutError`:
+    running the same evaluation again later would use the same budget.
+    """
+
+
+class FeelTimeoutError(FeelEvaluationError, TimeoutError):
+    """The evaluation did not finish before the caller's ``deadline``.
+
+    Also a :class:`TimeoutError`, so a host can tell "too slow right now"
+    (retry elsewhere or with a later deadline) from any other failure.
     """
 
 

@@ -8,9 +8,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ._errors import FeelError
 from ._runtime import EvalState
 from ._types import Range, YearsMonthsDuration
-from ._values import CTX, kind
+from ._values import CTX, EXP_STEPS, LN_STEPS, kind
 
 _ZERO = Decimal(0)
 _MICRO = Decimal(1_000_000)
@@ -49,6 +50,9 @@ def add(a: Any, b: Any, state: EvalState) -> Any:
     if a is None or b is None:
         return None
     if ta is str and tb is str:
+        # Charged before the copy: repeated doubling (a recursive s + s) runs
+        # into the budget before it allocates.
+        state.charge_output(len(a) + len(b))
         return a + b
     return _temporal_add(a, b, 1, state, "+")
 
@@ -186,6 +190,7 @@ def power(a: Any, b: Any, state: EvalState) -> Any:
     # Non-integral exponent: exp(b * ln(a)) within decimal128 precision.
     if not a:
         return _ZERO if b > 0 else None
+    state.charge(LN_STEPS + EXP_STEPS)
     return CTX.exp(CTX.multiply(b, CTX.ln(a)))
 
 
@@ -236,6 +241,7 @@ def get_property(value: Any, name: str, state: EvalState) -> Any:
         v = value.get(name)
         return v
     if t is list:
+        state.charge(len(value))
         return [get_property(item, name, state) for item in value]
     if value is None:
         return None
@@ -292,7 +298,9 @@ def get_property(value: Any, name: str, state: EvalState) -> Any:
     if k == "context":
         try:
             return value.get(name)
-        except Exception:
+        except FeelError:
+            raise
+        except Exception:  # a host mapping that cannot look the name up
             return None
     state.warn(f"no property '{name}' on {k}")
     return None

@@ -74,12 +74,11 @@ INLINE_EVALUATION = 0.002
 
 
 def _has_expressions(headers: Mapping[str, str]) -> bool:
-    if not headers:
+    result = headers.get(RESULT_EXPRESSION)
+    error = headers.get(ERROR_EXPRESSION)
+    if result is None and error is None:  # most jobs: no string work at all
         return False
-    return bool(
-        (headers.get(RESULT_EXPRESSION) or "").strip()
-        or (headers.get(ERROR_EXPRESSION) or "").strip()
-    )
+    return bool((result and result.strip()) or (error and error.strip()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from .._ops import timedelta_seconds
 from .._runtime import EvalState
@@ -16,6 +16,9 @@ from .._values import kind, to_string
 from ._core import builtin, fail, need, to_int
 
 _NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# Parsing a date, time or duration string costs 3-20 µs (regular expression,
+# constructors, a zone lookup): charged as this many steps.
+_PARSE_STEPS: Final = 16
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
     "January",
@@ -45,6 +48,7 @@ def _date_of(value: Any) -> date:
 @builtin("date", "from")
 def _date_from(state: EvalState, value: Any) -> Any:
     if type(value) is str:
+        state.charge(_PARSE_STEPS)
         d = parse_date(value)
         need(d is not None, f"invalid date {value!r}")
         return d
@@ -62,6 +66,7 @@ def _date_ymd(state: EvalState, year: Any, month: Any, day: Any) -> Any:
 @builtin("date and time", "from")
 def _datetime_from(state: EvalState, value: Any) -> Any:
     if type(value) is str:
+        state.charge(_PARSE_STEPS)
         dt = parse_datetime(value)
         if dt is None:
             d = parse_date(value)
@@ -86,6 +91,7 @@ def _datetime_combine(state: EvalState, d: Any, t: Any) -> Any:
 @builtin("time", "from")
 def _time_from(state: EvalState, value: Any) -> Any:
     if type(value) is str:
+        state.charge(_PARSE_STEPS)
         t = parse_time(value)
         need(t is not None, f"invalid time {value!r}")
         return t
@@ -121,6 +127,7 @@ def _time_hms(state: EvalState, hour: Any, minute: Any, second: Any, offset: Any
 @builtin("duration", "from")
 def _duration(state: EvalState, value: Any) -> Any:
     need(type(value) is str, "expected a string")
+    state.charge(_PARSE_STEPS)
     d = parse_duration(value)
     need(d is not None, f"invalid duration {value!r}")
     return d
@@ -145,6 +152,7 @@ def _ym_between(state: EvalState, start: Any, end: Any) -> Any:
 @builtin("number", "from", "grouping separator?", "decimal separator?", nulls=True)
 def _number(state: EvalState, text: Any, group: Any = None, dec: Any = None) -> Any:
     need(type(text) is str, "from must be a string")
+    state.charge_scan(len(text))
     need(group is None or group in (" ", ",", "."), "invalid grouping separator")
     need(dec is None or dec in (",", "."), "invalid decimal separator")
     need(group is None or group != dec, "separators must differ")
@@ -161,7 +169,13 @@ def _number(state: EvalState, text: Any, group: Any = None, dec: Any = None) -> 
 def _string(state: EvalState, value: Any) -> Any:
     if value is None:
         return None
-    return to_string(value)
+    text = to_string(value)
+    if type(value) is list or type(value) is dict:
+        # Formatting visits every element: charge as if each took 8 characters.
+        state.charge(len(text) >> 3)
+    else:
+        state.charge_output(len(text))
+    return text
 
 
 @builtin("now")

@@ -120,6 +120,8 @@ class BuiltinFunction(FeelFunction):
             state.warn(f"{self.name}: {exc}")
             return None
         except (FeelEvaluationError, RecursionError):
+            # Includes FeelLimitError and FeelTimeoutError: running out of
+            # budget or time ends the evaluation instead of giving null.
             raise
         except Exception as exc:  # type errors etc. in a built-in mean null in FEEL
             state.warn(f"{self.name}: {type(exc).__name__}: {exc}")

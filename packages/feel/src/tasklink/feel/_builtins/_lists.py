@@ -1,18 +1,27 @@
-"""List, numeric and statistics built-ins."""
+"""List, numeric and statistics built-ins.
+
+Each charges the step budget for the elements it scans or produces (one step
+per element) and the slow decimal functions for their time, so no list or
+numeric operation does unbounded work for free.
+"""
 
 from __future__ import annotations
 
 import decimal
 import functools
+from collections.abc import Hashable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from .._runtime import EvalState, call_function
-from .._types import FeelFunction
-from .._values import CTX, compare, equal, kind
+from .._types import FeelFunction, YearsMonthsDuration
+from .._values import CTX, EXP_STEPS, LN_STEPS, SQRT_STEPS, compare, equal, kind
 from ._core import builtin, fail, need, to_int, truncate
 
 _ONE = Decimal(1)
+# A random number costs about ten microseconds (secrets plus a division).
+_RANDOM_STEPS: Final = 12
 
 
 def _list(value: Any, what: str = "list") -> list[Any]:
@@ -28,9 +37,22 @@ def _items(args: tuple[Any, ...]) -> list[Any]:
     return list(args)
 
 
-def _numbers(args: tuple[Any, ...]) -> list[Decimal]:
+def _scanned(state: EvalState, args: tuple[Any, ...]) -> list[Any]:
+    """``_items(args)``, charging a step per item the built-in will scan."""
     items = _items(args)
+    state.charge(len(items))
+    return items
+
+
+def _numbers(state: EvalState, args: tuple[Any, ...]) -> list[Decimal]:
+    items = _scanned(state, args)
     need(all(type(v) is Decimal for v in items), "all items must be numbers")
+    return items
+
+
+def _produced(state: EvalState, items: list[Any]) -> list[Any]:
+    """Charge a step per element of a list a built-in returns."""
+    state.charge(len(items))
     return items
 
 
@@ -46,7 +68,9 @@ def _position(value: Any, length: int) -> int:
 
 @builtin("list contains", "list", "element", nulls=True)
 def _list_contains(state: EvalState, items: Any, element: Any) -> Any:
-    return any(equal(v, element) is True for v in _list(items))
+    lst = _list(items)
+    state.charge(len(lst))
+    return any(equal(v, element, state) is True for v in lst)
 
 
 @builtin("count", "list...", nulls=True)
@@ -54,8 +78,8 @@ def _count(state: EvalState, *args: Any) -> Any:
     return Decimal(len(_items(args)))
 
 
-def _extreme(args: tuple[Any, ...], sign: int) -> Any:
-    items = _items(args)
+def _extreme(state: EvalState, args: tuple[Any, ...], sign: int) -> Any:
+    items = _scanned(state, args)
     if not items:
         return None
     best = items[0]
@@ -71,17 +95,17 @@ def _extreme(args: tuple[Any, ...], sign: int) -> Any:
 
 @builtin("min", "list...", nulls=True)
 def _min(state: EvalState, *args: Any) -> Any:
-    return _extreme(args, -1)
+    return _extreme(state, args, -1)
 
 
 @builtin("max", "list...", nulls=True)
 def _max(state: EvalState, *args: Any) -> Any:
-    return _extreme(args, 1)
+    return _extreme(state, args, 1)
 
 
 @builtin("sum", "list...", nulls=True)
 def _sum(state: EvalState, *args: Any) -> Any:
-    items = _numbers(args)
+    items = _numbers(state, args)
     if not items:
         return None
     total = Decimal(0)
@@ -92,7 +116,7 @@ def _sum(state: EvalState, *args: Any) -> Any:
 
 @builtin("product", "list...", nulls=True)
 def _product(state: EvalState, *args: Any) -> Any:
-    items = _numbers(args)
+    items = _numbers(state, args)
     if not items:
         return None
     total = _ONE
@@ -103,7 +127,7 @@ def _product(state: EvalState, *args: Any) -> Any:
 
 @builtin("mean", "list...", nulls=True)
 def _mean(state: EvalState, *args: Any) -> Any:
-    items = _numbers(args)
+    items = _numbers(state, args)
     if not items:
         return None
     total = Decimal(0)
@@ -114,7 +138,7 @@ def _mean(state: EvalState, *args: Any) -> Any:
 
 @builtin("median", "list...", nulls=True)
 def _median(state: EvalState, *args: Any) -> Any:
-    items = sorted(_numbers(args))
+    items = sorted(_numbers(state, args))
     if not items:
         return None
     n = len(items)
@@ -125,7 +149,7 @@ def _median(state: EvalState, *args: Any) -> Any:
 
 @builtin("stddev", "list...", nulls=True)
 def _stddev(state: EvalState, *args: Any) -> Any:
-    items = _numbers(args)
+    items = _numbers(state, args)
     if len(items) < 2:
         return None
     n = Decimal(len(items))
@@ -137,12 +161,13 @@ def _stddev(state: EvalState, *args: Any) -> Any:
     for v in items:
         d = CTX.subtract(v, mean)
         squares = CTX.add(squares, CTX.multiply(d, d))
+    state.charge(len(items) + SQRT_STEPS)  # the second pass over the items
     return CTX.sqrt(CTX.divide(squares, n - 1))
 
 
 @builtin("mode", "list...", nulls=True)
 def _mode(state: EvalState, *args: Any) -> Any:
-    items = _numbers(args)
+    items = _numbers(state, args)
     if not items:
         return []
     counts: dict[Decimal, int] = {}
@@ -154,7 +179,7 @@ def _mode(state: EvalState, *args: Any) -> Any:
 
 @builtin("all", "list...", nulls=True)
 def _all(state: EvalState, *args: Any) -> Any:
-    items = _items(args)
+    items = _scanned(state, args)
     if any(v is False for v in items):
         return False
     if all(v is True for v in items):
@@ -165,7 +190,7 @@ def _all(state: EvalState, *args: Any) -> Any:
 
 @builtin("any", "list...", nulls=True)
 def _any(state: EvalState, *args: Any) -> Any:
-    items = _items(args)
+    items = _scanned(state, args)
     if any(v is True for v in items):
         return True
     if all(v is False for v in items):
@@ -179,22 +204,26 @@ def _sublist(state: EvalState, items: Any, start: Any, length: Any = None) -> An
     lst = _list(items)
     begin = _position(start, len(lst))
     if length is None:
-        return lst[begin:]
+        return _produced(state, lst[begin:])
     count = to_int(length, "length")
     need(count >= 0 and begin + count <= len(lst), "length out of range")
-    return lst[begin : begin + count]
+    return _produced(state, lst[begin : begin + count])
 
 
 @builtin("append", "list", "item...", nulls=True)
 def _append(state: EvalState, items: Any, *new: Any) -> Any:
-    return [*_list(items), *new]
+    lst = _list(items)
+    state.charge(len(lst) + len(new))
+    return [*lst, *new]
 
 
 @builtin("concatenate", "list...", nulls=True)
 def _concatenate(state: EvalState, *lists: Any) -> Any:
     out: list[Any] = []
     for v in lists:
-        out.extend(_list(v))
+        lst = _list(v)
+        state.charge(len(lst))
+        out.extend(lst)
     return out
 
 
@@ -202,6 +231,7 @@ def _concatenate(state: EvalState, *lists: Any) -> Any:
 def _insert_before(state: EvalState, items: Any, position: Any, new: Any) -> Any:
     lst = _list(items)
     i = _position(position, len(lst))
+    state.charge(len(lst) + 1)
     return [*lst[:i], new, *lst[i:]]
 
 
@@ -209,24 +239,86 @@ def _insert_before(state: EvalState, items: Any, position: Any, new: Any) -> Any
 def _remove(state: EvalState, items: Any, position: Any) -> Any:
     lst = _list(items)
     i = _position(position, len(lst))
+    state.charge(len(lst))
     return [*lst[:i], *lst[i + 1 :]]
 
 
 @builtin("reverse", "list")
 def _reverse(state: EvalState, items: Any) -> Any:
-    return list(reversed(_list(items)))
+    return _produced(state, list(reversed(_list(items))))
 
 
 @builtin("index of", "list", "match", nulls=True)
 def _index_of(state: EvalState, items: Any, match: Any) -> Any:
-    return [Decimal(i + 1) for i, v in enumerate(_list(items)) if equal(v, match) is True]
+    lst = _list(items)
+    state.charge(len(lst))
+    return [Decimal(i + 1) for i, v in enumerate(lst) if equal(v, match, state) is True]
 
 
-def _distinct(values: list[Any]) -> list[Any]:
+# Types whose Python equality and hash agree with FEEL equality among values
+# of the same type (datetimes need their time-zone presence added, see below).
+_HASHED_AS_IS: Final = frozenset({str, Decimal, bool, date, timedelta, YearsMonthsDuration})
+
+
+def _identity(value: Any, state: EvalState) -> Hashable | None:
+    """A hashable stand-in for ``value``: two values that have one are FEEL-equal
+    exactly when their stand-ins are equal. ``None`` for values without one
+    (times, ranges, functions, host objects, and lists or contexts holding
+    such values), which must be compared with :func:`equal`."""
+    t = type(value)
+    if t in _HASHED_AS_IS or value is None:
+        return (t, value)
+    if t is datetime:
+        # FEEL: a date and time with a zone never equals one without.
+        return (t, value.tzinfo is None, value)
+    if t is list:
+        state.charge(len(value))
+        items = []
+        for v in value:
+            key = _identity(v, state)
+            if key is None:
+                return None
+            items.append(key)
+        return (t, tuple(items))
+    if t is dict:
+        state.charge(len(value))
+        entries = []
+        for k, v in value.items():
+            key = _identity(v, state)
+            if key is None:
+                return None
+            entries.append((k, key))
+        return (t, frozenset(entries))
+    return None
+
+
+def _distinct(state: EvalState, values: list[Any]) -> list[Any]:
+    """``values`` without the items FEEL-equal to an earlier one, in order.
+
+    Values with a hashable stand-in are looked up in a set, so the usual lists
+    of numbers, strings or contexts take linear time; only values without one
+    are compared pairwise, charging a step per comparison.
+    """
+    state.charge(len(values))
     out: list[Any] = []
+    seen: set[Hashable] = set()
+    without_identity: list[Any] = []
     for v in values:
-        if not any(equal(v, o) is True for o in out):
-            out.append(v)
+        key = _identity(v, state)
+        # A value without a stand-in may still equal one with (a host str
+        # subclass equals a str), so each kind is checked against the other.
+        others = out if key is None else without_identity
+        if key is not None and key in seen:
+            continue
+        if others:
+            state.charge(len(others))
+            if any(equal(v, o, state) is True for o in others):
+                continue
+        if key is None:
+            without_identity.append(v)
+        else:
+            seen.add(key)
+        out.append(v)
     return out
 
 
@@ -235,18 +327,19 @@ def _union(state: EvalState, *lists: Any) -> Any:
     out: list[Any] = []
     for v in lists:
         out.extend(_list(v))
-    return _distinct(out)
+    return _distinct(state, out)
 
 
 @builtin("distinct values", "list")
 def _distinct_values(state: EvalState, items: Any) -> Any:
-    return _distinct(_list(items))
+    return _distinct(state, _list(items))
 
 
-def _flat(value: list[Any], out: list[Any]) -> None:
+def _flat(state: EvalState, value: list[Any], out: list[Any]) -> None:
+    state.charge(len(value))
     for v in value:
         if type(v) is list:
-            _flat(v, out)
+            _flat(state, v, out)
         else:
             out.append(v)
 
@@ -254,13 +347,14 @@ def _flat(value: list[Any], out: list[Any]) -> None:
 @builtin("flatten", "list")
 def _flatten(state: EvalState, items: Any) -> Any:
     out: list[Any] = []
-    _flat(_list(items), out)
+    _flat(state, _list(items), out)
     return out
 
 
 @builtin("list replace", "list", "position", "newItem", nulls=True)
 def _list_replace(state: EvalState, items: Any, position: Any, new: Any) -> Any:
     lst = _list(items)
+    state.charge(len(lst))
     if isinstance(position, FeelFunction):
         out = []
         for v in lst:
@@ -274,27 +368,39 @@ def _list_replace(state: EvalState, items: Any, position: Any, new: Any) -> Any:
 @builtin("sort", "list", "precedes?", nulls=True)
 def _sort(state: EvalState, items: Any, precedes: Any = None) -> Any:
     lst = _list(items)
+    state.charge(len(lst))
     if precedes is None:
-        kinds = {kind(v) for v in lst}
-        need(len(kinds) <= 1, "items are not comparable")
-
-        def natural(a: Any, b: Any) -> int:
-            c = compare(a, b)
-            need(c is not None, "items are not comparable")
-            assert c is not None
-            return c
-
-        return sorted(lst, key=functools.cmp_to_key(natural))
+        return _natural_sort(state, lst)
     need(isinstance(precedes, FeelFunction), "precedes must be a function")
 
     def ordering(a: Any, b: Any) -> int:
-        if call_function(precedes, [a, b], None, state, "sort") is True:
-            return -1
-        if call_function(precedes, [b, a], None, state, "sort") is True:
-            return 1
-        return 0
+        # sorted() only asks "a < b?", i.e. whether this is negative, so
+        # `precedes(b, a)` never needs calling: half the comparator calls.
+        # The calls themselves are charged (a step per user function call).
+        return -1 if call_function(precedes, [a, b], None, state, "sort") is True else 0
 
     return sorted(lst, key=functools.cmp_to_key(ordering))
+
+
+# Kinds whose Python ordering is FEEL's ordering among values of one type.
+_NATIVELY_ORDERED: Final = frozenset({Decimal, str, date, timedelta, YearsMonthsDuration})
+
+
+def _natural_sort(state: EvalState, lst: list[Any]) -> list[Any]:
+    kinds = {kind(v) for v in lst}
+    need(len(kinds) <= 1, "items are not comparable")
+    types = {type(v) for v in lst}
+    if len(types) == 1 and types <= _NATIVELY_ORDERED:
+        return sorted(lst)  # the same order as compare(), without a call per comparison
+
+    def natural(a: Any, b: Any) -> int:
+        state.charge(1)  # a step per comparison: compare() is interpreted work
+        c = compare(a, b)
+        need(c is not None, "items are not comparable")
+        assert c is not None
+        return c
+
+    return sorted(lst, key=functools.cmp_to_key(natural))
 
 
 # -- numeric --------------------------------------------------------------
@@ -365,6 +471,7 @@ def _modulo(state: EvalState, dividend: Any, divisor: Any) -> Any:
 def _sqrt(state: EvalState, n: Any) -> Any:
     v = _num(n, "number")
     need(v >= 0, "negative number")
+    state.charge(SQRT_STEPS)
     return CTX.sqrt(v)
 
 
@@ -372,12 +479,15 @@ def _sqrt(state: EvalState, n: Any) -> Any:
 def _log(state: EvalState, n: Any) -> Any:
     v = _num(n, "number")
     need(v > 0, "number must be positive")
+    state.charge(LN_STEPS)
     return CTX.ln(v)
 
 
 @builtin("exp", "number")
 def _exp(state: EvalState, n: Any) -> Any:
-    return CTX.exp(_num(n, "number"))
+    v = _num(n, "number")
+    state.charge(EXP_STEPS)
+    return CTX.exp(v)
 
 
 @builtin("odd", "number")
@@ -394,4 +504,5 @@ def _even(state: EvalState, n: Any) -> Any:
 def _random_number(state: EvalState) -> Any:
     import secrets
 
+    state.charge(_RANDOM_STEPS)
     return CTX.divide(Decimal(secrets.randbelow(10**16)), Decimal(10**16))

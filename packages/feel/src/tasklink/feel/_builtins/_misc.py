@@ -40,7 +40,7 @@ def _is(state: EvalState, a: Any, b: Any) -> Any:
         if not _same_zone(a, b):
             return False
         return a.replace(tzinfo=None) == b.replace(tzinfo=None)
-    return equal(a, b) is True
+    return equal(a, b, state) is True
 
 
 # -- ranges ---------------------------------------------------------------
@@ -269,6 +269,7 @@ def _ctx(value: Any, what: str = "context") -> dict[str, Any]:
 def _get_value(state: EvalState, m: Any, key: Any) -> Any:
     ctx = _ctx(m, "m")
     if type(key) is list:
+        state.charge(len(key))
         v: Any = ctx
         for k in key:
             need(type(k) is str, "keys must be strings")
@@ -282,7 +283,9 @@ def _get_value(state: EvalState, m: Any, key: Any) -> Any:
 
 @builtin("get entries", "m")
 def _get_entries(state: EvalState, m: Any) -> Any:
-    return [{"key": k, "value": v} for k, v in _ctx(m, "m").items()]
+    ctx = _ctx(m, "m")
+    state.charge(2 * len(ctx))  # an entry context and a list item per entry
+    return [{"key": k, "value": v} for k, v in ctx.items()]
 
 
 @builtin("context", "entries")
@@ -290,6 +293,7 @@ def _context(state: EvalState, entries: Any) -> Any:
     if type(entries) is dict:
         entries = [entries]  # a single entry stands for a singleton list
     need(type(entries) is list, "entries must be a list")
+    state.charge(len(entries))
     out: dict[str, Any] = {}
     for e in entries:
         need(type(e) is dict and "key" in e and "value" in e, "entry needs key and value")
@@ -300,9 +304,10 @@ def _context(state: EvalState, entries: Any) -> Any:
     return out
 
 
-def _put(ctx: dict[str, Any], keys: list[Any], value: Any) -> dict[str, Any]:
+def _put(state: EvalState, ctx: dict[str, Any], keys: list[Any], value: Any) -> dict[str, Any]:
     key = keys[0]
     need(type(key) is str, "keys must be strings")
+    state.charge(len(ctx) + 1)  # each level is copied
     out = dict(ctx)
     if len(keys) == 1:
         out[key] = value
@@ -311,7 +316,7 @@ def _put(ctx: dict[str, Any], keys: list[Any], value: Any) -> dict[str, Any]:
     if inner is None:
         inner = {}
     need(type(inner) is dict, f"entry {key!r} is not a context")
-    out[key] = _put(inner, keys[1:], value)
+    out[key] = _put(state, inner, keys[1:], value)
     return out
 
 
@@ -321,13 +326,13 @@ def _context_put_path(state: EvalState, context: Any, keys: Any, value: Any) -> 
     if type(keys) is str:
         keys = [keys]
     need(type(keys) is list and bool(keys), "keys must be a non-empty list")
-    return _put(_ctx(context), keys, value)
+    return _put(state, _ctx(context), keys, value)
 
 
 @builtin("context put", "context", "key", "value", nulls=True)
 def _context_put(state: EvalState, context: Any, key: Any, value: Any) -> Any:
     need(type(key) is str, "key must be a string")
-    return _put(_ctx(context), [key], value)
+    return _put(state, _ctx(context), [key], value)
 
 
 @builtin("context merge", "contexts")
@@ -335,7 +340,9 @@ def _context_merge(state: EvalState, contexts: Any) -> Any:
     need(type(contexts) is list, "contexts must be a list")
     out: dict[str, Any] = {}
     for c in contexts:
-        out.update(_ctx(c, "each item"))
+        entries = _ctx(c, "each item")
+        state.charge(len(entries) + 1)
+        out.update(entries)
     return out
 
 

@@ -1,14 +1,21 @@
-"""String built-ins. Regular expressions follow XPath syntax, approximated
-with Python's :mod:`re` (flags ``i``, ``s``, ``m``, ``x`` and ``q``)."""
+"""String built-ins.
+
+Regular expressions follow XPath syntax, approximated with the ``regex``
+package (flags ``i``, ``s``, ``m``, ``x`` and ``q``; see ``_regex``). Every
+built-in charges the step budget for the text it scans or produces.
+"""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from .._runtime import EvalState
+from . import _regex
 from ._core import builtin, fail, need, truncate
+
+# A uuid4 costs about eight microseconds (os.urandom plus formatting).
+_UUID_STEPS: Final = 8
 
 
 def _str(value: Any, what: str = "argument") -> str:
@@ -17,29 +24,17 @@ def _str(value: Any, what: str = "argument") -> str:
     return value
 
 
-def _regex(pattern: Any, flags: Any) -> re.Pattern[str]:
+def _regex_of(state: EvalState, pattern: Any, flags: Any) -> _regex.Pattern:
     _str(pattern, "pattern")
-    opts = 0
     if flags is not None:
         _str(flags, "flags")
-        for ch in flags:
-            if ch == "i":
-                opts |= re.IGNORECASE
-            elif ch == "s":
-                opts |= re.DOTALL
-            elif ch == "m":
-                opts |= re.MULTILINE
-            elif ch == "x":
-                opts |= re.VERBOSE
-            elif ch == "q":
-                pattern = re.escape(pattern)
-            else:
-                fail(f"invalid regular expression flag {ch!r}")
-    # XPath character-class subtraction and \p{...} are not supported by re.
-    try:
-        return re.compile(pattern, opts)
-    except (re.error, OverflowError, RecursionError) as exc:
-        fail(f"invalid regular expression: {exc}")
+    return _regex.compile_pattern(state, pattern, flags)
+
+
+def _produced(state: EvalState, text: str) -> str:
+    """Charge for a string a built-in returns."""
+    state.charge_output(len(text))
+    return text
 
 
 @builtin("substring", "string", "start position", "length?")
@@ -55,10 +50,10 @@ def _substring(state: EvalState, s: Any, start: Any, length: Any = None) -> Any:
     else:
         fail("start position must not be 0")
     if length is None:
-        return text[begin:]
+        return _produced(state, text[begin:])
     count = truncate(length, "length")
     need(count >= 0, "length must not be negative")
-    return text[begin : begin + count]
+    return _produced(state, text[begin : begin + count])
 
 
 @builtin("string length", "string")
@@ -68,58 +63,69 @@ def _string_length(state: EvalState, s: Any) -> Any:
 
 @builtin("upper case", "string")
 def _upper(state: EvalState, s: Any) -> Any:
-    return _str(s).upper()
+    return _produced(state, _str(s).upper())
 
 
 @builtin("lower case", "string")
 def _lower(state: EvalState, s: Any) -> Any:
-    return _str(s).lower()
+    return _produced(state, _str(s).lower())
 
 
 @builtin("substring before", "string", "match")
 def _before(state: EvalState, s: Any, match: Any) -> Any:
     text, m = _str(s), _str(match, "match")
+    state.charge_scan(len(text))
     i = text.find(m)
-    return "" if i < 0 else text[:i]
+    return "" if i < 0 else _produced(state, text[:i])
 
 
 @builtin("substring after", "string", "match")
 def _after(state: EvalState, s: Any, match: Any) -> Any:
     text, m = _str(s), _str(match, "match")
+    state.charge_scan(len(text))
     i = text.find(m)
-    return "" if i < 0 else text[i + len(m) :]
+    return "" if i < 0 else _produced(state, text[i + len(m) :])
 
 
 @builtin("contains", "string", "match")
 def _contains(state: EvalState, s: Any, match: Any) -> Any:
-    return _str(match, "match") in _str(s)
+    text = _str(s)
+    state.charge_scan(len(text))
+    return _str(match, "match") in text
 
 
 @builtin("starts with", "string", "match")
 def _starts_with(state: EvalState, s: Any, match: Any) -> Any:
-    return _str(s).startswith(_str(match, "match"))
+    prefix = _str(match, "match")
+    state.charge_scan(len(prefix))
+    return _str(s).startswith(prefix)
 
 
 @builtin("ends with", "string", "match")
 def _ends_with(state: EvalState, s: Any, match: Any) -> Any:
-    return _str(s).endswith(_str(match, "match"))
+    suffix = _str(match, "match")
+    state.charge_scan(len(suffix))
+    return _str(s).endswith(suffix)
 
 
 @builtin("matches", "input", "pattern", "flags?")
 def _matches(state: EvalState, s: Any, pattern: Any, flags: Any = None) -> Any:
-    return _regex(pattern, flags).search(_str(s, "input")) is not None
+    rx = _regex_of(state, pattern, flags)
+    return _regex.search(state, rx, _str(s, "input")) is not None
 
 
-def _expand(template: str, m: re.Match[str]) -> str:
-    """Expand an XPath replacement string (``$1``, ``\\$``, ``\\\\``)."""
-    out: list[str] = []
+def _template_parts(template: str, groups: int) -> list[str | int]:
+    """An XPath replacement string (``$1``, ``\\$``, ``\\\\``) as literal
+    text and the group numbers to insert between it, for ``groups`` groups."""
+    parts: list[str | int] = []
+    text: list[str] = []
     i = 0
     n = len(template)
     while i < n:
         ch = template[i]
         if ch == "\\":
             need(i + 1 < n and template[i + 1] in "\\$", "invalid replacement string")
-            out.append(template[i + 1])
+            text.append(template[i + 1])
             i += 2
         elif ch == "$":
             j = i + 1
@@ -128,34 +134,58 @@ def _expand(template: str, m: re.Match[str]) -> str:
             need(j > i + 1, "invalid replacement string")
             # Use the longest group number that exists, as XPath specifies.
             digits = template[i + 1 : j]
-            while len(digits) > 1 and int(digits) > (m.re.groups or 0):
+            while len(digits) > 1 and int(digits) > groups:
                 digits = digits[:-1]
                 j -= 1
             group = int(digits)
-            if group <= (m.re.groups or 0):
-                out.append(m.group(group) or "")
+            if group <= groups:
+                parts.append("".join(text))
+                text.clear()
+                parts.append(group)
             i = j
         else:
-            out.append(ch)
+            text.append(ch)
             i += 1
-    return "".join(out)
+    parts.append("".join(text))
+    return parts
+
+
+def _expand(parts: list[str | int], m: _regex.Match) -> str:
+    return "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts)
 
 
 @builtin("replace", "input", "pattern", "replacement", "flags?")
 def _replace(state: EvalState, s: Any, pattern: Any, replacement: Any, flags: Any = None) -> Any:
-    rx = _regex(pattern, flags)
+    rx = _regex_of(state, pattern, flags)
     text = _str(s, "input")
     template = _str(replacement, "replacement")
-    if flags is not None and "q" in flags:
-        return rx.sub(lambda m: template, text)
-    return rx.sub(lambda m: _expand(template, m), text)
+    literal = flags is not None and "q" in flags
+    parts: list[str | int] = []
+
+    def replace_match(m: _regex.Match) -> str:
+        if literal:
+            replaced = template
+        else:
+            if not parts:
+                # Parsed at the first match, so that (as before) an invalid
+                # template is only an error when there is something to replace.
+                state.charge(len(template) >> 3)  # an interpreted loop per character
+                parts.extend(_template_parts(template, rx.groups))
+            replaced = _expand(parts, m)
+        # Charged per replacement, as the result grows: a long template
+        # replacing every character multiplies the input.
+        state.charge(1)
+        state.charge_output(len(replaced))
+        return replaced
+
+    return _regex.substitute(state, rx, replace_match, text)
 
 
 @builtin("split", "string", "delimiter")
 def _split(state: EvalState, s: Any, delimiter: Any) -> Any:
-    rx = _regex(delimiter, None)
-    need(rx.match("") is None, "delimiter matches the empty string")
-    return rx.split(_str(s))
+    rx = _regex_of(state, delimiter, None)
+    need(_regex.match_start(state, rx, "") is None, "delimiter matches the empty string")
+    return _regex.split(state, rx, _str(s))
 
 
 @builtin("string join", "list", "delimiter?", nulls=True)
@@ -166,21 +196,26 @@ def _string_join(state: EvalState, items: Any, delimiter: Any = None) -> Any:
     parts = [v for v in items if v is not None]
     need(all(type(v) is str for v in parts), "list items must be strings")
     sep = "" if delimiter is None else _str(delimiter, "delimiter")
+    state.charge(len(parts))
+    state.charge_output(sum(map(len, parts)) + len(sep) * len(parts))
     return sep.join(parts)
 
 
 @builtin("trim", "string")
 def _trim(state: EvalState, s: Any) -> Any:
-    return _str(s).strip()
+    return _produced(state, _str(s).strip())
 
 
 @builtin("is blank", "string")
 def _is_blank(state: EvalState, s: Any) -> Any:
-    return not _str(s).strip()
+    text = _str(s)
+    state.charge_scan(len(text))
+    return not text.strip()
 
 
 @builtin("uuid")
 def _uuid(state: EvalState) -> Any:
     import uuid
 
+    state.charge(_UUID_STEPS)
     return str(uuid.uuid4())
