@@ -155,7 +155,7 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
         return fail(str(exc.args[0]))
     try:
         installed = [item.connector for item in found.connectors]
-        allowed = secret_allow_lists(settings.secrets_allowed, [*installed, connector])
+        allowed = secret_allow_lists(settings.secrets_allowed, installed)
     except SettingsError as exc:
         return fail(str(exc))
     result = asyncio.run(

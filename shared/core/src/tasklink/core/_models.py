@@ -126,7 +126,7 @@ def _unknown_fields(annotation: Any, data: Any, path: str, limit: int) -> list[s
     pending: deque[tuple[Any, Any, str]] = deque([(annotation, data, path)])
     while pending and len(found) < limit:
         annotation, value, where = pending.popleft()
-        members = _members(annotation)
+        members = _members(annotation) or [None]
         models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
         if isinstance(value, Mapping) and models:
             model = next((m for m in models if _tagged(m, value)), models[0])
