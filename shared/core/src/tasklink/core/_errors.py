@@ -27,12 +27,19 @@ __all__ = [
 
 
 class ErrorCode:
-    """Stable error codes shared across connectors (Alfresco's names for HTTP-like failures)."""
+    """Stable error codes shared across connectors (Alfresco's names for HTTP-like failures,
+    and one name for each way reaching a system can fail)."""
 
     MISSING_INPUT = "MISSING_INPUT"
     INVALID_INPUT = "INVALID_INPUT"
     UNKNOWN_ERROR = "UNKNOWN_ERROR"
     TIMEOUT = "TIMEOUT"
+    #: Refused, reset or unreachable; a host name that does not resolve.
+    CONNECTION_FAILED = "CONNECTION_FAILED"
+    #: The TLS handshake failed: a certificate not trusted, a client certificate refused.
+    TLS_FAILED = "TLS_FAILED"
+    #: The credentials were refused (by the system itself or by its token endpoint).
+    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
     BAD_REQUEST = "BAD_REQUEST"
     UNAUTHORIZED = "UNAUTHORIZED"
     FORBIDDEN = "FORBIDDEN"
