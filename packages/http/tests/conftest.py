@@ -1,21 +1,17 @@
 from __future__ import annotations
 
-import importlib.util
 import ssl
-import sys
 import zlib
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 import trustme
 
-from tasklink.http import aclose_clients
-from tasklink.http._auth import tokens
+from tasklink.client import aclose_clients, tokens
+from tasklink.testing import httpbin
 
-HERE = Path(__file__).resolve().parent
 OPERATOR_VARIABLES = (
     "TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS",
     "TASKLINK_HTTP_BLOCKED_NETWORKS",
@@ -24,22 +20,6 @@ OPERATOR_VARIABLES = (
     "TASKLINK_HTTP_MAX_CONNECTIONS",
     "TASKLINK_HTTP_MAX_RESPONSE_BYTES",
 )
-
-
-def _load(name: str) -> ModuleType:
-    # Loaded by path under a unique name: tests of other packages may have helpers too.
-    unique = f"tasklink_http_tests_{name}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, HERE / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-httpbin = _load("_httpbin")
 
 
 @pytest.fixture(scope="session")

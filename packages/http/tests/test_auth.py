@@ -169,7 +169,7 @@ async def test_a_token_is_renewed_before_it_expires(
 ) -> None:
     # expires_in 3600: reused for 3540 s, renewed within the last minute.
     now = [1000.0]
-    monkeypatch.setattr("tasklink.http._auth.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("tasklink.client._auth.time.monotonic", lambda: now[0])
     for elapsed, fetches in ((0, 1), (3539, 1), (3541, 2)):
         now[0] = 1000.0 + elapsed
         outcome = await arun_job(connector, oauth_job(server), secrets=SECRETS)
@@ -226,7 +226,7 @@ async def test_rejected_client_credentials(server: Any, oauth: Any) -> None:
         connector, oauth_job(server), secrets={"CLIENT_SECRET": "wrong-secret-value"}
     )
     assert isinstance(outcome, Failed)
-    assert outcome.code == "OAUTH2_TOKEN_ERROR"
+    assert outcome.code == "AUTHENTICATION_FAILED"
     assert outcome.retries == 0
     assert outcome.variables == {
         "tokenEndpointStatus": 401,
@@ -250,13 +250,13 @@ async def test_a_token_endpoint_that_breaks_off_is_a_retryable_failure(
 async def test_a_token_endpoint_gzip_bomb_is_inflated_only_up_to_the_limit(
     server: Any, oauth: Any, inflated: list[int]
 ) -> None:
-    from tasklink.http._auth import TOKEN_RESPONSE_LIMIT
-    from tasklink.http._decoding import DECODE_STEP
+    from tasklink.client._auth import TOKEN_RESPONSE_LIMIT
+    from tasklink.client._decoding import DECODE_STEP
 
     bomb = oauth_job(server, tokenUrl=f"{server.url}/gzip-bomb?size={16 * 1024 * 1024}")
     outcome = await arun_job(connector, bomb, secrets=SECRETS)
     assert isinstance(outcome, Failed)
-    assert (outcome.code, outcome.retries) == ("OAUTH2_TOKEN_ERROR", 0)
+    assert (outcome.code, outcome.retries) == ("AUTHENTICATION_FAILED", 0)
     assert "more than" in outcome.message
     assert inflated and max(inflated) <= DECODE_STEP
     assert sum(inflated) <= TOKEN_RESPONSE_LIMIT + DECODE_STEP
@@ -266,12 +266,12 @@ async def test_a_token_endpoint_answering_huge_or_odd_bodies(server: Any, oauth:
     huge = oauth_job(server, tokenUrl=f"{server.url}/large?size=2000000")
     outcome = await arun_job(connector, huge, secrets=SECRETS)
     assert isinstance(outcome, Failed)
-    assert outcome.code == "OAUTH2_TOKEN_ERROR"
+    assert outcome.code == "AUTHENTICATION_FAILED"
     assert "more than" in outcome.message
     text = oauth_job(server, tokenUrl=f"{server.url}/xml")
     outcome = await arun_job(connector, text, secrets=SECRETS)
     assert isinstance(outcome, Failed)
-    assert (outcome.code, outcome.retries) == ("OAUTH2_TOKEN_ERROR", 0)
+    assert (outcome.code, outcome.retries) == ("AUTHENTICATION_FAILED", 0)
     assert "no access_token" in outcome.message
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from tasklink.client import _pool as pool
 from tasklink.core import Completed, Failed
-from tasklink.http import _pool as pool
 from tasklink.http import connector
 from tasklink.testing import arun_job
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from tasklink.client import MAX_RETRY_AFTER, is_retryable_status, parse_retry_after
 from tasklink.core import Completed, Failed
 from tasklink.http import connector
-from tasklink.http._errors import MAX_RETRY_AFTER, is_retryable_status, parse_retry_after
 from tasklink.testing import arun_job
 
 

@@ -12,9 +12,10 @@ import httpcore
 import pytest
 import trustme
 
+from tasklink.client import OutboundPolicy, aclose_clients
+from tasklink.client._policy import PolicyConfigError
 from tasklink.core import Completed, Failed
-from tasklink.http import OutboundPolicy, aclose_clients, connector
-from tasklink.http._policy import PolicyConfigError
+from tasklink.http import connector
 from tasklink.testing import arun_job
 
 PRIVATE = {"TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS": "true"}

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from tasklink.http import _auth, _body, _checks, _client, _response
+from tasklink.http import _body, _checks, _response
 from tasklink.http._body import BodyError, charset, encode_body
-from tasklink.http._checks import normalize_headers, normalize_query, safe_url, scalar_text
+from tasklink.http._checks import normalize_headers, normalize_query, scalar_text
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://user:pa%3Ass@api.example.com:8443/v1/items?api_key=k#top",
-        httpx.URL("https://user:pa%3Ass@api.example.com:8443/v1/items?api_key=k#top"),
-    ],
-)
-def test_safe_url_drops_credentials_query_and_fragment(url: object) -> None:
-    assert safe_url(url) == "https://api.example.com:8443/v1/items"
-
-
-def test_one_safe_url_one_charset_one_scalar() -> None:
-    for module in (_auth, _client):
-        assert not hasattr(module, "_safe_url") and not hasattr(module, "_safe")
-        assert module.safe_url is safe_url
+def test_one_charset_one_scalar() -> None:
     assert not hasattr(_response, "_charset") and not hasattr(_body, "_charset")
     assert not hasattr(_checks, "_text")
 

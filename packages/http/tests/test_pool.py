@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import trustme
 
+from tasklink.client import _pool as pool
+from tasklink.client import aclose_clients
 from tasklink.core import Completed
-from tasklink.http import _pool as pool
-from tasklink.http import aclose_clients, connector
+from tasklink.http import connector
 from tasklink.testing import arun_job
 
 

@@ -1,6 +1,6 @@
 """Request shaping, replayed from cassettes with the network blocked.
 
-The cassettes were recorded from the local test server (``_httpbin.py``) on port 18765;
+The cassettes were recorded from the local test server (``tasklink.testing.httpbin``) on port 18765;
 a replayed request must match the recorded one in method, URL, query, body and headers
 (credentials excepted, they are scrubbed), so a change in how the connector shapes a
 request fails here. To re-record: delete ``cassettes/`` and run with ``TASKLINK_RECORD=1``.

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from tasklink.client._decoding import DECODE_STEP
 from tasklink.core import Completed, Failed
 from tasklink.http import connector
-from tasklink.http._decoding import DECODE_STEP
 from tasklink.testing import arun_job
 
 

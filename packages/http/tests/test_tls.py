@@ -19,7 +19,7 @@ def pem(blob: Any) -> str:
 async def test_an_unknown_ca_is_a_tls_error_that_is_not_retried(tls_server: Any) -> None:
     outcome = await arun_job(connector, {"url": f"{tls_server.url}/get"})
     assert isinstance(outcome, Failed)
-    assert outcome.code == "TLS_ERROR"
+    assert outcome.code == "TLS_FAILED"
     assert outcome.retries == 0
     assert "tls.caCertificate" in outcome.message
 
@@ -46,7 +46,7 @@ async def test_the_host_name_is_checked(localhost_tls_server: Any, ca: trustme.C
     by_address = localhost_tls_server.url.replace("localhost", "127.0.0.1")
     outcome = await arun_job(connector, {"url": f"{by_address}/get", "tls": tls})
     assert isinstance(outcome, Failed)
-    assert outcome.code == "TLS_ERROR"
+    assert outcome.code == "TLS_FAILED"
     assert outcome.retries == 0
 
 

@@ -18,7 +18,6 @@ __all__ = [
     "check_url",
     "normalize_headers",
     "normalize_query",
-    "safe_url",
     "scalar_text",
 ]
 
@@ -101,13 +100,6 @@ def scalar_text(value: str | float | bool) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     raise TypeError(type(value).__name__)
-
-
-def safe_url(url: object) -> str:
-    """The URL (a string or an ``httpx.URL``) without credentials, query and fragment,
-    for messages and logs: a query may hold an API key."""
-    parts = urlsplit(str(url))
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 def normalize_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:

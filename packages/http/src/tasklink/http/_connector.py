@@ -33,8 +33,8 @@ connector = Connector(
 
 @connector.on_shutdown
 async def _close_clients() -> None:
-    """The runtime's shutdown closes the pooled HTTP clients after the last job."""
-    from ._pool import aclose_clients
+    """The runtime's shutdown closes the shared pooled clients after the last job."""
+    from tasklink.client import aclose_clients
 
     await aclose_clients()
 

@@ -8,7 +8,7 @@ Every check of the input happens here, so a bad job fails before anything is sen
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
@@ -18,6 +18,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from tasklink.core import InputModel, OutputModel, field
 
 from ._body import BodyError, BodyType, EncodedBody, encode_body
+
+if TYPE_CHECKING:
+    from tasklink.client import AuthScheme, TlsConfig
+
 from ._checks import (
     CheckError,
     check_header_name,
@@ -87,6 +91,12 @@ class NoAuth(_Input):
         "none", description="How the connector authenticates", group="authentication"
     )
 
+    def scheme(self) -> AuthScheme:
+        """The shared client's scheme for these settings."""
+        from tasklink.client import NO_AUTH
+
+        return NO_AUTH
+
 
 class BasicAuth(_Input):
     """HTTP Basic authentication (RFC 7617)."""
@@ -103,6 +113,12 @@ class BasicAuth(_Input):
         if ":" in value:
             raise _problem("must not contain ':' (Basic authentication separates with it)")
         return value
+
+    def scheme(self) -> AuthScheme:
+        """The shared client's scheme for these settings."""
+        from tasklink import client
+
+        return client.BasicAuth(self.username, self.password)
 
 
 class BearerAuth(_Input):
@@ -129,6 +145,12 @@ class BearerAuth(_Input):
             return check_header_value(token, ())
         except CheckError as problem:
             raise _problem(problem.message) from None
+
+    def scheme(self) -> AuthScheme:
+        """The shared client's scheme for these settings."""
+        from tasklink import client
+
+        return client.BearerAuth(self.token)
 
 
 class ApiKeyAuth(_Input):
@@ -167,6 +189,12 @@ class ApiKeyAuth(_Input):
 
     def _value(self, loc: tuple[str | int, ...]) -> None:
         self.value = check_header_value(self.value, loc)
+
+    def scheme(self) -> AuthScheme:
+        """The shared client's scheme for these settings."""
+        from tasklink import client
+
+        return client.ApiKeyAuth(self.name, self.value, self.location)
 
 
 class OAuth2ClientCredentials(_Input):
@@ -214,6 +242,19 @@ class OAuth2ClientCredentials(_Input):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
+    def scheme(self) -> AuthScheme:
+        """The shared client's scheme for these settings."""
+        from tasklink import client
+
+        return client.OAuth2ClientCredentials(
+            token_url=self.token_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            audience=self.audience,
+            scopes=self.scopes,
+            client_authentication=self.client_authentication,
+        )
+
 
 Authentication = Annotated[
     NoAuth | BasicAuth | BearerAuth | ApiKeyAuth | OAuth2ClientCredentials,
@@ -245,7 +286,7 @@ class TlsOptions(_Input):
     ca_certificate: str | None = field(
         None,
         title="CA certificates (PEM)",
-        description="Extra CA certificates to trust (PEM), in addition to the system ones",
+        description="Extra CA certificates to trust (PEM), in addition to the default store",
         group="tls",
         multiline=True,
     )
@@ -290,6 +331,20 @@ class TlsOptions(_Input):
         if problems:
             _fail(type(self), problems, None)
         return self
+
+    def config(self) -> TlsConfig:
+        """The shared client's TLS configuration for these settings."""
+        from tasklink import client
+
+        if self is _DEFAULT_TLS:
+            return client.DEFAULT_TLS  # most requests: no object, no hashing of PEM text
+        return client.TlsConfig(
+            verify=self.verify,
+            ca_pem=self.ca_certificate,
+            client_cert_pem=self.client_certificate,
+            client_key_pem=self.client_key,
+            client_key_password=self.client_key_password,
+        )
 
 
 # -- the request -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ and the response size ceiling.
 
 These are deployment decisions, never task input: a process model cannot loosen them.
 They are read when the connector first runs on an event loop (in a runtime: at its first
-job) and kept until :func:`tasklink.http.aclose_clients`; an invalid value fails every
+job) and kept until :func:`tasklink.client.aclose_clients`; an invalid value fails every
 job with ``CONFIGURATION_ERROR`` until it is fixed.
 
 Always, whatever the variables below say: link-local addresses (169.254.0.0/16, which
@@ -27,7 +27,7 @@ services hand out the machine's cloud credentials.
     exceptions to the private-network and link-local rules (never to a blocked network).
 ``TASKLINK_HTTP_ALLOWED_HOSTS=api.internal.example.com,*.svc.example.com``
     host names whose connections are exempt from the private-network and link-local
-    rules (never from a blocked network); see :mod:`tasklink.http._hosts` for patterns.
+    rules (never from a blocked network); see :mod:`tasklink.client._hosts` for patterns.
 ``TASKLINK_HTTP_MAX_CONNECTIONS=100``
     connections per pooled client (all hosts together).
 ``TASKLINK_HTTP_MAX_RESPONSE_BYTES=33554432``

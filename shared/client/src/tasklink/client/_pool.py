@@ -1,5 +1,8 @@
 """Pooled ``httpx.AsyncClient`` objects: one per event loop and TLS configuration.
 
+Every client has the outbound guard installed (see ``_guard``); a runtime closes the pool
+with :func:`aclose_clients` (or the loop's shutdown does) after the last job.
+
 Jobs share the clients (and their keep-alive connections); a client is never created per
 job. Connections belong to the event loop that opened them, so clients are kept per
 loop. When a loop shuts down through ``asyncio.run`` (or anything else that calls
@@ -13,7 +16,6 @@ job's request.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import ssl
 import weakref
@@ -25,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.request import getproxies
 
 from .__about__ import __version__
-from ._models import TlsOptions
 from ._policy import OperatorSettings, OutboundPolicy, current_settings
+from ._tls import TlsConfig, TlsFields
 
 if TYPE_CHECKING:
     import httpx
@@ -42,13 +44,13 @@ __all__ = [
     "release",
 ]
 
-USER_AGENT = f"tasklink-http/{__version__}"
+USER_AGENT = f"tasklink/{__version__}"
 ACCEPT_ENCODING = "gzip, deflate"
 # Distinct TLS settings per loop before the least recently used client is closed.
 MAX_CLIENTS_PER_LOOP = 16
 KEEPALIVE_EXPIRY_SECONDS = 5.0
 
-_log = logging.getLogger("tasklink.http")
+_log = logging.getLogger("tasklink.client")
 
 
 class _NoCookies(CookieJar):
@@ -162,19 +164,6 @@ def _environment_proxied() -> bool:
     return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
-def _tls_key(tls: TlsOptions) -> str | None:
-    parts = (
-        tls.ca_certificate,
-        tls.client_certificate,
-        tls.client_key,
-        tls.client_key_password,
-    )
-    if tls.verify and not any(parts):
-        return None  # the common case: no hashing on the hot path
-    digest = hashlib.sha256(repr((tls.verify, *parts)).encode("utf-8"))
-    return digest.hexdigest()
-
-
 def _install_guard(
     client: httpx.AsyncClient, policy: OutboundPolicy, limits: Any, ssl_context: ssl.SSLContext
 ) -> None:
@@ -191,7 +180,7 @@ def _install_guard(
         # Fail closed: no client may go without the guard (it refuses the metadata
         # services whatever the settings) because httpx changed its internals.
         raise RuntimeError(
-            "tasklink-http cannot install its outbound address guard on this httpx "
+            "tasklink-client cannot install its outbound address guard on this httpx "
             f"version ({httpx.__version__}); install a version the package supports"
         )
     transport._pool = httpcore.AsyncConnectionPool(
@@ -203,10 +192,12 @@ def _install_guard(
     )
 
 
-def _create(tls: TlsOptions, policy: OutboundPolicy, max_connections: int) -> PooledClient:
+def _create(
+    tls: TlsConfig, fields: TlsFields | None, policy: OutboundPolicy, max_connections: int
+) -> PooledClient:
     import httpx
 
-    from ._tls import build_ssl_context
+    from ._tls import ssl_context
 
     limits = httpx.Limits(
         max_connections=max_connections,
@@ -215,9 +206,9 @@ def _create(tls: TlsOptions, policy: OutboundPolicy, max_connections: int) -> Po
         max_keepalive_connections=max_connections,
         keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
     )
-    ssl_context = build_ssl_context(tls)
+    context = ssl_context(tls, fields)
     client = httpx.AsyncClient(
-        verify=ssl_context,
+        verify=context,
         limits=limits,
         trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx reads them
         cookies=_NoCookies(),
@@ -226,7 +217,7 @@ def _create(tls: TlsOptions, policy: OutboundPolicy, max_connections: int) -> Po
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         follow_redirects=False,
     )
-    _install_guard(client, policy, limits, ssl_context)
+    _install_guard(client, policy, limits, context)
     return PooledClient(client, proxied=_environment_proxied())
 
 
@@ -238,17 +229,22 @@ async def _evict(state: LoopState) -> None:
             await entry.client.aclose()
 
 
-async def acquire(tls: TlsOptions) -> tuple[LoopState, PooledClient]:
+async def acquire(
+    tls: TlsConfig, fields: TlsFields | None = None
+) -> tuple[LoopState, PooledClient]:
     """Borrow the shared client for ``tls`` on the running loop; give it back with
     :func:`release` (a plain pair rather than a context manager: this is the hot path).
-    Raises :class:`~tasklink.http._policy.PolicyConfigError` for invalid settings.
+    Raises :class:`~tasklink.client.PolicyConfigError` for invalid settings and
+    :class:`~tasklink.core.InputError` (naming ``fields``) for unreadable TLS material.
     """
     state = await loop_state()
     settings = state.settings()
-    key = _tls_key(tls)
+    # The default configuration is by far the most common: no hashing of PEM text for it.
+    key: Hashable = None if tls.is_default else tls
     entry = state.clients.get(key)
     if entry is None:
-        entry = state.clients[key] = _create(tls, settings.policy, settings.max_connections)
+        client = _create(tls, fields, settings.policy, settings.max_connections)
+        entry = state.clients[key] = client
         await _evict(state)
     elif len(state.clients) > 1:
         state.clients.move_to_end(key)

@@ -1,39 +1,37 @@
-"""From HTTP outcomes to tasklink errors: codes, retryability and backoff.
+"""From network failures and HTTP statuses to tasklink errors: codes, retries, backoff.
 
-Statuses >= 400 become a :class:`~tasklink.core.ConnectorError` whose code is the
-Alfresco-style status name (``status_code_name(404) == "NOT_FOUND"``) and whose variables
-hold the whole response (``status``, ``reason``, ``headers``, ``body``...), so error
-expressions and boundary events can branch on either.
+One classifier for every connector. Statuses >= 400 get the Alfresco-style status name
+(``NOT_FOUND``); failures without a status get one of the codes below. Messages say what
+happened where (method and URL without its query) and name the caller's own setting to
+change (:class:`~tasklink.client.FieldNames`).
 
 Retryable (the job is retried while retries remain):
     408, 425, 429 and every 5xx except 501 and 505; timeouts and connection failures.
 Not retryable (an incident at once, unless an error expression decides otherwise):
     every other 4xx (a retry sends the same request and gets the same answer), 501,
-    505, TLS certificate failures, too many redirects, oversized responses, blocked
-    addresses.
+    505, TLS failures, too many redirects, oversized responses, blocked addresses.
 429 and 503 honour ``Retry-After`` (seconds or an HTTP date): the retry waits at least
-that long, capped at :data:`MAX_RETRY_AFTER` (one hour), or the task's ``retryBackoff``
-if that is longer. A value that is neither is ignored.
+that long, capped at one hour, or the task's ``retryBackoff`` if that is longer.
 """
 
 from __future__ import annotations
 
 import ssl
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from typing import Any
 
 from tasklink.core import ConnectorError, ErrorCode, InputError, parse_duration, status_code_name
 
+from ._options import FieldNames, Timeouts
+from ._retry import parse_retry_after
+
 __all__ = [
-    "MAX_RETRY_AFTER",
     "NON_RETRYABLE_SERVER_ERRORS",
     "RETRYABLE_CLIENT_ERRORS",
     "RETRY_AFTER_STATUSES",
-    "HttpErrorCode",
+    "ClientErrorCode",
     "is_retryable_status",
-    "parse_retry_after",
     "status_error",
     "transport_error",
 ]
@@ -41,52 +39,27 @@ __all__ = [
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 NON_RETRYABLE_SERVER_ERRORS = frozenset({501, 505})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
-# A server cannot park a job for longer than this (a typo or hostile value could say years).
-MAX_RETRY_AFTER = timedelta(hours=1)
 
 
-class HttpErrorCode:
+class ClientErrorCode:
     """Codes of failures that have no HTTP status (statuses use their names)."""
 
     TIMEOUT = ErrorCode.TIMEOUT
-    CONNECTION_FAILED = "CONNECTION_FAILED"
-    TLS_ERROR = "TLS_ERROR"
+    CONNECTION_FAILED = ErrorCode.CONNECTION_FAILED
+    TLS_FAILED = ErrorCode.TLS_FAILED
+    AUTHENTICATION_FAILED = ErrorCode.AUTHENTICATION_FAILED
     PROXY_ERROR = "PROXY_ERROR"
     TOO_MANY_REDIRECTS = "TOO_MANY_REDIRECTS"
     INVALID_REDIRECT = "INVALID_REDIRECT"
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     BLOCKED_ADDRESS = "BLOCKED_ADDRESS"
-    OAUTH2_TOKEN_ERROR = "OAUTH2_TOKEN_ERROR"  # noqa: S105 - a code, not a password
     CONFIGURATION_ERROR = "CONFIGURATION_ERROR"
-
-
-_MAX_SECONDS = int(MAX_RETRY_AFTER.total_seconds())
 
 
 def is_retryable_status(status: int) -> bool:
     if status in RETRYABLE_CLIENT_ERRORS:
         return True
     return 500 <= status <= 599 and status not in NON_RETRYABLE_SERVER_ERRORS
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> timedelta | None:
-    """``Retry-After`` as a delay: delta seconds or an HTTP date, at most
-    :data:`MAX_RETRY_AFTER`; ``None`` if unusable. Never raises."""
-    if not value:
-        return None
-    text = value.strip()
-    # isdigit() alone accepts "²" or Arabic-Indic digits, which int() or HTTP do not.
-    if text.isascii() and text.isdigit():
-        # Compared as integers: timedelta() overflows long before int() does.
-        return min(timedelta(seconds=min(int(text), _MAX_SECONDS)), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(text)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        delay = when - (now or datetime.now(UTC))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return min(max(delay, timedelta(0)), MAX_RETRY_AFTER)
 
 
 def _task_backoff(headers: Mapping[str, str]) -> timedelta | None:
@@ -102,23 +75,25 @@ def _task_backoff(headers: Mapping[str, str]) -> timedelta | None:
 def status_error(
     method: str,
     safe_url: str,
-    result: Mapping[str, Any],
-    retry_after: str | None,
-    task_headers: Mapping[str, str],
+    status: int,
+    reason: str,
+    *,
+    variables: Mapping[str, Any],
+    retry_after: str | None = None,
+    task_headers: Mapping[str, str] | None = None,
 ) -> ConnectorError:
-    """The error for a response with status >= 400; ``result`` is the response output."""
-    status = int(result["status"])
+    """The error for a response with status >= 400, carrying ``variables`` (typically the
+    response as the connector returns it) for error expressions and boundary events."""
     backoff = None
     if status in RETRY_AFTER_STATUSES:
         backoff = parse_retry_after(retry_after)
-        task = _task_backoff(task_headers)
+        task = _task_backoff(task_headers or {})
         if backoff is not None and task is not None:
             backoff = max(backoff, task)
-    reason = result.get("reason") or ""
     return ConnectorError(
         f"{method} {safe_url} failed with HTTP {status} {reason}".rstrip(),
         code=status_code_name(status),
-        variables=dict(result),
+        variables=dict(variables),
         retryable=is_retryable_status(status),
         backoff=backoff,
     )
@@ -134,7 +109,11 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def transport_error(
-    exc: Exception, method: str, safe_url: str, connect: float, read: float
+    exc: Exception,
+    method: str,
+    safe_url: str,
+    timeouts: Timeouts,
+    fields: FieldNames,
 ) -> ConnectorError | InputError:
     """Translate an httpx transport failure (or a blocked address) to a tasklink error."""
     import httpx
@@ -145,23 +124,25 @@ def transport_error(
     if isinstance(exc, BlockedAddressError):
         return ConnectorError(
             f"{where} was refused by the outbound policy: {exc}",
-            code=HttpErrorCode.BLOCKED_ADDRESS,
+            code=ClientErrorCode.BLOCKED_ADDRESS,
             retryable=False,
         )
     if isinstance(exc, httpx.TimeoutException):
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-            what = f"no connection within {connect:g} s (connectionTimeoutInSeconds)"
+            what = f"no connection within {timeouts.connect or 0:g} s ({fields.connect_timeout})"
         else:
-            what = f"no response data within {read:g} s (readTimeoutInSeconds)"
-        return ConnectorError(f"{where} timed out: {what}", code=HttpErrorCode.TIMEOUT)
+            what = f"no response data within {timeouts.read or 0:g} s ({fields.read_timeout})"
+        return ConnectorError(f"{where} timed out: {what}", code=ClientErrorCode.TIMEOUT)
     if isinstance(exc, httpx.ProxyError):
-        return ConnectorError(f"{where} failed at the proxy: {exc}", code=HttpErrorCode.PROXY_ERROR)
+        return ConnectorError(
+            f"{where} failed at the proxy: {exc}", code=ClientErrorCode.PROXY_ERROR
+        )
     causes = _causes(exc)
     if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
         return ConnectorError(
             f"{where} failed: the server's TLS certificate was not accepted ({exc}); "
-            "set tls.caCertificate for a private CA",
-            code=HttpErrorCode.TLS_ERROR,
+            f"set {fields.tls.ca} for a private CA",
+            code=ClientErrorCode.TLS_FAILED,
             retryable=False,
         )
     if any(
@@ -172,12 +153,14 @@ def transport_error(
         # is configuration; an abrupt end of stream is a network failure, handled below.
         return ConnectorError(
             f"{where} failed: the TLS handshake failed ({exc})",
-            code=HttpErrorCode.TLS_ERROR,
+            code=ClientErrorCode.TLS_FAILED,
             retryable=False,
         )
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return InputError(f"url: {exc}", field="url")
+        return InputError(f"{fields.url}: {exc}", field=fields.url)
     if isinstance(exc, httpx.LocalProtocolError):
-        return InputError(f"headers: the request could not be sent: {exc}", field="headers")
+        return InputError(
+            f"{fields.headers}: the request could not be sent: {exc}", field=fields.headers
+        )
     detail = str(exc) or type(exc).__name__
-    return ConnectorError(f"{where} failed: {detail}", code=HttpErrorCode.CONNECTION_FAILED)
+    return ConnectorError(f"{where} failed: {detail}", code=ClientErrorCode.CONNECTION_FAILED)

@@ -32,12 +32,11 @@ import httpcore
 import httpx
 
 from ._policy import IPAddress, OutboundPolicy
+from ._urls import DEFAULT_PORTS
 
-__all__ = ["DEFAULT_PORTS", "BlockedAddressError", "GuardedBackend", "preflight"]
+__all__ = ["BlockedAddressError", "GuardedBackend", "preflight"]
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-_log = logging.getLogger("tasklink.http.guard")
+_log = logging.getLogger("tasklink.client.guard")
 
 
 class BlockedAddressError(Exception):
@@ -154,7 +153,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not used by the REST connector")
+        raise httpcore.ConnectError("unix sockets are not used by tasklink's outbound client")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)

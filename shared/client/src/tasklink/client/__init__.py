@@ -1,0 +1,141 @@
+"""tasklink-client: the outbound HTTP client every tasklink connector shares.
+
+A connector for an HTTP API describes each call as a :class:`Request` and hands it to
+:func:`send`; the client owns what every such connector needs and must not get wrong:
+
+* pooled ``httpx`` clients per event loop (closed by :func:`aclose_clients`);
+* the outbound address guard (after DNS, on every redirect hop, for token URLs, through
+  proxies), configured by the operator (``TASKLINK_HTTP_*``);
+* bounded reading and decompression, a total deadline per request;
+* one TLS trust policy (:func:`ssl_context`), with PEM material from the job;
+* authentication schemes, with OAuth 2.0 tokens cached across jobs, and the
+  :class:`AuthScheme` protocol for an API's own scheme;
+* one classifier of failures onto error codes (:func:`status_error`,
+  :class:`ClientErrorCode`), whose messages name the caller's own fields.
+
+Importing the package is cheap (discovery imports connector models that carry these
+types); ``httpx`` is imported with the first request.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from .__about__ import __version__
+from ._auth import (
+    NO_AUTH,
+    ApiKeyAuth,
+    AppliedAuth,
+    AuthScheme,
+    AuthSession,
+    BasicAuth,
+    BearerAuth,
+    NoAuth,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+    TokenCache,
+    tokens,
+)
+from ._errors import ClientErrorCode, is_retryable_status, status_error, transport_error
+from ._options import FieldNames, Timeouts
+from ._policy import (
+    ENV_ALLOWED_HOSTS,
+    ENV_ALLOWED_NETWORKS,
+    ENV_BLOCK_PRIVATE_NETWORKS,
+    ENV_BLOCKED_NETWORKS,
+    ENV_MAX_CONNECTIONS,
+    ENV_MAX_RESPONSE_BYTES,
+    OutboundPolicy,
+    PolicyConfigError,
+)
+from ._retry import MAX_RETRY_AFTER, parse_retry_after
+from ._tls import DEFAULT_TLS, TlsConfig, TlsFields, ssl_context
+from ._urls import safe_url
+
+if TYPE_CHECKING:
+    from ._guard import BlockedAddressError
+    from ._httpx_auth import HttpxAuth
+    from ._pool import aclose_clients
+    from ._send import (
+        DEFAULT_MAX_RESPONSE_BYTES,
+        SENSITIVE_RESPONSE_HEADERS,
+        Request,
+        Response,
+        send,
+    )
+
+# What imports httpx, by module: loaded on first access (PEP 562). Keep in step with the
+# TYPE_CHECKING imports above (a test checks).
+_DEFERRED = {
+    "_guard": ("BlockedAddressError",),
+    "_httpx_auth": ("HttpxAuth",),
+    "_pool": ("aclose_clients",),
+    "_send": (
+        "DEFAULT_MAX_RESPONSE_BYTES",
+        "SENSITIVE_RESPONSE_HEADERS",
+        "Request",
+        "Response",
+        "send",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _DEFERRED.items() for name in names}
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TLS",
+    "ENV_ALLOWED_HOSTS",
+    "ENV_ALLOWED_NETWORKS",
+    "ENV_BLOCKED_NETWORKS",
+    "ENV_BLOCK_PRIVATE_NETWORKS",
+    "ENV_MAX_CONNECTIONS",
+    "ENV_MAX_RESPONSE_BYTES",
+    "MAX_RETRY_AFTER",
+    "NO_AUTH",
+    "SENSITIVE_RESPONSE_HEADERS",
+    "ApiKeyAuth",
+    "AppliedAuth",
+    "AuthScheme",
+    "AuthSession",
+    "BasicAuth",
+    "BearerAuth",
+    "BlockedAddressError",
+    "ClientErrorCode",
+    "FieldNames",
+    "HttpxAuth",
+    "NoAuth",
+    "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
+    "OutboundPolicy",
+    "PolicyConfigError",
+    "Request",
+    "Response",
+    "Timeouts",
+    "TlsConfig",
+    "TlsFields",
+    "TokenCache",
+    "__version__",
+    "aclose_clients",
+    "is_retryable_status",
+    "parse_retry_after",
+    "safe_url",
+    "send",
+    "ssl_context",
+    "status_error",
+    "tokens",
+    "transport_error",
+]
+
+
+if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
+
+    def __getattr__(name: str) -> Any:
+        module = _MODULE_OF.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # found directly from now on
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
