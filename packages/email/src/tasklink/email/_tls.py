@@ -1,10 +1,16 @@
-"""TLS contexts and default ports from the shared connection settings."""
+"""TLS contexts and default ports from the shared connection settings.
+
+TLS follows the one trust policy of every tasklink connector (``tasklink.client``):
+certifi's CA list, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, plus the
+connection's ``caCertificate``.
+"""
 
 from __future__ import annotations
 
 import ssl
 from typing import Literal
 
+from tasklink.client import TlsConfig, TlsFields, ssl_context
 from tasklink.core import Context, InputError
 
 from ._models import Connection
@@ -32,22 +38,20 @@ def port_of(connection: Connection, protocol: Protocol) -> int:
     return connection.port or DEFAULT_PORTS[protocol][connection.security]
 
 
+_FIELDS = TlsFields(ca="connection.caCertificate", client_certificate="connection")
+
+
 def tls_context(connection: Connection) -> ssl.SSLContext:
-    """A client context: system trust store plus ``caCertificate``; verification unless
-    turned off."""
-    context = ssl.create_default_context()
-    if connection.ca_certificate:
-        try:
-            context.load_verify_locations(cadata=connection.ca_certificate)
-        except (ssl.SSLError, ValueError) as exc:
-            raise InputError(
-                f"connection.caCertificate: not a PEM certificate ({exc})",
-                field="connection.caCertificate",
-            ) from None
-    if not connection.verify_certificate:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
+    """A client context: the shared trust policy plus ``caCertificate``; verification
+    unless turned off."""
+    return ssl_context(
+        TlsConfig(
+            verify=connection.verify_certificate,
+            # Without verification there is nothing to trust in addition.
+            ca_pem=connection.ca_certificate if connection.verify_certificate else None,
+        ),
+        _FIELDS,
+    )
 
 
 def register_credentials(connection: Connection, ctx: Context) -> None:
