@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ if str(HERE) not in sys.path:
 from camunda_fakes import JobStore  # noqa: E402
 from camunda_fakes.rest import OAUTH, FakeRestGateway, OpenAPISpec  # noqa: E402
 
+from tasklink.client import tokens  # noqa: E402
 from tasklink.testing import shared_kit_dir  # noqa: E402
 
 SPEC_PATH = "specs/camunda/rest-api.bundle.json"
@@ -31,6 +32,15 @@ def camunda_spec() -> Any:
             "(set TASKLINK_SHARED_DIR to the folder holding it)"
         )
     return OpenAPISpec.load(kit / SPEC_PATH)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> Iterator[None]:
+    """OAuth tokens are cached for the process: a fake identity provider on a port another
+    test used must not be met with that test's token."""
+    tokens.clear()
+    yield
+    tokens.clear()
 
 
 @pytest.fixture

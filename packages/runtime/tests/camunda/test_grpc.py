@@ -16,7 +16,13 @@ from camunda_fakes.connectors import greeter, single, started
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 from camunda_fakes.zeebe import FakeZeebe
 
-from tasklink.runtime.camunda import OAuth2ClientCredentials
+from tasklink.core import Redactor
+from tasklink.runtime.camunda import (
+    ActivationRequest,
+    AuthenticationError,
+    CamundaSettings,
+    build_gateway,
+)
 from tasklink.runtime.camunda._grpc import GrpcGateway, grpc_target
 
 GREETER = greeter.job_type
@@ -123,38 +129,64 @@ async def test_grpc_shutdown_hands_back_unfinished_jobs(store: JobStore, zeebe: 
     assert (kind, body["retries"]) == ("fail", 2)
 
 
+def _oauth_settings(identity: FakeRestGateway, address: str, **changes: Any) -> CamundaSettings:
+    return CamundaSettings(
+        **{
+            "protocol": "grpc",
+            "grpc_address": f"grpc://{address}",  # plaintext: tokens travel all the same
+            "client_id": OAUTH.client_id,
+            "client_secret": OAUTH.client_secret,
+            "oauth_url": identity.token_url,
+            "audience": OAUTH.audience,
+            **changes,
+        }
+    )
+
+
 async def test_oauth_tokens_travel_as_bearer_metadata(
     store: JobStore, oauth_gateway: FakeRestGateway
 ) -> None:
-    auth = OAuth2ClientCredentials(
-        token_url=oauth_gateway.token_url,
-        client_id=OAUTH.client_id,
-        client_secret=OAUTH.client_secret,
-        audience=OAUTH.audience,
-    )
-    token = await auth.token()
-    fake = FakeZeebe(store, token=token)
+    fake = FakeZeebe(store, accepts=oauth_gateway.token_valid)
     await fake.start()
+    redactor = Redactor()
     try:
-        job = store.add(single.job_type, {"text": "x"})
-        gateway = GrpcGateway.connect(f"grpc://{fake.address}", auth=auth)
-        async with WorkerHarness([single], gateway):
-            await store.wait_for(lambda: store.done(job))
-        assert job.state == "completed"
-        assert all(m.get("authorization") == f"Bearer {token}" for _, m in fake.metadata)
-        # A rejected token is dropped and a new one fetched for the next call.
-        fake.token = "rotated"
-        fresh = OAuth2ClientCredentials(
-            token_url=oauth_gateway.token_url,
-            client_id=OAUTH.client_id,
-            client_secret=OAUTH.client_secret,
-            audience=OAUTH.audience,
-        )
-        gateway = GrpcGateway.connect(f"grpc://{fake.address}", auth=fresh)
-        async with WorkerHarness([single], gateway):
-            await store.wait_for(lambda: fresh.tokens_fetched >= 2)
+        first = store.add(single.job_type, {"text": "x"})
+        async with WorkerHarness(
+            [single], build_gateway(_oauth_settings(oauth_gateway, fake.address), redactor)
+        ):
+            await store.wait_for(lambda: store.done(first))
+            sent = {m.get("authorization") for _, m in fake.metadata}
+            [token] = oauth_gateway.tokens
+            assert sent == {f"Bearer {token}"}  # one token, cached, on every call
+            assert len(oauth_gateway.token_requests) == 1
+            assert token in redactor and OAUTH.client_secret in redactor
+            # A revoked token is dropped when the gateway refuses it; the next call
+            # fetches a new one and the worker goes on.
+            oauth_gateway.revoke_tokens()
+            second = store.add(single.job_type, {"text": "y"})
+            await store.wait_for(lambda: store.done(second))
+        assert first.state == second.state == "completed"
+        assert len(oauth_gateway.token_requests) >= 2
+        [(_, last)] = fake.metadata[-1:]
+        assert last["authorization"] != f"Bearer {token}"
+        assert oauth_gateway.token_valid(last["authorization"].removeprefix("Bearer "))
     finally:
         await fake.stop()
+
+
+async def test_refused_credentials_are_a_retryable_authentication_error(
+    store: JobStore, oauth_gateway: FakeRestGateway, zeebe: FakeZeebe
+) -> None:
+    wrong = "not-the-secret-at-all"
+    gateway = build_gateway(_oauth_settings(oauth_gateway, zeebe.address, client_secret=wrong))
+    try:
+        with pytest.raises(AuthenticationError, match="answered HTTP 401") as info:
+            await gateway.activate(ActivationRequest(single.job_type, "w", 1000, 1, 1))
+    finally:
+        await gateway.aclose()
+    assert info.value.status == 401 and info.value.retryable
+    assert wrong not in str(info.value)
+    assert zeebe.metadata == []  # no call went out without a token
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -13,7 +15,13 @@ from camunda_fakes.connectors import greeter, single, started
 from camunda_fakes.rest import FakeRestGateway, Fault
 
 from tasklink.core import MappingSecretProvider
-from tasklink.runtime.camunda import RestGateway, WorkerOptions, fetch_variables
+from tasklink.runtime.camunda import (
+    ActivationRequest,
+    GatewayError,
+    RestGateway,
+    WorkerOptions,
+    fetch_variables,
+)
 
 GREETER = greeter.job_type
 
@@ -403,6 +411,34 @@ async def test_activation_errors_back_off_and_recover(
     activations = [r for r in gateway.requests if r[1] == "/v2/jobs/activation"]
     assert len(activations) >= 4
     assert sum(f"HTTP {status}" in m for m in caplog.messages) == 3
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [
+        ("7", (7, 7)),
+        ("86400", (3600, 3600)),  # a typo or a hostile gateway cannot park the worker for a day
+        ("in a while", None),
+        ("http-date", (25, 30)),
+    ],
+)
+async def test_retry_after_is_read_as_seconds(
+    gateway: FakeRestGateway, retry_after: str, seconds: tuple[float, float] | None
+) -> None:
+    if retry_after == "http-date":
+        retry_after = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    gateway.inject(Fault("activateJobs", 503, retry_after=retry_after))
+    client = RestGateway(gateway.rest_address)
+    try:
+        with pytest.raises(GatewayError) as info:
+            await client.activate(ActivationRequest(single.job_type, "w", 1000, 1, 1))
+    finally:
+        await client.aclose()
+    delay = info.value.retry_after
+    if seconds is None:
+        assert delay is None
+    else:
+        assert isinstance(delay, float) and seconds[0] <= delay <= seconds[1]
 
 
 async def test_command_errors_are_retried(store: JobStore, gateway: FakeRestGateway) -> None:

@@ -15,9 +15,16 @@ from camunda_fakes import JobStore, WorkerHarness
 from camunda_fakes.connectors import greeter
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 
+from tasklink.client import tokens
 from tasklink.core import Redactor
 from tasklink.runtime import EngineError, SettingsError, load_settings
-from tasklink.runtime.camunda import ActivationRequest, CamundaSettings, GatewayError, build_gateway
+from tasklink.runtime.camunda import (
+    ActivationRequest,
+    AuthenticationError,
+    CamundaSettings,
+    GatewayError,
+    build_gateway,
+)
 
 GREETER = greeter.job_type
 
@@ -71,6 +78,16 @@ async def mtls_gateway(
         yield fake
 
 
+@pytest.fixture
+async def mtls_oauth_gateway(
+    store: JobStore, camunda_spec: Any, ca: trustme.CA
+) -> AsyncIterator[FakeRestGateway]:
+    """mTLS with OAuth: the token endpoint, on the same server, wants the certificate too."""
+    fake = _gateway(store, camunda_spec, ca, client_certs=True, auth="oauth", oauth_client=OAUTH)
+    async for started in fake:
+        yield started
+
+
 def _pem(blob: trustme.Blob) -> str:
     return blob.bytes().decode("ascii")
 
@@ -108,9 +125,11 @@ async def test_a_private_ca_is_trusted_by_the_gateway_and_token_clients(
         CamundaSettings(rest_address=tls_gateway.url, mtls_ca_path=str(ca_file), **oauth),
     )
     assert tls_gateway.token_requests, "the token came from the HTTPS identity provider"
+    tokens.clear()  # as in a new process: the token must come through the token client's TLS
     untrusted = await _activation_error(CamundaSettings(rest_address=tls_gateway.url, **oauth))
-    assert untrusted.status is None
-    assert "certificate" in str(untrusted).lower()
+    # The token request comes first: it fails, naming the setting that would fix it.
+    assert isinstance(untrusted, AuthenticationError) and untrusted.status is None
+    assert "certificate" in str(untrusted).lower() and "mtls_ca" in str(untrusted)
 
 
 async def test_a_client_certificate_opens_an_mtls_gateway(
@@ -131,6 +150,35 @@ async def test_a_client_certificate_opens_an_mtls_gateway(
         CamundaSettings(rest_address=mtls_gateway.url, mtls_ca=inline["mtls_ca"])
     )
     assert refused.status is None
+
+
+async def test_the_token_endpoint_is_reached_with_the_client_certificate(
+    store: JobStore,
+    mtls_oauth_gateway: FakeRestGateway,
+    ca: trustme.CA,
+    client_cert: trustme.LeafCert,
+    tmp_path: Path,
+) -> None:
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    client_cert.cert_chain_pems[0].write_to_path(str(cert_file))
+    client_cert.private_key_pem.write_to_path(str(key_file))
+    settings = CamundaSettings(
+        rest_address=mtls_oauth_gateway.url,
+        client_id=OAUTH.client_id,
+        client_secret=OAUTH.client_secret,
+        oauth_url=mtls_oauth_gateway.token_url,
+        audience=OAUTH.audience,
+        mtls_ca=_pem(ca.cert_pem),
+        mtls_cert_path=str(cert_file),  # files, as given
+        mtls_key_path=str(key_file),
+    )
+    await _serves_a_job(store, settings)
+    assert len(mtls_oauth_gateway.token_requests) == 1
+    anonymous = settings.model_copy(update={"mtls_cert_path": None, "mtls_key_path": None})
+    tokens.clear()  # as in a new process
+    refused = await _activation_error(anonymous)
+    assert isinstance(refused, AuthenticationError) and refused.status is None
+    assert len(mtls_oauth_gateway.token_requests) == 1  # the handshake refused it
 
 
 async def test_an_encrypted_key_loads_with_its_passphrase_and_is_registered_as_a_secret(
@@ -244,7 +292,7 @@ def test_camunda_mtls_variables_are_read_and_checked(
         _load(tmp_path, {"CAMUNDA_MTLS_CERT_PATH": str(cert_file)})
     with pytest.raises(SettingsError, match="needs the encrypted key"):
         _load(tmp_path, {"CAMUNDA_MTLS_KEY_PASSPHRASE": "pw"})
-    with pytest.raises(EngineError, match="mtls_ca: not a PEM certificate"):
+    with pytest.raises(EngineError, match="mtls_ca: not a readable PEM certificate"):
         build_gateway(_load(tmp_path, {"CAMUNDA_MTLS_CA": "not a certificate"}))
 
 

@@ -168,14 +168,18 @@ class FakeRestGateway:
                 return fault
         return None
 
+    def token_valid(self, token: str) -> bool:
+        """``token`` was issued here, is not revoked and has not expired."""
+        expiry = self.tokens.get(token)
+        return expiry is not None and expiry > time.monotonic()
+
     def _authorized(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")
         if self.auth == "none":
             return True
         if self.auth == "oauth":
             scheme, _, token = header.partition(" ")
-            expiry = self.tokens.get(token)
-            return scheme == "Bearer" and expiry is not None and expiry > time.monotonic()
+            return scheme == "Bearer" and self.token_valid(token)
         if self.auth == "basic":
             scheme, _, encoded = header.partition(" ")
             if scheme != "Basic" or self.basic_user is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -24,8 +25,12 @@ class _Servicer(pb_grpc.GatewayServicer):  # type: ignore[misc]
     async def _check(self, context: Any, method: str) -> None:
         metadata = dict(context.invocation_metadata() or ())
         self.fake.metadata.append((method, metadata))
-        token = self.fake.token
-        if token is not None and metadata.get("authorization") != f"Bearer {token}":
+        header = metadata.get("authorization", "")
+        token, accepts = self.fake.token, self.fake.accepts
+        scheme, _, presented = header.partition(" ")
+        if (token is not None and header != f"Bearer {token}") or (
+            accepts is not None and not (scheme == "Bearer" and accepts(presented))
+        ):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
         for fault in list(self.fake.faults):
             if fault[0] == method:
@@ -120,11 +125,19 @@ class _Servicer(pb_grpc.GatewayServicer):  # type: ignore[misc]
 
 
 class FakeZeebe:
-    """The gRPC gateway; ``token`` set means calls need ``authorization: Bearer <token>``."""
+    """The gRPC gateway; ``token`` set means calls need ``authorization: Bearer <token>``,
+    ``accepts`` a bearer token it approves (an identity provider's ``token_valid``)."""
 
-    def __init__(self, store: JobStore, *, token: str | None = None) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        *,
+        token: str | None = None,
+        accepts: Callable[[str], bool] | None = None,
+    ) -> None:
         self.store = store
         self.token = token
+        self.accepts = accepts
         self.faults: deque[tuple[str, grpc.StatusCode]] = deque()
         self.break_streams = 0  # ActivateJobs streams to break after sending jobs
         self.metadata: list[tuple[str, dict[str, str]]] = []

@@ -2,7 +2,9 @@
 
 The runtime's own connection to an endpoint the operator configured (the Camunda
 gateway) is not a connector's request: it needs no outbound guard and keeps its own
-long-lived client, but authenticates with the same schemes and token cache.
+long-lived client, but authenticates with the same schemes and token cache. A transport
+that is not httpx (the Zeebe gRPC channel) takes the same credential from
+:meth:`HttpxAuth.applied`.
 """
 
 from __future__ import annotations
@@ -63,16 +65,27 @@ class HttpxAuth(httpx.Auth):
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         raise RuntimeError("HttpxAuth works with httpx.AsyncClient only")
 
+    async def applied(self) -> AppliedAuth:
+        """The credential for one request that this flow does not send itself (gRPC
+        metadata, say): the scheme applied with the same token client, cache and redactor.
+
+        The caller adds ``headers`` (and ``query``) to its request. When the server refuses
+        them (401, gRPC ``UNAUTHENTICATED``) it calls ``renew``, if set, so that the next
+        call fetches a new token instead of the cached one. Raises what the scheme raises
+        (:class:`~tasklink.core.ConnectorError` when a token endpoint fails).
+        """
+        return await self.scheme.apply(self._session)
+
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        applied = await self.scheme.apply(self._session)
+        applied = await self.applied()
         _apply(request, applied)
         response = yield request
         if response.status_code == 401 and applied.renew is not None:
             # Revoked or expired early (clock skew, key rotation): renew once, then give up.
             applied.renew()
-            _apply(request, await self.scheme.apply(self._session))
+            _apply(request, await self.applied())
             yield request
 
     async def aclose(self) -> None:

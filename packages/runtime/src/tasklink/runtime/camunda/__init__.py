@@ -5,12 +5,12 @@ Cluster REST API (default, httpx) or the Zeebe gRPC gateway (``protocol = "grpc"
 through pyzeebe: ``pip install 'tasklink-runtime[zeebe]'``). Jobs run through the
 runtime pipeline; outcomes are reported as Camunda's connector runtime does (complete,
 fail with ``retries - 1`` and ``retryBackoff``, BPMN error, incident). See
-``docs/camunda.md`` for settings and task headers.
+``docs/camunda.md`` for settings and task headers. OAuth 2.0 tokens and TLS come from
+:mod:`tasklink.client`, shared with every connector (``build_gateway`` wires them).
 """
 
 from .._backoff import Backoff
-from ._auth import AuthenticationError, OAuth2ClientCredentials
-from ._gateway import Gateway, GatewayError, MalformedResponseError
+from ._gateway import AuthenticationError, Gateway, GatewayError, MalformedResponseError
 from ._headers import SUPPORTED_HEADERS, fetch_variables, job_timeout_ms, select_operation
 from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job
 from ._rest import RestGateway, normalize_rest_address
@@ -32,7 +32,6 @@ __all__ = [
     "JobTypeWorker",
     "MalformedJobError",
     "MalformedResponseError",
-    "OAuth2ClientCredentials",
     "RestGateway",
     "WorkerOptions",
     "build_gateway",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from tasklink.core import ConnectorError, InputError
+
 from ._model import ActivatedJob, ActivationRequest
 
-__all__ = ["Gateway", "GatewayError", "MalformedResponseError"]
+__all__ = ["AuthenticationError", "Gateway", "GatewayError", "MalformedResponseError"]
 
 
 class GatewayError(Exception):
@@ -50,6 +52,28 @@ class MalformedResponseError(GatewayError):
     @property
     def retryable(self) -> bool:
         return True
+
+
+class AuthenticationError(GatewayError):
+    """No token for the gateway: its identity provider refused the client credentials,
+    answered without a usable token, or could not be reached.
+
+    ``status`` follows the gateway's: 401 for a refusal (retried, since credentials may be
+    rotated without a restart), the endpoint's own 408, 429 or 5xx, ``None`` when it could
+    not be reached.
+    """
+
+    @classmethod
+    def from_token_failure(
+        cls, error: ConnectorError | InputError, action: str
+    ) -> AuthenticationError:
+        """The error for a failure of the shared client's token request during ``action``."""
+        status = error.variables.get("tokenEndpointStatus")
+        if isinstance(status, int) and not (status in (408, 429) or status >= 500):
+            # Any other answer, a 2xx without a token included, means the credentials or
+            # the token URL are wrong; a 404 must not read as "the job is gone".
+            status = 401
+        return cls(f"{action}: {error.message}", status=status if isinstance(status, int) else None)
 
 
 class Gateway(Protocol):

@@ -2,8 +2,9 @@
 
 pyzeebe's gateway adapter sends ActivateJobs, CompleteJob, FailJob, ThrowError and
 UpdateJobTimeout; this module maps its jobs and errors to the transport-neutral ones the
-worker uses. OAuth tokens come from the same cached client-credentials flow as REST,
-attached by a channel interceptor so plaintext self-managed gateways work too.
+worker uses. OAuth tokens come from the same scheme, token client and process-wide cache
+as REST (:meth:`tasklink.client.HttpxAuth.applied`), attached by channel interceptors so
+plaintext self-managed gateways work too.
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ from pyzeebe.errors import (
 )
 from pyzeebe.grpc_internals.zeebe_adapter import ZeebeAdapter
 
-from ._gateway import GatewayError
+from tasklink.core import ConnectorError, InputError
+
+from ._gateway import AuthenticationError, GatewayError
 from ._model import ActivatedJob, ActivationRequest, header_text
 
 if TYPE_CHECKING:
     from pyzeebe import Job as ZeebeJob
 
-    from ._auth import OAuth2ClientCredentials
+    from tasklink.client import AppliedAuth, HttpxAuth
 
-__all__ = ["GrpcGateway", "bearer_interceptors", "grpc_target"]
+__all__ = ["BearerCredentials", "GrpcGateway", "grpc_target"]
 
 _log = logging.getLogger("tasklink.runtime.camunda.grpc")
 
@@ -73,18 +76,55 @@ class _ClientCallDetails(grpc.aio.ClientCallDetails):
     pass
 
 
-class _Bearer:
-    """Adds ``authorization: Bearer <token>`` from the cached OAuth flow to a call."""
+class BearerCredentials:
+    """The ``authorization`` metadata of every call, from an :class:`HttpxAuth`.
 
-    def __init__(self, auth: OAuth2ClientCredentials) -> None:
+    An interceptor does not see how a streamed call ends, so the gateway reports a refused
+    credential (UNAUTHENTICATED) through :meth:`renew`; as over REST, only a cached token
+    is dropped, and the next call fetches a new one.
+    """
+
+    def __init__(self, auth: HttpxAuth) -> None:
         self.auth = auth
+        self._sent: AppliedAuth | None = None
+
+    async def metadata(self) -> list[tuple[str, str]]:
+        """The credential's headers as metadata; a failed token request raises
+        :class:`AuthenticationError` (the worker backs off and polls again)."""
+        try:
+            applied = await self.auth.applied()
+        except (ConnectorError, InputError) as exc:
+            raise AuthenticationError.from_token_failure(exc, "authenticating to Zeebe") from None
+        self._sent = applied
+        # gRPC metadata keys are lower case (HTTP/2 header names).
+        return [(name.lower(), value) for name, value in applied.headers.items()]
+
+    def renew(self) -> None:
+        """Drop the token sent last if it is still the cached one. Calls share one token,
+        so that is the refused one (or, rarely, one fetched since: one token request more)."""
+        sent, self._sent = self._sent, None
+        if sent is not None and sent.renew is not None:
+            sent.renew()
+
+    def interceptors(self) -> list[grpc.aio.ClientInterceptor]:
+        """For unary calls (commands) and server streams (ActivateJobs): grpc.aio files an
+        interceptor under its first matching kind only, hence two objects."""
+        return [_UnaryBearer(self), _StreamBearer(self)]
+
+    async def aclose(self) -> None:
+        await self.auth.aclose()
+
+
+class _Bearer:
+    def __init__(self, credentials: BearerCredentials) -> None:
+        self.credentials = credentials
 
     async def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
-        token = await self.auth.token()
         metadata = grpc.aio.Metadata()
         for key, value in details.metadata or ():
             metadata.add(key, value)
-        metadata.add("authorization", f"Bearer {token}")
+        for key, value in await self.credentials.metadata():
+            metadata.add(key, value)
         return _ClientCallDetails(
             details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
         )
@@ -102,14 +142,6 @@ class _StreamBearer(_Bearer, grpc.aio.UnaryStreamClientInterceptor):
         self, continuation: Callable[..., Awaitable[Any]], client_call_details: Any, request: Any
     ) -> Any:
         return await continuation(await self._details(client_call_details), request)
-
-
-def bearer_interceptors(auth: OAuth2ClientCredentials) -> list[grpc.aio.ClientInterceptor]:
-    """Interceptors for unary calls (commands) and server streams (ActivateJobs).
-
-    grpc.aio files an interceptor under its first matching kind only, hence two objects.
-    """
-    return [_UnaryBearer(auth), _StreamBearer(auth)]
 
 
 def _status_of(error: BaseException) -> int:
@@ -165,10 +197,14 @@ def _job(job: ZeebeJob) -> ActivatedJob:
 class GrpcGateway:
     """Job commands over gRPC through pyzeebe's gateway adapter."""
 
-    def __init__(self, channel: grpc.aio.Channel, *, auth: OAuth2ClientCredentials | None = None):
+    def __init__(
+        self, channel: grpc.aio.Channel, *, credentials: BearerCredentials | None = None
+    ) -> None:
+        """``credentials``: the ones whose interceptors the channel carries (see
+        :meth:`connect`), renewed when the gateway refuses them."""
         self._channel = channel
         self._adapter = ZeebeAdapter(channel)
-        self._auth = auth
+        self._credentials = credentials
 
     @classmethod
     def connect(
@@ -176,14 +212,15 @@ class GrpcGateway:
         address: str,
         *,
         tls: bool | None = None,
-        auth: OAuth2ClientCredentials | None = None,
+        auth: HttpxAuth | None = None,
         root_certificates: bytes | None = None,
         certificate_chain: bytes | None = None,
         private_key: bytes | None = None,
     ) -> GrpcGateway:
         """Open a channel the way pyzeebe does (its keep-alive options) to ``address``.
 
-        ``root_certificates`` replace the default trust store; ``certificate_chain`` and
+        ``auth`` (an OAuth 2.0 scheme of :mod:`tasklink.client`) sends its token with every
+        call. ``root_certificates`` replace the default trust store; ``certificate_chain`` and
         ``private_key`` (unencrypted PEM) identify the client (mTLS). Any of them turns TLS
         on for a bare ``host:port`` unless ``tls`` says otherwise.
         """
@@ -193,7 +230,8 @@ class GrpcGateway:
         if tls is None and pinned and "://" not in address:
             tls = True  # TLS material for a bare host:port means TLS (a scheme decides itself)
         target, secure = grpc_target(address, tls, oauth=auth is not None)
-        interceptors = bearer_interceptors(auth) if auth is not None else None
+        bearer = BearerCredentials(auth) if auth is not None else None
+        interceptors = bearer.interceptors() if bearer is not None else None
         options = get_channel_options()
         if secure:
             credentials = grpc.ssl_channel_credentials(
@@ -206,16 +244,18 @@ class GrpcGateway:
             )
         else:
             channel = grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
-        return cls(channel, auth=auth)
+        return cls(channel, credentials=bearer)
+
+    def _refused(self, error: GatewayError) -> GatewayError:
+        if error.status == 401 and self._credentials is not None:
+            self._credentials.renew()
+        return error
 
     async def _call(self, action: str, call: Awaitable[Any]) -> Any:
         try:
             return await call
         except (PyZeebeError, grpc.aio.AioRpcError) as exc:
-            error = _gateway_error(exc, action)
-            if error.status == 401 and self._auth is not None:
-                self._auth.invalidate()
-            raise error from None
+            raise self._refused(_gateway_error(exc, action)) from None
 
     async def activate(self, request: ActivationRequest) -> list[ActivatedJob]:
         action = f"activating {request.job_type} jobs"
@@ -232,9 +272,7 @@ class GrpcGateway:
             ):
                 jobs.append(_job(job))
         except (PyZeebeError, grpc.aio.AioRpcError) as exc:
-            error = _gateway_error(exc, action)
-            if error.status == 401 and self._auth is not None:
-                self._auth.invalidate()
+            error = self._refused(_gateway_error(exc, action))
             if jobs:
                 # The jobs already received are activated for us: run them rather than
                 # leave them locked until their timeout. The next poll meets the error.
@@ -293,5 +331,5 @@ class GrpcGateway:
 
     async def aclose(self) -> None:
         await self._channel.close()
-        if self._auth is not None:
-            await self._auth.aclose()
+        if self._credentials is not None:
+            await self._credentials.aclose()

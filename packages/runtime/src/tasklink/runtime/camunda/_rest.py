@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import ssl
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ._gateway import GatewayError, MalformedResponseError
+from tasklink.client import parse_retry_after
+from tasklink.core import ConnectorError, InputError
+
+from ._gateway import AuthenticationError, GatewayError, MalformedResponseError
 from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job
 
 __all__ = ["RestGateway", "normalize_rest_address"]
@@ -39,9 +40,10 @@ def normalize_rest_address(address: str) -> str:
 class RestGateway:
     """Job activation and job commands against ``POST /v2/jobs/...``.
 
-    ``auth`` is any httpx auth (``None``, :class:`httpx.BasicAuth`, or
-    :class:`~tasklink.runtime.camunda.OAuth2ClientCredentials`); ``verify`` is httpx's
-    (an :class:`ssl.SSLContext` with a private CA or a client certificate). A job the gateway sends
+    ``auth`` is any httpx auth (``None``, :class:`httpx.BasicAuth`, or an OAuth 2.0 scheme
+    of :mod:`tasklink.client` through :class:`tasklink.client.HttpxAuth`, whose token
+    failures become :class:`AuthenticationError`); ``verify`` is httpx's (an
+    :class:`ssl.SSLContext` with a private CA or a client certificate). A job the gateway sends
     malformed is logged, skipped and reported to ``on_malformed_job``; when its key can be
     read it is failed with 0 retries and the reason (an incident), since it would be just
     as unreadable every time it is offered again.
@@ -100,6 +102,8 @@ class RestGateway:
             )
         except httpx.HTTPError as exc:
             raise GatewayError(f"{action}: {type(exc).__name__}: {exc}") from None
+        except (ConnectorError, InputError) as exc:  # the auth flow's token request failed
+            raise AuthenticationError.from_token_failure(exc, action) from None
         if response.is_success:
             return response
         raise _gateway_error(response, action)
@@ -229,20 +233,6 @@ def _lease(body: dict[str, Any], job: ActivatedJob) -> None:
         body["leaseToken"] = job.lease_token
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
 def _gateway_error(response: httpx.Response, action: str) -> GatewayError:
     title: str | None = None
     detail = ""
@@ -257,8 +247,9 @@ def _gateway_error(response: httpx.Response, action: str) -> GatewayError:
         else:
             detail = response.text[:200]
     reason = " ".join(part for part in (title, detail) if part) or response.reason_phrase
+    delay = parse_retry_after(response.headers.get("Retry-After"))
     return GatewayError(
         f"{action}: HTTP {response.status_code} {reason}",
         status=response.status_code,
-        retry_after=_retry_after(response),
+        retry_after=delay.total_seconds() if delay is not None else None,
     )

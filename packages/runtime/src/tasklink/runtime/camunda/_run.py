@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from tasklink.core import Redactor
+from tasklink.client import FieldNames, HttpxAuth, OAuth2ClientCredentials, ssl_context
+from tasklink.core import InputError, Redactor
 
 from ..__about__ import __version__
 from .._engines import EngineError
 from .._settings import SettingsError
-from ._auth import OAuth2ClientCredentials
 from ._gateway import Gateway
 from ._rest import RestGateway
 from ._settings import CamundaSettings
-from ._tls import GatewayTls
+from ._tls import TLS_FIELDS, GatewayTls
 from ._worker import CamundaWorker
 
 if TYPE_CHECKING:
@@ -30,21 +30,44 @@ __all__ = ["build_gateway", "run"]
 
 _log = logging.getLogger("tasklink.runtime.camunda")
 
+# Token failures name the operator's settings (oauth_url, mtls_ca), not the client's fields.
+_TOKEN_FIELDS = FieldNames(token_url="oauth_url", tls=TLS_FIELDS)  # noqa: S106 - a field name
 
-def _oauth(
-    settings: CamundaSettings, redactor: Redactor, verify: ssl.SSLContext | bool
-) -> OAuth2ClientCredentials:
+
+def _oauth(settings: CamundaSettings, redactor: Redactor, verify: ssl.SSLContext) -> HttpxAuth:
+    """Client credentials from the process-wide token cache, fetched over ``verify`` (the
+    gateway's TLS material: a token endpoint behind the same private CA or mTLS)."""
     assert settings.client_id is not None
     assert settings.client_secret is not None
-    return OAuth2ClientCredentials(
+    secret = settings.client_secret.get_secret_value()
+    redactor.add(secret)  # now, not at the first token request: a start may fail before it
+    scheme = OAuth2ClientCredentials(
         token_url=settings.effective_oauth_url,
         client_id=settings.client_id,
-        client_secret=settings.client_secret.get_secret_value(),
+        client_secret=secret,
         audience=settings.effective_audience,
-        scope=settings.scope,
-        redactor=redactor,
-        verify=verify,
+        scopes=settings.scope,
+        # Camunda's identity and SDKs send the client id and secret in the form body.
+        client_authentication="body",
     )
+    return HttpxAuth(
+        scheme,
+        token_client=httpx.AsyncClient(verify=verify),
+        redactor=redactor,
+        fields=_TOKEN_FIELDS,
+    )
+
+
+def _https(tls: GatewayTls | None) -> ssl.SSLContext:
+    """The HTTPS context of the REST gateway and the token endpoint: the shared trust
+    policy plus the private CA and client identity. Material that does not load stops the
+    start with the setting's name."""
+    try:
+        return tls.ssl_context() if tls is not None else ssl_context()
+    except InputError as exc:
+        raise EngineError(f"camunda {exc.message}") from None
+    except OSError as exc:  # the temporary files for inline PEM
+        raise EngineError(f"camunda mtls: {exc}") from None
 
 
 def _tls(settings: CamundaSettings, redactor: Redactor) -> GatewayTls | None:
@@ -84,14 +107,6 @@ def build_gateway(
             "gRPC takes an unencrypted private key only; decrypt it "
             "(openssl pkey -in key.pem -out plain.pem) or use rest"
         )
-    verify: ssl.SSLContext | bool = True
-    if tls is not None and (not grpc or auth_kind == "oauth"):  # HTTPS: gateway or tokens
-        try:
-            verify = tls.ssl_context()
-        except ValueError as exc:
-            raise EngineError(f"camunda {exc}") from None
-        except OSError as exc:  # the temporary files for inline PEM
-            raise EngineError(f"camunda mtls: {exc}") from None
     if grpc:
         if auth_kind == "basic":
             raise EngineError("basic auth is not available over gRPC; use oauth or rest")
@@ -101,7 +116,7 @@ def build_gateway(
             raise EngineError(
                 f"protocol grpc needs pyzeebe: pip install 'tasklink-runtime[zeebe]' ({exc})"
             ) from None
-        oauth = _oauth(settings, redactor, verify) if auth_kind == "oauth" else None
+        oauth = _oauth(settings, redactor, _https(tls)) if auth_kind == "oauth" else None
         return GrpcGateway.connect(
             settings.effective_grpc_address,
             tls=settings.grpc_tls,
@@ -114,6 +129,7 @@ def build_gateway(
         _log.warning(
             "the mtls settings apply to https only; %s is not", settings.effective_rest_address
         )
+    verify = _https(tls)
     auth: httpx.Auth | None = None
     if auth_kind == "oauth":
         auth = _oauth(settings, redactor, verify)

@@ -1,18 +1,25 @@
 """TLS towards a self-managed Camunda: a private CA to trust and a client identity (mTLS).
 
 Read from ``CAMUNDA_MTLS_*`` as Camunda's Python SDK reads them. The same material serves
-the REST gateway and its OAuth token endpoint (a server that asks for no client
-certificate is sent none) and the gRPC channel.
+the REST gateway and its OAuth token endpoint, through the trust policy every tasklink
+connection shares (:func:`tasklink.client.ssl_context`; a server that asks for no client
+certificate is sent none), and the gRPC channel, which takes it as PEM bytes.
 """
 
 from __future__ import annotations
 
-import os
-import ssl
-import tempfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["GatewayTls"]
+from tasklink.client import TlsConfig, TlsFields, ssl_context
+
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["TLS_FIELDS", "GatewayTls"]
+
+#: The settings errors about TLS material name (the operator's own keys).
+TLS_FIELDS = TlsFields(ca="mtls_ca", client_certificate="mtls_cert / mtls_key")
 
 
 @dataclass(frozen=True, repr=False)
@@ -37,41 +44,26 @@ class GatewayTls:
             b"BEGIN ENCRYPTED PRIVATE KEY" in self.key or b"Proc-Type: 4,ENCRYPTED" in self.key
         )
 
+    def config(self) -> TlsConfig:
+        """The material for the shared client: files as the operator gave them, else PEM."""
+        return TlsConfig(
+            ca_pem=_text(self.ca),
+            client_cert_pem=None if self.cert_path else _text(self.cert),
+            client_key_pem=None if self.key_path else _text(self.key),
+            client_cert_file=self.cert_path,
+            client_key_file=self.key_path,
+            client_key_password=self.key_passphrase,
+        )
+
     def ssl_context(self) -> ssl.SSLContext:
-        """An HTTPS context: httpx's default trust store plus ``ca``, presenting ``cert``.
+        """An HTTPS context: the shared trust store plus ``ca``, presenting ``cert``.
 
-        Raises :class:`ValueError` naming the setting whose PEM does not load.
+        Raises :class:`~tasklink.core.InputError` naming the setting whose PEM does not load
+        (an encrypted key without its passphrase included: it never prompts).
         """
-        import httpx
-
-        context = httpx.create_ssl_context()
-        if self.ca is not None:
-            try:
-                context.load_verify_locations(cadata=self.ca.decode("utf-8", "replace"))
-            except (ssl.SSLError, ValueError) as exc:
-                raise ValueError(f"mtls_ca: not a PEM certificate ({exc})") from None
-        if self.cert is not None and self.key is not None:
-            with tempfile.TemporaryDirectory(prefix="tasklink-mtls-") as folder:
-                # ssl loads certificates and keys from files only: inline PEM goes to a
-                # private temporary file for the moment of loading; files are used as given.
-                cert_file = self.cert_path or _private_file(folder, "cert.pem", self.cert)
-                key_file = self.key_path or _private_file(folder, "key.pem", self.key)
-                # Without a passphrase, an encrypted key must fail, not make OpenSSL prompt
-                # on the terminal: an empty one does that.
-                password = self.key_passphrase if self.key_passphrase is not None else ""
-                try:
-                    context.load_cert_chain(cert_file, key_file, password=password)
-                except (ssl.SSLError, ValueError, OSError) as exc:
-                    # OpenSSL names what failed (a key mismatch, a wrong passphrase), not data.
-                    raise ValueError(
-                        f"mtls_cert / mtls_key: the client certificate and key do not load ({exc})"
-                    ) from None
-        return context
+        return ssl_context(self.config(), TLS_FIELDS)
 
 
-def _private_file(folder: str, name: str, data: bytes) -> str:
-    path = os.path.join(folder, name)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    return path
+def _text(pem: bytes | None) -> str | None:
+    # PEM is ASCII; anything else fails to load and is reported by the setting's name.
+    return pem.decode("utf-8", "replace") if pem is not None else None
