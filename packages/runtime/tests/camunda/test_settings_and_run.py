@@ -167,6 +167,7 @@ async def test_build_gateway_registers_credentials_for_redaction(tmp_path: Path)
     )
     gateway = build_gateway(basic, redactor)
     assert "basic-pass" in redactor
+    assert "dTpiYXNpYy1wYXNz" in redactor, "the Authorization header's base64 form too"
     await gateway.aclose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import ssl
 from collections.abc import Callable
@@ -136,7 +137,11 @@ def build_gateway(
     elif auth_kind == "basic":
         assert settings.basic_username is not None
         assert settings.basic_password is not None
-        auth = httpx.BasicAuth(settings.basic_username, settings.basic_password.get_secret_value())
+        username = settings.basic_username
+        password = settings.basic_password.get_secret_value()
+        # The header carries the pair base64-encoded: a form of the password to mask too.
+        redactor.add(base64.b64encode(f"{username}:{password}".encode()).decode("ascii"))
+        auth = httpx.BasicAuth(username, password)
     return RestGateway(
         settings.effective_rest_address,
         auth=auth,
