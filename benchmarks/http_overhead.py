@@ -89,10 +89,11 @@ async def _measure(
 ) -> tuple[list[float], float, float]:
     import httpx
 
+    from tasklink.client import aclose_clients
+    from tasklink.client._policy import current_max_connections
+    from tasklink.client._pool import KEEPALIVE_EXPIRY_SECONDS
     from tasklink.core import Completed, Job, JobExecutor, MappingSecretProvider
-    from tasklink.http import aclose_clients, connector
-    from tasklink.http._policy import current_max_connections
-    from tasklink.http._pool import KEEPALIVE_EXPIRY_SECONDS
+    from tasklink.http import connector
 
     limits = httpx.Limits(
         max_connections=current_max_connections(),
@@ -152,7 +153,7 @@ def main() -> None:
     count = args.requests or (400 if args.quick else 500)
     rounds = args.rounds or (5 if args.quick else 10)
     warmup = 400 if args.quick else 1000
-    from tasklink.http._policy import ENV_MAX_CONNECTIONS
+    from tasklink.client import ENV_MAX_CONNECTIONS
 
     if args.max_connections is not None:
         os.environ[ENV_MAX_CONNECTIONS] = str(args.max_connections)

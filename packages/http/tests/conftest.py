@@ -1,15 +1,18 @@
+"""Fixtures of the REST connector's tests: the local servers of
+:mod:`tasklink.testing.httpbin` and a clean slate per test (the shared client's own tests
+live in ``shared/client/tests``)."""
+
 from __future__ import annotations
 
 import ssl
-import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
 import trustme
 
-from tasklink.client import aclose_clients, tokens
+from tasklink.client import tokens
 from tasklink.testing import httpbin
 
 OPERATOR_VARIABLES = (
@@ -55,17 +58,6 @@ def tls_server(ca: trustme.CA) -> Iterator[Any]:
     running.server_close()
 
 
-@pytest.fixture(scope="session")
-def localhost_tls_server(ca: trustme.CA) -> Iterator[Any]:
-    """An HTTPS test server whose certificate names only 'localhost' (no IP address)."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(context)
-    running = httpbin.start(tls=context)
-    yield running
-    running.shutdown()
-    running.server_close()
-
-
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in OPERATOR_VARIABLES:
@@ -75,38 +67,3 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     tokens.clear()
     yield
     tokens.clear()
-
-
-@pytest.fixture
-async def pool() -> AsyncIterator[None]:
-    """Close the pooled clients of the test's event loop at the end of the test."""
-    yield
-    await aclose_clients()
-
-
-@pytest.fixture
-def inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The size of every piece any zlib decompressor produces during the test (ours or
-    httpx's): how much a compressed body was inflated, independent of who inflated it."""
-    sizes: list[int] = []
-    real = zlib.decompressobj
-
-    class Counting:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self._inner = real(*args, **kwargs)
-
-        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
-            out = self._inner.decompress(data, max_length)
-            sizes.append(len(out))
-            return out
-
-        def flush(self, *args: Any) -> bytes:
-            out = self._inner.flush(*args)
-            sizes.append(len(out))
-            return out
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._inner, name)
-
-    monkeypatch.setattr(zlib, "decompressobj", Counting)
-    return sizes

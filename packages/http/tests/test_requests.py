@@ -1,4 +1,5 @@
-"""What the connector sends: methods, URLs, query parameters, headers and bodies."""
+"""What the connector sends: methods, URLs, query parameters, headers and bodies (how the
+shared client sends a request is tested in tasklink-client)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from tasklink.core import Completed
-from tasklink.http import connector
+from tasklink.http import __version__, connector
 from tasklink.testing import arun_job
 
 
@@ -24,15 +25,6 @@ async def echo(server: Any, **variables: Any) -> dict[str, Any]:
 async def test_every_method_reaches_the_server(server: Any, method: str) -> None:
     sent = await echo(server, method=method)
     assert sent["method"] == method
-
-
-async def test_head_returns_headers_and_no_body(server: Any) -> None:
-    outcome = await arun_job(connector, {"method": "HEAD", "url": f"{server.url}/json"})
-    assert isinstance(outcome, Completed)
-    assert outcome.output["status"] == 200
-    assert outcome.output["body"] is None
-    assert outcome.output["bodyType"] == "empty"
-    assert outcome.output["headers"]["content-type"] == "application/json"
 
 
 async def test_method_is_case_insensitive(server: Any) -> None:
@@ -70,11 +62,9 @@ async def test_headers_are_sent_with_numbers_and_booleans_as_text(server: Any) -
     assert "X-None" not in sent["headers"]
 
 
-async def test_default_user_agent_names_the_connector_and_can_be_replaced(server: Any) -> None:
+async def test_the_user_agent_names_the_connector(server: Any) -> None:
     sent = await echo(server)
-    assert sent["headers"]["User-Agent"].startswith("tasklink-http/")
-    sent = await echo(server, headers={"User-Agent": "my-process/1"})
-    assert sent["headers"]["User-Agent"] == "my-process/1"
+    assert sent["headers"]["User-Agent"] == f"tasklink-http/{__version__}"
 
 
 async def test_json_body_is_the_default(server: Any) -> None:
@@ -173,24 +163,3 @@ async def test_a_downloaded_file_can_be_uploaded_as_a_multipart_part(server: Any
     )
     assert sent["files"]["file"]["filename"] == "pixel.png"
     assert sent["files"]["file"]["contentType"] == "image/png"
-
-
-async def test_no_cookie_travels_from_one_job_to_another(server: Any) -> None:
-    await echo(server, url=f"{server.url}/set-cookie")
-    assert await echo(server, url=f"{server.url}/cookies") == {"cookies": {}}
-
-
-async def test_proxy_comes_from_the_environment_and_no_proxy_bypasses_it(
-    server: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HTTP_PROXY", server.url)
-    monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
-    # Only the proxy can resolve this name: the guard skips its own lookup for a listed
-    # host (nothing but a blocked network could refuse it, and none is set).
-    monkeypatch.setenv("TASKLINK_HTTP_ALLOWED_HOSTS", "through-proxy.invalid")
-    sent = await echo(server, url="http://through-proxy.invalid/anything")
-    assert sent["proxied"] is True
-    assert sent["headers"]["Host"] == "through-proxy.invalid"
-    outcome = await arun_job(connector, {"url": "http://bypassed.invalid/anything"})
-    assert outcome.kind == "failed"
-    assert outcome.code == "CONNECTION_FAILED"

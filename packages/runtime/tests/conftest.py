@@ -1,4 +1,4 @@
-"""Shared fixtures of the runtime tests: RabbitMQ, test connectors, a plugin site."""
+"""Shared fixtures of the runtime tests: RabbitMQ, a plugin site with the fixture connector."""
 
 from __future__ import annotations
 
@@ -45,15 +45,14 @@ def prefix() -> str:
 
 @pytest.fixture(scope="session")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory with dist-infos that register the test connectors (and one broken
-    plugin) as entry points; put it on PYTHONPATH, nothing gets installed."""
+    """A directory with dist-infos that register tasklink-testing's fixture connector (and
+    one broken plugin) as entry points; put it on PYTHONPATH, nothing gets installed."""
     site = tmp_path_factory.mktemp("site")
     for dist, version, entries in (
         (
             "tasklink_testconnectors",
             "0.3.0",
-            "echo = tasklink_testconnectors.echo_connector:echo\n"
-            "noop = tasklink_testconnectors.noop_connector:noop\n",
+            "echo = tasklink.testing.fixtures:echo\n",
         ),
         ("tasklink_brokenplugin", "0.0.1", "broken = tasklink_no_such_module:connector\n"),
     ):
@@ -69,9 +68,9 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def cli_env(plugin_site: Path) -> dict[str, str]:
     """Environment for a `python -m tasklink.runtime` subprocess that discovers the
-    test connectors."""
+    fixture connector."""
     env = dict(os.environ)
-    paths = [str(plugin_site), str(SUPPORT)]
+    paths = [str(plugin_site)]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)

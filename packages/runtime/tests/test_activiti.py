@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from activiti_bundle import RuntimeBundle, close_connection_on_server
 from freezable_proxy import FreezableProxy
-from tasklink_testconnectors import connectors, echo
 
 from tasklink.core import MappingSecretProvider
 from tasklink.runtime import Pipeline, RuntimeSettings, configure_logging, serve
@@ -27,6 +26,7 @@ from tasklink.runtime.activiti import (
     ActivitiSettings,
 )
 from tasklink.runtime.activiti import _adapter as adapter_module
+from tasklink.testing.fixtures import echo
 
 Until = Callable[..., Awaitable[None]]
 
@@ -77,7 +77,7 @@ async def start_runtime(
             grace_period=grace_period,
             engines={"activiti": section},
         )
-        pipeline = Pipeline(connectors, settings, secrets=MappingSecretProvider(secrets or {}))
+        pipeline = Pipeline([echo], settings, secrets=MappingSecretProvider(secrets or {}))
         names = ActivitiAdapter(settings.section("activiti", ActivitiSettings), pipeline)
         task = asyncio.create_task(serve(settings, pipeline=pipeline, handle_signals=False))
         ready = asyncio.ensure_future(pipeline.wait_ready())
@@ -95,9 +95,8 @@ async def start_runtime(
     for running in started:
         running.pipeline.stop()
         await asyncio.wait_for(running.task, 30)
-        for connector in connectors:
-            for operation in connector.operations.values():
-                names.add(running.names.destination(operation))
+        for operation in echo.operations.values():
+            names.add(running.names.destination(operation))
     queues = {f"{n}.tasklink" for n in names} | {f"{n}.tasklink.dlq" for n in names}
     await bundle.cleanup(names, queues)
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from activiti_bundle import RuntimeBundle
 from runtime_process import free_port, http_get, metric, wait_healthy
-from tasklink_testconnectors import connectors
 
 from tasklink.runtime import Pipeline, RuntimeSettings
 from tasklink.runtime.activiti import ActivitiAdapter, ActivitiSettings
+from tasklink.testing.fixtures import echo
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ async def test_sigkill_mid_run_loses_nothing(
     for index, port in enumerate(ports):
         command = [
             sys.executable, "-m", "tasklink.runtime", "run", "--engine", "activiti",
-            "--no-discover", "--load", "tasklink_testconnectors:connectors",
+            "--no-discover", "--load", "tasklink.testing.fixtures:echo",
             "--destination-prefix", prefix, "--concurrency", str(CONCURRENCY),
             "--grace-period", "10", "--metrics-port", str(port), "--log-level", "WARNING",
             "-o", f"connection_name=tasklink-crash-{prefix}-{index}",
@@ -56,13 +56,13 @@ async def test_sigkill_mid_run_loses_nothing(
             )
     victim, survivor = processes
     names = ActivitiAdapter(
-        ActivitiSettings(destination_prefix=prefix), Pipeline(connectors, RuntimeSettings())
+        ActivitiSettings(destination_prefix=prefix), Pipeline([echo], RuntimeSettings())
     )
     try:
         for port, process, log in zip(ports, processes, logs, strict=True):
             await wait_healthy(port, process, log)
 
-        destination = names.destination(connectors[0].operations["echo_message"])
+        destination = names.destination(echo.operations["echo_message"])
         requests = [
             bundle.request("echo.ECHO_MESSAGE", {"message": f"m{i}", "count": i, "delay": 0.05})
             for i in range(REQUESTS)
@@ -108,9 +108,7 @@ async def test_sigkill_mid_run_loses_nothing(
         assert answered_before_kill < REQUESTS
         assert duplicates <= CONCURRENCY  # at most its unacknowledged deliveries
         assert (
-            await bundle.message_count(
-                names.dead_letter_queue(connectors[0].operations["echo_message"])
-            )
+            await bundle.message_count(names.dead_letter_queue(echo.operations["echo_message"]))
             == 0
         )
 
@@ -122,7 +120,7 @@ async def test_sigkill_mid_run_loses_nothing(
             if process.poll() is None:
                 process.kill()
                 process.wait(10)
-        exchanges = {names.destination(op) for c in connectors for op in c.operations.values()}
-        queues = {names.queue_name(op) for c in connectors for op in c.operations.values()}
-        queues |= {names.dead_letter_queue(op) for c in connectors for op in c.operations.values()}
+        exchanges = {names.destination(op) for op in echo.operations.values()}
+        queues = {names.queue_name(op) for op in echo.operations.values()}
+        queues |= {names.dead_letter_queue(op) for op in echo.operations.values()}
         await bundle.cleanup(exchanges, queues)

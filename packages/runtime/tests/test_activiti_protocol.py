@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-from tasklink_testconnectors import echo
 
 from tasklink.core import InputError
 from tasklink.runtime.activiti import (
@@ -18,6 +17,7 @@ from tasklink.runtime.activiti import (
     result_document,
 )
 from tasklink.runtime.activiti._protocol import job_for, stack_trace
+from tasklink.testing.fixtures import echo
 
 
 def request(**overrides: Any) -> dict[str, Any]:
@@ -127,11 +127,8 @@ def test_result_and_error_documents() -> None:
     assert error["errorClassName"] == "org.activiti.cloud.api.process.model.CloudBpmnError"
     assert error["integrationContext"]["outBoundVariables"] == {"why": 1}
     [frame] = error["stackTraceElements"]
-    assert (
-        frame["className"] == "tasklink_testconnectors.echo_connector"
-        and frame["methodName"] == "fail"
-    )
-    assert frame["fileName"] == "__init__.py" and frame["lineNumber"] > 0
+    assert frame["className"] == "tasklink.testing.fixtures" and frame["methodName"] == "fail"
+    assert frame["fileName"] == "fixtures.py" and frame["lineNumber"] > 0
     assert frame["nativeMethod"] is False
 
 

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from tasklink_testconnectors import connectors, echo
 
 from tasklink.core import (
     Completed,
@@ -26,6 +25,7 @@ from tasklink.core import (
 )
 from tasklink.runtime import Pipeline, RuntimeSettings, configure_logging
 from tasklink.runtime._http import start_http_server
+from tasklink.testing.fixtures import echo
 
 Until = Callable[..., Awaitable[None]]
 
@@ -45,7 +45,7 @@ def gated_connector(gate: asyncio.Event, running: list[str], peak: list[int]) ->
         title="Gated",
         job_type="tasklink-test:gated:1",
         description="Waits for a gate",
-        package="tasklink_testconnectors",
+        package=__name__,
     )
 
     @connector.operation(name="Wait", description="Wait for the gate")
@@ -75,7 +75,7 @@ async def test_concurrency_is_bounded(until: Until) -> None:
 
 
 async def test_sync_operations_run_in_the_thread_pool() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(concurrency=2), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(concurrency=2), metrics=False)
     outcome = await pipeline.run(echo.operations["blocking_echo"], job(message="x"))
     assert isinstance(outcome, Completed)
     assert outcome.output["thread"].startswith("tasklink-op")
@@ -83,7 +83,7 @@ async def test_sync_operations_run_in_the_thread_pool() -> None:
 
 
 async def test_timeout_cancels_the_operation() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(job_timeout=0.05), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(job_timeout=0.05), metrics=False)
     outcome = await pipeline.run(echo.operations["sleep"], job(seconds=30))
     assert isinstance(outcome, Failed)
     assert outcome.code == "TIMEOUT" and "0.05" in outcome.message
@@ -97,7 +97,7 @@ async def test_no_job_runs_without_a_deadline(monkeypatch: pytest.MonkeyPatch) -
 
     assert pipeline_module.DEFAULT_JOB_TIMEOUT == 300
     monkeypatch.setattr(pipeline_module, "DEFAULT_JOB_TIMEOUT", 0.05)
-    pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(), metrics=False)
     assert pipeline.settings.job_timeout is None and echo.operations["sleep"].timeout is None
     outcome = await pipeline.run(echo.operations["sleep"], job(seconds=30))
     assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT"
@@ -137,7 +137,7 @@ async def test_health_reports_saturation(until: Until) -> None:
 async def test_cancelling_a_job_sets_its_cancellation_token(until: Until) -> None:
     from tasklink.core import CancellationToken
 
-    pipeline = Pipeline(connectors, RuntimeSettings())
+    pipeline = Pipeline([echo], RuntimeSettings())
     token = CancellationToken()
     task = asyncio.create_task(
         pipeline.run(echo.operations["sleep"], job(seconds=30), cancellation=token)
@@ -154,7 +154,7 @@ async def test_cancelling_a_job_sets_its_cancellation_token(until: Until) -> Non
 
 
 async def test_drain_waits_then_cancels_what_is_left() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(grace_period=0.1), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(grace_period=0.1), metrics=False)
     done: list[str] = []
 
     async def quick() -> None:
@@ -176,7 +176,7 @@ async def test_drain_waits_then_cancels_what_is_left() -> None:
 
 
 async def test_a_second_stop_skips_the_grace_period() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(grace_period=300), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(grace_period=300), metrics=False)
     pipeline.spawn(asyncio.sleep(300))
     pipeline.stop()
     assert pipeline.stopping and pipeline.status == "stopping"
@@ -188,7 +188,7 @@ async def test_a_second_stop_skips_the_grace_period() -> None:
 
 
 async def test_metrics_count_jobs_by_connector_and_outcome() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings())
+    pipeline = Pipeline([echo], RuntimeSettings())
     await pipeline.run(echo.operations["echo_message"], job(message="a"))
     await pipeline.run(echo.operations["echo_message"], job(message="b"))
     await pipeline.run(echo.operations["fail"], job())
@@ -212,7 +212,7 @@ async def test_metrics_count_jobs_by_connector_and_outcome() -> None:
 async def test_an_exception_from_the_executor_is_counted_as_error_not_cancelled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings())
+    pipeline = Pipeline([echo], RuntimeSettings())
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug in the executor")
@@ -238,7 +238,7 @@ async def _get(port: int, request: bytes) -> tuple[int, bytes]:
 
 
 async def test_health_and_metrics_endpoints() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings())
+    pipeline = Pipeline([echo], RuntimeSettings())
     server = await start_http_server(pipeline, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
@@ -270,7 +270,7 @@ async def test_health_and_metrics_endpoints() -> None:
 
 async def test_logs_are_json_and_redacted() -> None:
     secret = "hunter2-but-longer"
-    pipeline = Pipeline(connectors, RuntimeSettings(), secrets=MappingSecretProvider({"T": secret}))
+    pipeline = Pipeline([echo], RuntimeSettings(), secrets=MappingSecretProvider({"T": secret}))
     stream = io.StringIO()
     root = logging.getLogger()
     level = root.level
@@ -320,7 +320,7 @@ def test_debug_logs_keep_libraries_that_print_raw_headers_quiet() -> None:
 
 
 def test_operations_are_found_by_qualified_name_and_job_type() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(), metrics=False)
     assert pipeline.find_operation("echo.FAIL") is echo.operations["fail"]
     assert pipeline.connector_for_job_type("tasklink-test:echo:1") is echo
     with pytest.raises(KeyError, match=r"nope\.X"):
@@ -340,7 +340,7 @@ async def test_aclose_runs_every_connector_shutdown_hook(caplog: pytest.LogCaptu
         title="Second",
         job_type="tasklink-test:second:1",
         description="Has hooks",
-        package="tasklink_testconnectors",
+        package=__name__,
     )
 
     @first.on_shutdown
@@ -366,7 +366,7 @@ CATASTROPHIC = '= {m: matches("' + "a" * 40 + '!", "^(a|a)*$")}'
 
 async def test_a_catastrophic_expression_fails_its_job_and_blocks_no_other() -> None:
     settings = RuntimeSettings(expression_timeout=1.0)
-    pipeline = Pipeline(connectors, settings, metrics=False)
+    pipeline = Pipeline([echo], settings, metrics=False)
     operation = echo.operations["echo_message"]
     slow_job = Job({"message": "m"}, headers={"resultExpression": CATASTROPHIC})
     slow = asyncio.create_task(pipeline.run(operation, slow_job))
@@ -391,7 +391,7 @@ async def test_a_catastrophic_expression_fails_its_job_and_blocks_no_other() -> 
     ],
 )
 async def test_expressions_over_their_budget_fail_their_job(expression: str) -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(expression_max_steps=100_000), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(expression_max_steps=100_000), metrics=False)
     outcome = await pipeline.run(
         echo.operations["echo_message"],
         Job({"message": "m"}, headers={"resultExpression": expression}),
@@ -402,7 +402,7 @@ async def test_expressions_over_their_budget_fail_their_job(expression: str) -> 
 
 
 async def test_expressions_count_against_the_job_timeout() -> None:
-    pipeline = Pipeline(connectors, RuntimeSettings(), metrics=False)
+    pipeline = Pipeline([echo], RuntimeSettings(), metrics=False)
     outcome = await pipeline.run(
         echo.operations["echo_message"],
         Job({"message": "m"}, headers={"resultExpression": CATASTROPHIC}, info=JobInfo(retries=3)),

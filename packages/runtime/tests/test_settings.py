@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import pytest
-from tasklink_testconnectors import echo, noop
 
 from tasklink.runtime import RuntimeSettings, SettingsError, load_settings, select_connectors
 from tasklink.runtime._engines import EngineError, engine_names, load_engine
 from tasklink.runtime.activiti import ActivitiSettings
+from tasklink.testing.fixtures import echo
 
 TOML = """
 engine = "activiti"
@@ -132,24 +134,44 @@ def test_engine_registry_imports_engines_lazily() -> None:
         load_engine("nope")
 
 
-def test_connector_selection(tmp_path: Path) -> None:
-    settings = RuntimeSettings(discover=False, load=("tasklink_testconnectors:connectors",))
-    assert select_connectors(settings) == ([echo, noop], [])
+# A module naming a list of connectors, as --load accepts: the fixture and one more.
+CONNECTOR_LIST = """
+from tasklink.core import Connector
+from tasklink.testing.fixtures import echo
+
+other = Connector(
+    id="io.tasklink.test.other", name="other", title="Other", job_type="tasklink-test:other:1",
+    description="Has no operations", package="tasklink_connector_list", icon=None,
+)
+connectors = [echo, other]
+"""
+
+
+def test_connector_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("tasklink_connector_list")
+    exec(CONNECTOR_LIST, module.__dict__)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    other = module.other
+
+    settings = RuntimeSettings(discover=False, load=("tasklink_connector_list:connectors",))
+    assert select_connectors(settings) == ([echo, other], [])
     settings = RuntimeSettings(
-        discover=False, load=("tasklink_testconnectors:echo",), connectors=("tasklink-test:echo:1",)
+        discover=False,
+        load=("tasklink_connector_list:connectors", "tasklink.testing.fixtures:echo"),
+        connectors=("tasklink-test:echo:1",),
     )
     assert select_connectors(settings)[0] == [echo]
     for ref, problem in [
-        ("tasklink_testconnectors", "expected module:attribute"),
+        ("tasklink.testing.fixtures", "expected module:attribute"),
         ("tasklink_no_such_module:x", "ModuleNotFoundError"),
-        ("tasklink_testconnectors:nothing_here", "AttributeError"),
-        ("tasklink_testconnectors:flaky_failures", "is not a tasklink Connector"),
+        ("tasklink.testing.fixtures:nothing_here", "AttributeError"),
+        ("tasklink.testing.fixtures:flaky_failures", "is not a tasklink Connector"),
     ]:
         with pytest.raises(SettingsError, match=problem):
             select_connectors(RuntimeSettings(discover=False, load=(ref,)))
     with pytest.raises(SettingsError, match="slack not installed"):
         select_connectors(
             RuntimeSettings(
-                discover=False, load=("tasklink_testconnectors:echo",), connectors=("slack",)
+                discover=False, load=("tasklink.testing.fixtures:echo",), connectors=("slack",)
             )
         )

@@ -1,24 +1,14 @@
-"""Small connectors and a fake expression evaluator shared by the core tests."""
+"""The fixture connector and a fake expression evaluator shared by the core tests."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from tasklink.core import (
-    BpmnError,
-    Connector,
-    ConnectorError,
-    Context,
-    InputModel,
-    RetryError,
-    field,
-)
+from tasklink.core import Connector
 
 
 class Slow:
@@ -77,67 +67,12 @@ class FakeEvaluator:
         return Compiled()
 
 
-class Address(InputModel):
-    city: str = field(description="City")
-    zip: str = field(description="Postal code", min_length=4)
-
-
-class EchoInput(InputModel):
-    name: str = field(description="Name")
-    token: str = field("", description="Token", secret=True)
-    count: int = field(1, description="How many", ge=0)
-    address: Address | None = field(None, description="Address")
-    mode: str = field("ok", description="What to do")
-
-
-class EchoOutput(BaseModel):
-    greeting: str
-    count: int
-
-
-def make_connector() -> Connector:
-    connector = Connector(
-        id="io.tasklink.test.echo",
-        name="echo",
-        title="Echo",
-        job_type="tasklink:echo:1",
-        description="Echoes its input",
-        package="tasklink.core",
-    )
-
-    @connector.operation(name="Echo", description="Echo the name")
-    async def echo(input: EchoInput, ctx: Context) -> EchoOutput:
-        ctx.logger.info("echo for %s with %s", input.name, input.token)
-        if input.mode == "fail":
-            raise ConnectorError(
-                f"upstream refused token {input.token}",
-                code="SERVICE_UNAVAILABLE",
-                variables={"token": input.token},
-            )
-        if input.mode == "fatal":
-            raise ConnectorError("credentials rejected", code="UNAUTHORIZED", retryable=False)
-        if input.mode == "retry":
-            raise RetryError("try later", retries=7)
-        if input.mode == "bpmn":
-            raise BpmnError("NOT_FOUND", "no such thing", variables={"what": input.name})
-        if input.mode == "bug":
-            raise ZeroDivisionError(f"division by zero near {input.token}")
-        if input.mode == "slow":
-            await asyncio.sleep(10)
-        return EchoOutput(greeting=f"hello {input.name} {input.token}".strip(), count=input.count)
-
-    @connector.operation(name="Blocking", description="A synchronous operation")
-    def blocking(input: EchoInput) -> dict[str, Any]:
-        if input.mode == "slow":
-            time.sleep(0.5)
-        return {"name": input.name}
-
-    return connector
-
-
 @pytest.fixture
 def connector() -> Connector:
-    return make_connector()
+    """The fixture connector of tasklink-testing (``echo``)."""
+    from tasklink.testing.fixtures import echo
+
+    return echo
 
 
 @pytest.fixture

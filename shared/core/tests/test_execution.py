@@ -24,31 +24,32 @@ from tasklink.core import (
 )
 
 SECRETS = {"TOKEN": "tok-0123456789"}
+# Operations of the fixture connector: what echo_message and fail are given by default.
+ECHO = {"message": "Ada", "token": "{{secrets.TOKEN}}"}
+FAIL = {"message": "upstream refused {{secrets.TOKEN}}", "detail": "{{secrets.TOKEN}}"}
 
 
 def executor(evaluator: Any = None, **kwargs: Any) -> JobExecutor:
     return JobExecutor(MappingSecretProvider(SECRETS), evaluator=evaluator, **kwargs)
 
 
-def job(mode: str = "ok", headers: dict[str, str] | None = None, **variables: Any) -> Job:
-    return Job(
-        {"name": "Ada", "token": "{{secrets.TOKEN}}", "mode": mode, **variables},
-        headers=headers or {},
-        info=JobInfo(retries=3),
-    )
+def job(headers: dict[str, str] | None = None, **variables: Any) -> Job:
+    """A job for echo_message, or (with FAIL's or other variables) another operation: each
+    reads its own fields and ignores the rest, as engines hand jobs every variable."""
+    return Job({**ECHO, **variables}, headers=headers or {}, info=JobInfo(retries=3))
 
 
 async def test_success_maps_result_variable_and_redacts(connector: Connector) -> None:
     outcome = await executor().execute(
-        connector.get_operation("echo"), job(headers={"resultVariable": "result"})
+        connector.get_operation("echo_message"), job(headers={"resultVariable": "result"})
     )
     assert isinstance(outcome, Completed)
-    assert outcome.output == {"greeting": "hello Ada ***", "count": 1}
+    assert outcome.output == {"message": "Ada", "count": 1, "token": "***"}
     assert outcome.variables == {"result": outcome.output}
 
 
 async def test_no_result_headers_set_no_variables(connector: Connector) -> None:
-    outcome = await executor().execute(connector.get_operation("echo"), job())
+    outcome = await executor().execute(connector.get_operation("echo_message"), job())
     assert isinstance(outcome, Completed)
     assert outcome.variables == {}
 
@@ -57,7 +58,7 @@ async def test_connector_error_counts_retries_down_with_header_backoff(
     connector: Connector,
 ) -> None:
     outcome = await executor().execute(
-        connector.get_operation("echo"), job("fail", headers={"retryBackoff": "PT30S"})
+        connector.get_operation("fail"), job({"retryBackoff": "PT30S"}, **FAIL)
     )
     assert isinstance(outcome, Failed)
     assert (outcome.code, outcome.retries, outcome.backoff) == (
@@ -70,35 +71,38 @@ async def test_connector_error_counts_retries_down_with_header_backoff(
 
 
 async def test_non_retryable_error_is_an_incident(connector: Connector) -> None:
-    outcome = await executor().execute(connector.get_operation("echo"), job("fatal"))
+    fatal = job(code="UNAUTHORIZED", retryable=False)
+    outcome = await executor().execute(connector.get_operation("fail"), fatal)
     assert isinstance(outcome, Failed)
     assert outcome.incident and outcome.code == "UNAUTHORIZED"
 
 
 async def test_retry_error_sets_retries(connector: Connector) -> None:
-    outcome = await executor().execute(connector.get_operation("echo"), job("retry"))
+    outcome = await executor().execute(connector.get_operation("fail"), job(retries=7))
     assert isinstance(outcome, Failed) and outcome.retries == 7
 
 
 async def test_bpmn_error_is_thrown(connector: Connector) -> None:
-    outcome = await executor().execute(connector.get_operation("echo"), job("bpmn"))
-    assert outcome == BpmnErrorThrown("NOT_FOUND", "no such thing", {"what": "Ada"})
+    thrown = job(code="NOT_FOUND", message="no such thing")
+    outcome = await executor().execute(connector.get_operation("throw_bpmn"), thrown)
+    assert outcome == BpmnErrorThrown("NOT_FOUND", "no such thing", {"thrown": True})
 
 
 async def test_input_error_is_an_incident_naming_the_field(connector: Connector) -> None:
     outcome = await executor().execute(
-        connector.get_operation("echo"), job(count=-1, address={"city": "X", "zip": "1"})
+        connector.get_operation("echo_message"),
+        job(count=-1, address={"city": "X", "zip": "1"}),
     )
     assert isinstance(outcome, Failed) and outcome.input_error and outcome.retries == 0
     assert "count" in outcome.message and "address.zip" in outcome.message
 
 
 async def test_unknown_top_level_fields_only_fail_in_strict_jobs(connector: Connector) -> None:
-    op = connector.get_operation("echo")
+    op = connector.get_operation("echo_message")
     lenient = await executor().execute(op, job(otherProcessVariable=1))
     assert isinstance(lenient, Completed)
     strict = await executor().execute(
-        op, Job({"name": "x", "otherProcessVariable": 1}, strict=True)
+        op, Job({"message": "x", "otherProcessVariable": 1}, strict=True)
     )
     assert isinstance(strict, Failed) and "otherProcessVariable: unknown field" in strict.message
 
@@ -106,7 +110,7 @@ async def test_unknown_top_level_fields_only_fail_in_strict_jobs(connector: Conn
 async def test_placeholders_in_variables_the_operation_does_not_read_are_left_alone(
     connector: Connector,
 ) -> None:
-    op = connector.get_operation("echo")
+    op = connector.get_operation("echo_message")
     outcome = await executor().execute(
         op, job(formComment="see {{secrets.", otherSecret="{{secrets.UNDEFINED}}")
     )
@@ -116,49 +120,61 @@ async def test_placeholders_in_variables_the_operation_does_not_read_are_left_al
 async def test_unexpected_exception_is_a_retryable_unknown_error(
     connector: Connector, caplog: pytest.LogCaptureFixture
 ) -> None:
-    outcome = await executor().execute(connector.get_operation("echo"), job("bug"))
+    bug = job(bug=True, message="division by zero near {{secrets.TOKEN}}")
+    outcome = await executor().execute(connector.get_operation("fail"), bug)
     assert isinstance(outcome, Failed)
     assert outcome.code == "UNKNOWN_ERROR" and outcome.retries == 2
-    assert "ZeroDivisionError" in outcome.message and "tok-0123456789" not in outcome.message
+    assert outcome.message == "RuntimeError: division by zero near ***"
 
 
 async def test_timeout_fails_with_timeout_code(connector: Connector) -> None:
-    outcome = await executor().execute(connector.get_operation("echo"), job("slow"), timeout=0.05)
+    sleep = connector.get_operation("sleep")
+    outcome = await executor().execute(sleep, job(seconds=10), timeout=0.05)
     assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT" and outcome.retries == 2
 
 
-async def test_sync_operation_runs_inline_or_through_runner(connector: Connector) -> None:
+@pytest.mark.parametrize(
+    ("operation", "variables", "output"),
+    [
+        ("blocking_echo", {"message": "a"}, {"message": "a", "thread": "MainThread"}),
+        ("noop", {}, {}),  # takes no context
+    ],
+)
+async def test_sync_operation_runs_inline_or_through_runner(
+    connector: Connector, operation: str, variables: dict[str, Any], output: dict[str, Any]
+) -> None:
     calls: list[str] = []
 
     async def runner(function: Any) -> Any:
         calls.append("runner")
         return function()
 
-    op = connector.get_operation("blocking")
-    inline = await executor().execute(op, Job({"name": "a"}))
-    through = await executor(run_sync=runner).execute(op, Job({"name": "b"}))
-    assert isinstance(inline, Completed) and inline.output == {"name": "a"}
-    assert isinstance(through, Completed) and through.output == {"name": "b"}
+    op = connector.get_operation(operation)
+    inline = await executor().execute(op, Job(variables))
+    through = await executor(run_sync=runner).execute(op, Job(variables))
+    assert isinstance(inline, Completed) and inline.output == output
+    assert isinstance(through, Completed) and through.output == output
     assert calls == ["runner"]
 
 
-@pytest.mark.parametrize("mode", ["ok", "fail"])
+@pytest.mark.parametrize("operation", ["echo_message", "fail"])
 async def test_invalid_retry_backoff_header_fails_before_the_operation_runs(
-    connector: Connector, fake_evaluator: Any, caplog: pytest.LogCaptureFixture, mode: str
+    connector: Connector, fake_evaluator: Any, caplog: pytest.LogCaptureFixture, operation: str
 ) -> None:
     jobs = fake_evaluator({"je": lambda c: {"errorType": "jobError", "message": "x"}})
     headers = {"retryBackoff": "30 seconds", "errorExpression": "=je"}
+    op = connector.get_operation(operation)
     with caplog.at_level(logging.INFO):
-        outcome = await executor(jobs).execute(connector.get_operation("echo"), job(mode, headers))
+        outcome = await executor(jobs).execute(op, job(headers))
     assert isinstance(outcome, Failed) and outcome.input_error and outcome.retries == 0
-    assert "retryBackoff" in outcome.message
-    assert "echo for" not in caplog.text, "the operation must not run"
+    assert "retryBackoff" in outcome.message  # not the fail operation's error
+    assert "echoing" not in caplog.text, "the operation must not run"
 
 
 async def test_result_expression_merges_context(connector: Connector, fake_evaluator: Any) -> None:
     evaluator = fake_evaluator({"{n: response.count}": lambda c: {"n": c["response"]["count"]}})
     outcome = await executor(evaluator).execute(
-        connector.get_operation("echo"),
+        connector.get_operation("echo_message"),
         job(headers={"resultExpression": "={n: response.count}", "resultVariable": "r"}),
     )
     assert isinstance(outcome, Completed)
@@ -170,7 +186,7 @@ async def test_expressions_are_compiled_once(connector: Connector, fake_evaluato
     ex = executor(evaluator)
     for _ in range(3):
         await ex.execute(
-            connector.get_operation("echo"), job(headers={"resultExpression": "{n: 1}"})
+            connector.get_operation("echo_message"), job({"resultExpression": "{n: 1}"})
         )
     assert evaluator.compiled == ["{n: 1}"]
 
@@ -180,7 +196,7 @@ async def test_result_expression_must_return_a_context(
 ) -> None:
     evaluator = fake_evaluator({"5": lambda c: 5})
     outcome = await executor(evaluator).execute(
-        connector.get_operation("echo"), job(headers={"resultExpression": "=5"})
+        connector.get_operation("echo_message"), job(headers={"resultExpression": "=5"})
     )
     assert isinstance(outcome, Failed) and outcome.input_error
     assert "resultExpression must return a context" in outcome.message
@@ -190,7 +206,7 @@ async def test_expression_syntax_error_is_an_incident_quoting_the_position(
     connector: Connector, fake_evaluator: Any
 ) -> None:
     outcome = await executor(fake_evaluator({})).execute(
-        connector.get_operation("echo"), job(headers={"resultExpression": "={oops"})
+        connector.get_operation("echo_message"), job(headers={"resultExpression": "={oops"})
     )
     assert isinstance(outcome, Failed) and outcome.retries == 0
     assert "resultExpression" in outcome.message and "line 1, column 1" in outcome.message
@@ -208,7 +224,7 @@ async def test_error_expression_turns_connector_error_into_bpmn_error(
 ) -> None:
     ev = fake_evaluator({"expr": bpmn_on_error})
     outcome = await executor(ev).execute(
-        connector.get_operation("echo"), job("fail", headers={"errorExpression": "=expr"})
+        connector.get_operation("fail"), job({"errorExpression": "=expr"}, **FAIL)
     )
     assert isinstance(outcome, BpmnErrorThrown)
     assert outcome.code == "UPSTREAM_DOWN" and "tok-0123456789" not in outcome.message
@@ -229,7 +245,7 @@ async def test_error_expression_sees_response_on_success(
         return None
 
     ex = executor(fake_evaluator({"je": job_error}))
-    op = connector.get_operation("echo")
+    op = connector.get_operation("echo_message")
     failed = await ex.execute(op, job(count=2, headers={"errorExpression": "je"}))
     assert failed == Failed("JOB_ERROR", "count is two", 4, timedelta(seconds=9), {"why": "two"})
     passed = await ex.execute(op, job(count=1, headers={"errorExpression": "je"}))
@@ -241,13 +257,13 @@ async def test_error_expression_without_evaluator_is_a_clear_input_error(
 ) -> None:
     import importlib.metadata as md
 
-    from tasklink.core import load_evaluator
+    from tasklink.core._expressions import load_evaluator
 
     load_evaluator.cache_clear()
     monkeypatch.setattr(md, "entry_points", lambda **kw: [])
     try:
         outcome = await executor().execute(
-            connector.get_operation("echo"), job(headers={"errorExpression": "=x"})
+            connector.get_operation("echo_message"), job(headers={"errorExpression": "=x"})
         )
     finally:
         load_evaluator.cache_clear()
@@ -259,8 +275,8 @@ async def test_context_logger_masks_secrets(
     connector: Connector, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO):
-        await executor().execute(connector.get_operation("echo"), job())
-    assert "echo for Ada with ***" in caplog.text
+        await executor().execute(connector.get_operation("echo_message"), job())
+    assert "echoing 'Ada' with token ***" in caplog.text
     assert "tok-0123456789" not in caplog.text
 
 
@@ -296,9 +312,9 @@ async def test_odd_error_expression_results_are_incidents_naming_the_problem(
     connector: Connector, fake_evaluator: Any, decision: dict[str, Any], problem: str
 ) -> None:
     ex = executor(fake_evaluator({"odd": lambda c: decision}))
-    for mode in ("ok", "fail"):
+    for operation in ("echo_message", "fail"):
         outcome = await ex.execute(
-            connector.get_operation("echo"), job(mode, {"errorExpression": "=odd"})
+            connector.get_operation(operation), job({"errorExpression": "=odd"})
         )
         assert isinstance(outcome, Failed), outcome
         assert outcome.input_error and outcome.retries == 0
@@ -311,13 +327,13 @@ async def test_job_error_backoff_may_be_an_iso_duration(
     decision = {"errorType": "jobError", "message": "m", "retries": 2, "retryBackoff": "PT10S"}
     ex = executor(fake_evaluator({"je": lambda c: decision}))
     outcome = await ex.execute(
-        connector.get_operation("echo"), job(headers={"errorExpression": "je"})
+        connector.get_operation("echo_message"), job(headers={"errorExpression": "je"})
     )
     assert outcome == Failed("JOB_ERROR", "m", 2, timedelta(seconds=10))
 
 
 async def test_base_tasklink_errors_and_unconvertible_results_never_raise() -> None:
-    from tasklink.core import TasklinkError
+    from tasklink.core._errors import TasklinkError
 
     c = Connector(
         id="io.t.x", name="x", title="X", job_type="t:x:1", description="d", package="tasklink.core"
@@ -361,18 +377,21 @@ async def test_the_operations_own_timeout_error_is_not_ours() -> None:
     assert "read timed out" in outcome.message
 
 
-async def test_secret_fields_typed_in_literally_are_masked(connector: Connector) -> None:
+async def test_secret_fields_typed_in_literally_are_masked(
+    connector: Connector, caplog: pytest.LogCaptureFixture
+) -> None:
     literal = "typed-in-token-4711"
-    outcome = await executor().execute(
-        connector.get_operation("echo"),
-        Job({"name": "Ada", "token": literal, "mode": "fail"}, info=JobInfo(retries=3)),
-    )
-    assert isinstance(outcome, Failed)
-    assert literal not in outcome.message + str(outcome.variables)
+    with caplog.at_level(logging.INFO):
+        outcome = await executor().execute(
+            connector.get_operation("echo_message"), Job({"message": "Ada", "token": literal})
+        )
+    assert isinstance(outcome, Completed) and outcome.output["token"] == "***"
+    assert "with token ***" in caplog.text and literal not in caplog.text
 
 
 def test_secret_values_follow_nested_models_and_skip_unset_ones() -> None:
-    from tasklink.core import field, secret_values
+    from tasklink.core import field
+    from tasklink.core._fields import secret_values
 
     class Token(InputModel):
         value: str = field(description="t", secret=True)
@@ -391,7 +410,8 @@ def test_secret_values_follow_nested_models_and_skip_unset_ones() -> None:
 def test_secret_values_follow_the_class_of_each_value_not_of_its_field() -> None:
     from pydantic import field_validator
 
-    from tasklink.core import field, secret_values
+    from tasklink.core import field
+    from tasklink.core._fields import secret_values
 
     class Auth(InputModel):
         token: str = field(description="t", secret=True)
@@ -439,7 +459,8 @@ def test_secret_values_reach_nested_lists_and_unions() -> None:
 
     from pydantic import Field
 
-    from tasklink.core import field, secret_values
+    from tasklink.core import field
+    from tasklink.core._fields import secret_values
 
     class Basic(InputModel):
         type: Literal["basic"] = "basic"
@@ -480,7 +501,6 @@ _placeholders = st.sampled_from(
         "{{secrets.MISSING}}",
     ]
 )
-_modes = st.sampled_from(["ok", "fail", "fatal", "retry", "bpmn", "bug"])
 _json_values = st.recursive(
     st.one_of(
         st.none(),
@@ -498,18 +518,40 @@ _json_values = st.recursive(
     ),
     max_leaves=12,
 )
-# Mostly valid input with a few fields drawn from anything JSON, so every outcome is reached.
-_variables = st.fixed_dictionaries(
-    {"name": st.text(max_size=12) | _placeholders, "mode": _modes | _json_values},
-    optional={
-        "token": _placeholders | _json_values,
-        "count": st.integers(-2, 5) | _json_values,
-        "address": st.fixed_dictionaries(
-            {"city": st.text(max_size=5), "zip": st.text(max_size=6) | _placeholders}
-        )
-        | _json_values,
-        "otherVariable": _json_values,
-    },
+_text = st.text(max_size=12) | _placeholders
+_echo = {
+    "token": _placeholders | _json_values,
+    "count": st.integers(-2, 5) | _json_values,
+    "address": st.fixed_dictionaries(
+        {"city": st.text(max_size=5), "zip": st.text(max_size=6) | _placeholders}
+    )
+    | _json_values,
+}
+# Codes come from the connector, never from secrets: a wrong type at most.
+_code = st.sampled_from(["NOT_FOUND", "SERVICE_UNAVAILABLE", ""]) | st.integers()
+_fail = {
+    "code": _code,
+    "message": _text | _json_values,
+    "retryable": st.booleans() | _json_values,
+    "retries": st.integers(-1, 8) | _json_values,
+    "detail": _placeholders | _json_values,
+    "bug": st.booleans() | _json_values,
+}
+
+
+def _input(required: dict[str, Any], optional: dict[str, Any]) -> Any:
+    """Mostly valid input of one operation, with a few fields drawn from anything JSON and
+    other process variables beside it, so every outcome is reached."""
+    return st.fixed_dictionaries(required, optional={**optional, "otherVariable": _json_values})
+
+
+# (operation id, its variables)
+_jobs = st.one_of(
+    st.tuples(st.just("echo_message"), _input({"message": _text}, _echo)),
+    st.tuples(st.just("blocking_echo"), _input({"message": _text}, _echo)),
+    st.tuples(st.just("fail"), _input({}, _fail)),
+    st.tuples(st.just("throw_bpmn"), _input({"code": _code}, {"message": _text})),
+    st.tuples(st.just("noop"), _input({}, {})),
 )
 _headers = st.fixed_dictionaries(
     {},
@@ -534,19 +576,14 @@ _headers = st.fixed_dictionaries(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],  # the connector is stateless
 )
-@given(
-    variables=_variables,
-    headers=_headers,
-    strict=st.booleans(),
-    operation=st.sampled_from(["echo", "blocking"]),
-)
+@given(drawn=_jobs, headers=_headers, strict=st.booleans())
 def test_no_job_input_makes_the_executor_raise_or_leak_a_secret(
     connector: Connector,
-    variables: dict[str, Any],
+    drawn: tuple[str, dict[str, Any]],
     headers: dict[str, str],
     strict: bool,
-    operation: str,
 ) -> None:
+    operation, variables = drawn
     job = Job(variables, headers=headers, info=JobInfo(retries=2), strict=strict)
     outcome = asyncio.run(executor().execute(connector.get_operation(operation), job))
     assert isinstance(outcome, Completed | Failed | BpmnErrorThrown)
@@ -556,26 +593,16 @@ def test_no_job_input_makes_the_executor_raise_or_leak_a_secret(
         assert outcome.retries >= 0 and outcome.code
 
 
-async def test_a_timeout_cancels_the_callers_token_without_a_context() -> None:
+async def test_a_timeout_cancels_the_callers_token_without_a_context(
+    connector: Connector,
+) -> None:
     from tasklink.core import CancellationToken
 
-    connector = Connector(
-        id="io.tasklink.test.slow",
-        name="slow",
-        title="Slow",
-        job_type="tasklink:slow:1",
-        description="Sleeps",
-        package="tasklink.core",
-    )
-
-    @connector.operation(name="Sleep", description="Sleeps")
-    async def sleep(input: InputModel) -> dict[str, Any]:
-        await asyncio.sleep(10)
-        return {}
-
+    sleep = connector.get_operation("sleep")
+    assert not sleep.takes_context
     token = CancellationToken()
     outcome = await executor().execute(
-        connector.get_operation(), Job({}), timeout=0.05, cancellation=token
+        sleep, Job({"seconds": 10}), timeout=0.05, cancellation=token
     )
     assert isinstance(outcome, Failed) and outcome.code == "TIMEOUT"
     assert token.cancelled
@@ -595,7 +622,8 @@ async def test_allow_lists_restrict_secrets_per_connector(
     connector: Connector, lists: dict[str, list[str]], allowed: bool
 ) -> None:
     assert connector.id == "io.tasklink.test.echo"
-    outcome = await executor(allowed_secrets=lists).execute(connector.get_operation("echo"), job())
+    op = connector.get_operation("echo_message")
+    outcome = await executor(allowed_secrets=lists).execute(op, job())
     if allowed:
         assert isinstance(outcome, Completed)
         return
@@ -613,7 +641,7 @@ async def test_cheap_expressions_run_on_the_loop_with_a_budget(
     quick = slow(0, {"n": 1})
     evaluator = fake_evaluator({"quick": quick})
     outcome = await executor(evaluator, expression_max_steps=1234).execute(
-        connector.get_operation("echo"), job(headers={"resultExpression": "=quick"}), timeout=60
+        connector.get_operation("echo_message"), job({"resultExpression": "=quick"}), timeout=60
     )
     assert isinstance(outcome, Completed) and outcome.variables == {"n": 1}
     assert quick.threads == ["MainThread"]
@@ -639,7 +667,7 @@ async def test_a_slow_expression_moves_off_the_event_loop(
     beat = asyncio.create_task(ticker())
     try:
         outcome = await executor(evaluator).execute(
-            connector.get_operation("echo"), job(headers={"resultExpression": "=lengthy"})
+            connector.get_operation("echo_message"), job(headers={"resultExpression": "=lengthy"})
         )
     finally:
         beat.cancel()
@@ -655,18 +683,18 @@ async def test_an_expression_over_its_time_limit_fails_that_job_only(
     evaluator = fake_evaluator({"forever": slow(60), "quick": slow(0, {"n": 1})})
     run = executor(evaluator, expression_timeout=0.1)
     outcome = await run.execute(
-        connector.get_operation("echo"), job(headers={"resultExpression": "=forever"})
+        connector.get_operation("echo_message"), job(headers={"resultExpression": "=forever"})
     )
     assert isinstance(outcome, Failed) and outcome.input_error and outcome.incident
     assert outcome.message == (
         "resultExpression: the evaluation took longer than 0.1 seconds "
         "(the limit of one expression evaluation)"
     )
-    failing = job("fail", headers={"errorExpression": "=forever"})
-    outcome = await run.execute(connector.get_operation("echo"), failing)
+    failing = job({"errorExpression": "=forever"}, **FAIL)
+    outcome = await run.execute(connector.get_operation("fail"), failing)
     assert isinstance(outcome, Failed) and outcome.message.startswith("errorExpression: ")
     outcome = await run.execute(
-        connector.get_operation("echo"), job(headers={"resultExpression": "=quick"})
+        connector.get_operation("echo_message"), job(headers={"resultExpression": "=quick"})
     )
     assert isinstance(outcome, Completed)
 
@@ -676,7 +704,7 @@ async def test_expressions_count_against_the_job_timeout(
 ) -> None:
     evaluator = fake_evaluator({"forever": slow(60)})
     outcome = await executor(evaluator).execute(
-        connector.get_operation("echo"),
+        connector.get_operation("echo_message"),
         job(headers={"resultExpression": "=forever", "retryBackoff": "PT5S"}),
         timeout=0.2,
     )

@@ -7,14 +7,9 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from tasklink.core import (
-    InputError,
-    InputModel,
-    bind_input,
-    parse_duration,
-    status_code_name,
-    to_jsonable,
-)
+from tasklink.core import InputError, InputModel, parse_duration, status_code_name
+from tasklink.core._jsonable import to_jsonable
+from tasklink.core._models import bind_input
 
 
 class Basic(InputModel):
@@ -165,3 +160,25 @@ def test_validation_aliases_survive_lenient_binding() -> None:
 
     assert bind_input(Keyed, {"apiKey": "a", "other": 1}).api_key == "a"  # type: ignore[attr-defined]
     assert bind_input(Keyed, {"key": "b"}).api_key == "b"  # type: ignore[attr-defined]
+
+
+def test_camel_models_are_camel_case_on_the_wire() -> None:
+    from tasklink.core import CamelInputModel, CamelOutputModel, field
+
+    class Mail(CamelInputModel):
+        reply_to: str = field(description="Reply address")
+        cc_list: list[str] = field(default_factory=list, description="Copies")
+
+    class Sent(CamelOutputModel):
+        message_id: str
+
+    camel = bind_input(Mail, {"replyTo": "a@x", "ccList": ["b@x"], "processVariable": 1})
+    snake = bind_input(Mail, {"reply_to": "a@x"}, strict=True)
+    assert (camel.reply_to, camel.cc_list, snake.reply_to) == ("a@x", ["b@x"], "a@x")  # type: ignore[attr-defined]
+    with pytest.raises(
+        InputError, match=r"^invalid input: replyTo: Input should be a valid string"
+    ):
+        bind_input(Mail, {"replyTo": 5})
+    with pytest.raises(InputError, match="colour: unknown field"):
+        bind_input(Mail, {"replyTo": "a@x", "colour": 1}, strict=True)
+    assert to_jsonable(Sent(message_id="<1@x>")) == {"messageId": "<1@x>"}

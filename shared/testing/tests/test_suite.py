@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+# Loaded here, before any run: pytester's in-process runs unload the modules first imported
+# inside them, which would leave the suite (cached by tasklink.testing) checking models
+# against the classes of an unloaded pydantic.
+from tasklink.testing import StandardConnectorSuite  # noqa: F401
+
 CONNECTOR = """
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,7 @@ async def fetch(q: Query, ctx: Context) -> dict[str, Any]:
         raise ConnectorError("refused " + {message})
     return {{"url": q.url}}
 
+{operations_extra}
 
 class TestSample(StandardConnectorSuite):
     connector = connector
@@ -56,11 +62,12 @@ class TestSample(StandardConnectorSuite):
         ]
 """
 
-SELECTED = "described or valid_inputs or missing_input or wrong_types or secret"
+SELECTED = "described or targets or valid_inputs or missing_input or wrong_types or secret"
 
 
 def write(pytester: pytest.Pytester, **parts: str) -> None:
-    values = {"inner_extra": "", "leak": "%s", "message": "q.token"} | parts
+    values = {"inner_extra": "", "operations_extra": "", "leak": "%s", "message": "q.token"}
+    values |= parts
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_sample=CONNECTOR.format(**values))
 
@@ -68,7 +75,7 @@ def write(pytester: pytest.Pytester, **parts: str) -> None:
 def test_a_sound_connector_passes(pytester: pytest.Pytester) -> None:
     write(pytester, leak="a token", message="q.token")
     result = pytester.runpytest("-k", SELECTED)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
 
 def test_the_suite_catches_a_missing_description(pytester: pytest.Pytester) -> None:
@@ -89,3 +96,16 @@ def test_the_suite_catches_a_derived_credential_left_unregistered(
     result = pytester.runpytest("-k", "secret")
     result.assert_outcomes(passed=0, failed=1)
     result.stdout.fnmatch_lines(["*a secret leaked from operation fetch (base64-encoded)*"])
+
+
+def test_the_suite_catches_a_broken_operation_target(pytester: pytest.Pytester) -> None:
+    declaration = (
+        'connector.operation("gone", name="Gone", description="Its module is gone", '
+        'target="tasklink_no_such_module:run", input_model=Query)'
+    )
+    write(pytester, operations_extra=declaration)
+    result = pytester.runpytest("-k", "targets")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*operation 'gone': target 'tasklink_no_such_module:run': cannot import*"]
+    )

@@ -9,7 +9,8 @@ import pytest
 from pydantic import Field
 from tasklink_template_examples import greeter, shop, webcall
 
-from tasklink.core import Connector, InputModel, bind_input
+from tasklink.core import Connector, InputModel
+from tasklink.core._models import bind_input
 from tasklink.core.templates import SCHEMA_URL, TemplateError, camunda_template
 
 STANDARD_TAIL = [

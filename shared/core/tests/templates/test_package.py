@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from tasklink_template_examples import greeter, shop
 
-from tasklink.core import Discovery, discover
-from tasklink.core._discovery import DiscoveredConnector
+from tasklink.core import discover
+from tasklink.core._discovery import DiscoveredConnector, Discovery
 from tasklink.core.templates import (
     _export,
     activiti_definition,
@@ -123,6 +123,16 @@ def test_collect_templates_reads_bundled_files(installed: list[str]) -> None:
     assert len(collect_templates()) == len(camunda) + len(activiti)
     with pytest.raises(ValueError, match="engine"):
         collect_templates(engine="zeebe")  # type: ignore[arg-type]
+
+
+def test_a_connector_lists_the_template_files_it_bundles(installed: list[str]) -> None:
+    bundled = sys.modules["tasklink_bundled_example"].connector
+    assert [f.name for f in bundled.template_files()] == [
+        "bundled.json",
+        "io.tasklink.tests.bundled-hybrid.json",
+        "io.tasklink.tests.bundled.json",
+    ]
+    assert greeter.template_files() == []
 
 
 def test_export_templates_for_the_desktop_modeler(installed: list[str], tmp_path: Path) -> None:

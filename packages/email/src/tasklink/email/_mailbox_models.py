@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from tasklink.core import field
+from tasklink.core import CamelInputModel, CamelOutputModel, field
 
 from ._addresses import check_header_text
-from ._models import Connection, EmailInput, EmailOutput
+from ._models import Connection
 
 __all__ = [
     "AttachmentInfo",
@@ -82,13 +82,13 @@ MessageId = Annotated[str | None, AfterValidator(_message_id)]
 # --- inputs ---------------------------------------------------------------------------
 
 
-class ImapFolders(EmailInput):
+class ImapFolders(CamelInputModel):
     """Input of ``imap_folders``."""
 
     connection: Connection = field(description="IMAP server settings")
 
 
-class ImapList(EmailInput):
+class ImapList(CamelInputModel):
     """Input of ``imap_list``: the newest messages of a folder."""
 
     connection: Connection = field(description="IMAP server settings")
@@ -103,7 +103,7 @@ class ImapList(EmailInput):
     unseen_only: bool = field(False, description="Only messages not yet seen", group="mailbox")
 
 
-class ImapSearch(EmailInput):
+class ImapSearch(CamelInputModel):
     """Input of ``imap_search``: criteria are combined with AND; empty ones are ignored."""
 
     connection: Connection = field(description="IMAP server settings")
@@ -138,7 +138,7 @@ class ImapSearch(EmailInput):
     )
 
 
-class ImapSelect(EmailInput):
+class ImapSelect(CamelInputModel):
     """Input of ``imap_delete``: the message chosen by uid or by Message-ID (exactly one)."""
 
     connection: Connection = field(description="IMAP server settings")
@@ -187,7 +187,7 @@ class ImapMark(ImapSelect):
     )
 
 
-class Pop3List(EmailInput):
+class Pop3List(CamelInputModel):
     """Input of ``pop3_list``."""
 
     connection: Connection = field(description="POP3 server settings")
@@ -200,7 +200,7 @@ class Pop3List(EmailInput):
     )
 
 
-class Pop3Select(EmailInput):
+class Pop3Select(CamelInputModel):
     """Input of ``pop3_delete``: one message chosen by its POP3 unique id."""
 
     connection: Connection = field(description="POP3 server settings")
@@ -230,7 +230,7 @@ class Pop3Read(Pop3Select):
 # --- outputs --------------------------------------------------------------------------
 
 
-class FolderInfo(EmailOutput):
+class FolderInfo(CamelOutputModel):
     """One IMAP folder."""
 
     name: str = field(description="Folder name (use it as folder or targetFolder)")
@@ -238,13 +238,13 @@ class FolderInfo(EmailOutput):
     flags: list[str] = field(description="Folder attributes such as \\Trash or \\HasChildren")
 
 
-class FolderList(EmailOutput):
+class FolderList(CamelOutputModel):
     """Output of ``imap_folders``."""
 
     folders: list[FolderInfo] = field(description="Every folder of the account")
 
 
-class MessageSummary(EmailOutput):
+class MessageSummary(CamelOutputModel):
     """Headers and size of a message, as lists return it."""
 
     message_id: str | None = field(description="Message-ID header")
@@ -272,7 +272,7 @@ class Pop3MessageSummary(MessageSummary):
     number: int = field(description="Message number in this session (1 = oldest)")
 
 
-class ImapMessageList(EmailOutput):
+class ImapMessageList(CamelOutputModel):
     """Output of ``imap_list`` and ``imap_search``."""
 
     folder: str = field(description="The folder listed")
@@ -280,14 +280,14 @@ class ImapMessageList(EmailOutput):
     messages: list[ImapMessageSummary] = field(description="Matching messages, newest first")
 
 
-class Pop3MessageList(EmailOutput):
+class Pop3MessageList(CamelOutputModel):
     """Output of ``pop3_list``."""
 
     total: int = field(description="How many messages the mailbox holds")
     messages: list[Pop3MessageSummary] = field(description="Messages, newest first")
 
 
-class AttachmentInfo(EmailOutput):
+class AttachmentInfo(CamelOutputModel):
     """An attachment (or inline part) of a read message."""
 
     file_name: str | None = field(
@@ -332,7 +332,7 @@ class Pop3Message(MessageContent):
     deleted: bool = field(description="Whether the message was deleted after reading")
 
 
-class ImapUpdated(EmailOutput):
+class ImapUpdated(CamelOutputModel):
     """Output of ``imap_move``, ``imap_delete`` and ``imap_mark``."""
 
     folder: str = field(description="Folder the messages were in")
@@ -353,7 +353,7 @@ class ImapUpdated(EmailOutput):
     )
 
 
-class Pop3Deleted(EmailOutput):
+class Pop3Deleted(CamelOutputModel):
     """Output of ``pop3_delete``."""
 
     uid: str = field(description="Unique id of the deleted message")

@@ -11,10 +11,9 @@ import binascii
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationInfo, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_validator
 
-from tasklink.core import InputModel, OutputModel, field
+from tasklink.core import CamelInputModel, CamelOutputModel, field
 
 from ._addresses import (
     check_header_name,
@@ -27,8 +26,6 @@ from ._addresses import (
 __all__ = [
     "Attachment",
     "Connection",
-    "EmailInput",
-    "EmailOutput",
     "RefusedRecipient",
     "Security",
     "SendEmail",
@@ -58,20 +55,6 @@ _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+$")
 _WHITESPACE = re.compile(r"\s+")
 
 
-class EmailInput(InputModel):
-    """Base of every input: camelCase names on the wire, unknown fields refused."""
-
-    model_config = ConfigDict(
-        extra="forbid", populate_by_name=True, alias_generator=to_camel, str_strip_whitespace=False
-    )
-
-
-class EmailOutput(OutputModel):
-    """Base of every output: camelCase names on the wire."""
-
-    model_config = ConfigDict(populate_by_name=True, alias_generator=to_camel)
-
-
 def _host(value: str) -> str:
     check_header_text(value)
     value = value.strip()
@@ -88,7 +71,7 @@ AddressList = Annotated[
 ]
 
 
-class Connection(EmailInput):
+class Connection(CamelInputModel):
     """Where and how to reach a mail server; shared by SMTP, IMAP and POP3 operations."""
 
     host: Annotated[str, AfterValidator(_host)] = field(
@@ -203,7 +186,7 @@ def _file_name(value: str) -> str:
     return value
 
 
-class Attachment(EmailInput):
+class Attachment(CamelInputModel):
     """A file to attach: its name, its bytes as base64 and optionally its content type."""
 
     file_name: Annotated[str, AfterValidator(_file_name)] = field(
@@ -242,7 +225,7 @@ def _headers(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-class SendEmail(EmailInput):
+class SendEmail(CamelInputModel):
     """Input of ``send``: one message to one or more recipients."""
 
     connection: Connection = field(description="SMTP server settings")
@@ -314,7 +297,7 @@ class SendEmail(EmailInput):
     )
 
 
-class RefusedRecipient(EmailOutput):
+class RefusedRecipient(CamelOutputModel):
     """A recipient the SMTP server refused."""
 
     address: str = field(description="The refused address")
@@ -322,7 +305,7 @@ class RefusedRecipient(EmailOutput):
     message: str = field(description="The server's reply text")
 
 
-class SendResult(EmailOutput):
+class SendResult(CamelOutputModel):
     """Output of ``send``."""
 
     message_id: str = field(description="The Message-ID header of the sent message")

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
-from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from tasklink.core import InputModel, OutputModel, field
+from tasklink.core import CamelInputModel, CamelOutputModel, field
 
 from ._body import BodyError, BodyType, EncodedBody, encode_body
 
@@ -75,14 +74,10 @@ def _fail(model: type[Any], problems: list[CheckError | BodyError], value: Any) 
     )
 
 
-class _Input(InputModel):
-    model_config = ConfigDict(alias_generator=to_camel)
-
-
 # -- authentication ----------------------------------------------------------------------
 
 
-class NoAuth(_Input):
+class NoAuth(CamelInputModel):
     """Send no credentials."""
 
     model_config = ConfigDict(frozen=True)
@@ -98,7 +93,7 @@ class NoAuth(_Input):
         return NO_AUTH
 
 
-class BasicAuth(_Input):
+class BasicAuth(CamelInputModel):
     """HTTP Basic authentication (RFC 7617)."""
 
     type: Literal["basic"] = field(description="How the connector authenticates")
@@ -121,7 +116,7 @@ class BasicAuth(_Input):
         return client.BasicAuth(self.username, self.password)
 
 
-class BearerAuth(_Input):
+class BearerAuth(CamelInputModel):
     """A bearer token sent as ``Authorization: Bearer <token>``."""
 
     type: Literal["bearer"] = field(description="How the connector authenticates")
@@ -153,7 +148,7 @@ class BearerAuth(_Input):
         return client.BearerAuth(self.token)
 
 
-class ApiKeyAuth(_Input):
+class ApiKeyAuth(CamelInputModel):
     """An API key sent as a header or a query parameter."""
 
     type: Literal["api_key"] = field(description="How the connector authenticates")
@@ -197,7 +192,7 @@ class ApiKeyAuth(_Input):
         return client.ApiKeyAuth(self.name, self.value, self.location)
 
 
-class OAuth2ClientCredentials(_Input):
+class OAuth2ClientCredentials(CamelInputModel):
     """OAuth 2.0 client credentials grant (RFC 6749 section 4.4); tokens are cached."""
 
     type: Literal["oauth2_client_credentials"] = field(
@@ -272,7 +267,7 @@ def _pem(value: str | None, marker: str, what: str) -> str | None:
     return value.strip() + "\n"
 
 
-class TlsOptions(_Input):
+class TlsOptions(CamelInputModel):
     """Certificate checks and client certificates for HTTPS."""
 
     model_config = ConfigDict(frozen=True)
@@ -354,7 +349,7 @@ _NO_AUTH = NoAuth()
 _DEFAULT_TLS = TlsOptions()
 
 
-class HttpRequest(_Input):
+class HttpRequest(CamelInputModel):
     """One HTTP request and how to send it."""
 
     authentication: Authentication = field(
@@ -524,11 +519,7 @@ class HttpRequest(_Input):
 # -- the response ------------------------------------------------------------------------
 
 
-class _Output(OutputModel):
-    model_config = ConfigDict(alias_generator=to_camel)
-
-
-class BinaryBody(_Output):
+class BinaryBody(CamelOutputModel):
     """A binary response body; pass it on as a multipart file or a binary body."""
 
     content: str = field(description="The bytes, base64-encoded")
@@ -540,7 +531,7 @@ class BinaryBody(_Output):
     )
 
 
-class HttpResponse(_Output):
+class HttpResponse(CamelOutputModel):
     """The response: status, headers and the body parsed by its content type."""
 
     status: int = field(description="HTTP status code")

@@ -119,8 +119,14 @@ class AuthSession:
         where = safe_url(url)
         timeout = self.timeouts.httpx()
         try:
+            target = httpx.URL(url)
+            _ = target.host  # decoding an internationalized name fails for an invalid one
+        except (httpx.InvalidURL, ValueError) as exc:
+            name = self.fields.token_url
+            raise InputError(f"{name}: {exc}", field=name) from None
+        try:
             request = self.client.build_request(
-                "POST", url, content=urlencode(form), headers=dict(headers), timeout=timeout
+                "POST", target, content=urlencode(form), headers=dict(headers), timeout=timeout
             )
             if self._check_url is not None:
                 # A proxy would resolve the host itself: the same check as the job's request.
@@ -184,6 +190,7 @@ class BasicAuth:
 
     async def apply(self, session: AuthSession) -> AppliedAuth:
         value = _basic(self.username, self.password)
+        session.redactor.add(self.password)
         session.redactor.add(value)
         return AppliedAuth(
             headers={"Authorization": f"Basic {value}"}, header_names=frozenset({"authorization"})

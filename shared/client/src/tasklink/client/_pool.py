@@ -16,6 +16,7 @@ job's request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 import weakref
@@ -192,6 +193,26 @@ def _install_guard(
     )
 
 
+@functools.cache
+def _client_type() -> type[httpx.AsyncClient]:
+    """``httpx.AsyncClient`` without redirect handling of its own.
+
+    ``_send`` follows redirects itself, hop by hop. httpx, even when it does not follow a
+    redirect, builds the request it would send next from ``Location``, and fails the whole
+    exchange when that is malformed: the caller would get a connection failure instead of
+    the 3xx response (or ``INVALID_REDIRECT`` when following).
+    """
+    import httpx
+
+    class Client(httpx.AsyncClient):
+        def _build_redirect_request(
+            self, request: httpx.Request, response: httpx.Response
+        ) -> httpx.Request:
+            return request  # never sent: follow_redirects is always False
+
+    return Client
+
+
 def _create(
     tls: TlsConfig, fields: TlsFields | None, policy: OutboundPolicy, max_connections: int
 ) -> PooledClient:
@@ -207,7 +228,7 @@ def _create(
         keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
     )
     context = ssl_context(tls, fields)
-    client = httpx.AsyncClient(
+    client = _client_type()(
         verify=context,
         limits=limits,
         trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx reads them

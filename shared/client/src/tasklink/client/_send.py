@@ -63,7 +63,8 @@ _DRAIN_LIMIT = 64 * 1024
 class Request:
     """One request as a connector describes it.
 
-    ``query`` is added to what ``url`` already carries. ``max_response_bytes`` bounds the
+    ``query`` is merged into what ``url`` already carries (a name given here replaces
+    the URL's value for it). ``max_response_bytes`` bounds the
     decoded body; above the operator's ceiling it is an input error when
     ``explicit_limit`` (the process chose it), else it yields to the ceiling.
     ``user_agent`` is sent unless ``headers`` has one.
@@ -233,9 +234,11 @@ class _Exchange:
         where = f"{method} {safe_url(response.url)}"
         try:
             target = response.url.join(response.headers["location"])
+            # .host decodes an internationalized name, which fails for an invalid one.
+            valid = target.scheme in DEFAULT_PORTS and bool(target.host)
         except (httpx.InvalidURL, ValueError):
-            target = None
-        if target is None or target.scheme not in DEFAULT_PORTS or not target.host:
+            valid = False
+        if not valid:
             raise ConnectorError(
                 f"{where} redirected to an invalid or non-HTTP location",
                 code=ClientErrorCode.INVALID_REDIRECT,
@@ -262,6 +265,14 @@ class _Exchange:
             return await self.client.send(built, stream=True)
         except (httpx.HTTPError, BlockedAddressError) as exc:
             raise self._fail(exc, method, url) from None
+        except UnicodeEncodeError:
+            # httpx encodes header names and values as ASCII; the message would quote the
+            # value, which may be a credential.
+            name = self.request.fields.headers
+            raise InputError(
+                f"{name}: the request could not be sent: a header name or value is not ASCII",
+                field=name,
+            ) from None
 
     async def _read(self, response: httpx.Response, method: str, url: httpx.URL) -> bytes:
         declared = response.headers.get("content-length", "")
@@ -290,9 +301,9 @@ class _Exchange:
             url = httpx.URL(request.url)
             if request.query:
                 url = url.copy_merge_params(tuple(request.query))
+            origin = _origin(url)  # .host decodes an internationalized name, or fails
         except (httpx.InvalidURL, ValueError) as exc:
             raise InputError(f"{request.fields.url}: {exc}", field=request.fields.url) from None
-        origin = _origin(url)
         auth = await request.auth.apply(self.session)
         method = request.method
         has_body = request.content is not None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .__about__ import __version__
 
 # What a connector module needs is imported at once. What only runtimes and tools use (job
-# execution, engine mappings, discovery) is imported on first access (PEP 562), so that
+# execution, Activiti variables, discovery) is imported on first access (PEP 562), so that
 # loading a connector, for discovery say, stays cheap.
 from ._connector import Connector, DeclarationError, Operation
 from ._context import CancellationToken, Context, JobInfo
@@ -19,12 +19,18 @@ from ._errors import (
     ErrorCode,
     InputError,
     RetryError,
-    TasklinkError,
     status_code_name,
 )
-from ._fields import field, field_options, secret_values
+from ._fields import field, field_options
 from ._files import safe_file_name
-from ._models import InputModel, OutputModel, bind_input, format_validation_error, input_names
+from ._models import (
+    CamelInputModel,
+    CamelOutputModel,
+    InputModel,
+    OutputModel,
+    format_validation_error,
+    input_names,
+)
 from ._redaction import MASK, TOKEN_TTL, RedactingFilter, Redactor
 from ._secrets import (
     DEFAULT_SECRET_PREFIX,
@@ -38,30 +44,8 @@ from ._secrets import (
 )
 
 if TYPE_CHECKING:
-    from ._activiti_mapping import (
-        MappingType,
-        SourceType,
-        TaskMapping,
-        VariableMapping,
-        decode_typed_value,
-        decode_variables,
-        map_inputs,
-        map_outputs,
-    )
-    from ._camunda_mapping import (
-        BpmnErrorDecision,
-        ExpressionCache,
-        JobErrorDecision,
-        evaluate_error_expression,
-        map_result,
-    )
-    from ._discovery import (
-        CONNECTORS_GROUP,
-        DiscoveredConnector,
-        Discovery,
-        PluginError,
-        discover,
-    )
+    from ._activiti_variables import decode_variables
+    from ._discovery import PluginError, discover
     from ._durations import parse_duration
     from ._execution import (
         ERROR_EXPRESSION,
@@ -76,40 +60,12 @@ if TYPE_CHECKING:
         JobExecutor,
         Outcome,
     )
-    from ._expressions import (
-        CompiledExpression,
-        ExpressionError,
-        ExpressionEvaluator,
-        load_evaluator,
-    )
-    from ._jsonable import to_jsonable
+    from ._expressions import ExpressionEvaluator
 
 # The deferred names by module: keep in step with the TYPE_CHECKING imports (a test checks).
 _DEFERRED = {
-    "_activiti_mapping": (
-        "MappingType",
-        "SourceType",
-        "TaskMapping",
-        "VariableMapping",
-        "decode_typed_value",
-        "decode_variables",
-        "map_inputs",
-        "map_outputs",
-    ),
-    "_camunda_mapping": (
-        "BpmnErrorDecision",
-        "ExpressionCache",
-        "JobErrorDecision",
-        "evaluate_error_expression",
-        "map_result",
-    ),
-    "_discovery": (
-        "CONNECTORS_GROUP",
-        "DiscoveredConnector",
-        "Discovery",
-        "PluginError",
-        "discover",
-    ),
+    "_activiti_variables": ("decode_variables",),
+    "_discovery": ("PluginError", "discover"),
     "_durations": ("parse_duration",),
     "_execution": (
         "ERROR_EXPRESSION",
@@ -124,13 +80,7 @@ _DEFERRED = {
         "JobExecutor",
         "Outcome",
     ),
-    "_expressions": (
-        "CompiledExpression",
-        "ExpressionError",
-        "ExpressionEvaluator",
-        "load_evaluator",
-    ),
-    "_jsonable": ("to_jsonable",),
+    "_expressions": ("ExpressionEvaluator",),
 }
 _MODULE_OF = {name: module for module, names in _DEFERRED.items() for name in names}
 
@@ -153,7 +103,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "CONNECTORS_GROUP",
     "DEFAULT_SECRET_PREFIX",
     "ERROR_EXPRESSION",
     "EXPRESSION_TIMEOUT",
@@ -163,32 +112,26 @@ __all__ = [
     "RETRY_BACKOFF",
     "TOKEN_TTL",
     "BpmnError",
-    "BpmnErrorDecision",
     "BpmnErrorThrown",
+    "CamelInputModel",
+    "CamelOutputModel",
     "CancellationToken",
-    "CompiledExpression",
     "Completed",
     "Connector",
     "ConnectorError",
     "Context",
     "DeclarationError",
-    "DiscoveredConnector",
-    "Discovery",
     "DotenvSecretProvider",
     "EnvironmentSecretProvider",
     "ErrorCode",
-    "ExpressionCache",
-    "ExpressionError",
     "ExpressionEvaluator",
     "Failed",
     "InputError",
     "InputModel",
     "Job",
-    "JobErrorDecision",
     "JobExecutor",
     "JobInfo",
     "MappingSecretProvider",
-    "MappingType",
     "Operation",
     "Outcome",
     "OutputModel",
@@ -199,28 +142,15 @@ __all__ = [
     "SecretChain",
     "SecretProvider",
     "SecretResolver",
-    "SourceType",
-    "TaskMapping",
-    "TasklinkError",
-    "VariableMapping",
     "__version__",
-    "bind_input",
-    "decode_typed_value",
     "decode_variables",
     "discover",
-    "evaluate_error_expression",
     "field",
     "field_options",
     "format_validation_error",
     "input_names",
-    "load_evaluator",
     "load_plugin_secret_providers",
-    "map_inputs",
-    "map_outputs",
-    "map_result",
     "parse_duration",
     "safe_file_name",
-    "secret_values",
     "status_code_name",
-    "to_jsonable",
 ]

@@ -1,7 +1,8 @@
 """Declaring a connector and its operations.
 
-A connector module imports only pydantic and this core, so discovery stays cheap; client
-libraries are imported inside the operation functions, on first use::
+A connector module imports only pydantic and this core, so discovery stays cheap. An
+operation is a decorated function, or a lazy target: the ``"module:function"`` of its
+implementation, imported when the operation first runs, so client libraries load then::
 
     connector = Connector(
         id="io.tasklink.http", name="http", title="REST", job_type="tasklink:http:1",
@@ -10,15 +11,22 @@ libraries are imported inside the operation functions, on first use::
 
     @connector.operation(name="Send request", description="Send one HTTP request")
     async def request(input: HttpRequest, ctx: Context) -> HttpResponse: ...
+
+    connector.operation(
+        "download", name="Download", description="Download a file",
+        target="._download:download", input_model=Download, output_model=Downloaded,
+    )
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+import threading
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, get_type_hints
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, NoReturn, get_type_hints, overload
 
 from pydantic import BaseModel
 
@@ -34,6 +42,12 @@ _OPERATION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 CONNECTOR_NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,24}[a-z0-9])?$"
 _CONNECTOR_NAME = re.compile(CONNECTOR_NAME_PATTERN)
 _JOB_TYPE = re.compile(r"^[A-Za-z0-9_.:\-]+:\d+$")
+# "module:function"; the module may be relative to the connector's package ("._send:send").
+_TARGET = re.compile(r"^(\.*[A-Za-z_]\w*(\.[A-Za-z_]\w*)*|\.+):[A-Za-z_]\w*$")
+# Guards loading lazy targets. One lock serves every target: each loads once per process.
+# Re-entrant, so a target module that loads an operation while it is imported cannot
+# deadlock its own thread.
+_LOADING = threading.RLock()
 
 
 class DeclarationError(ValueError):
@@ -42,18 +56,25 @@ class DeclarationError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One operation of a connector: a function with a typed input and output."""
+    """One operation of a connector: a function with a typed input and output.
+
+    ``target`` is the ``"module:function"`` of a lazy operation (``None`` for a decorated
+    function). Its ``function``, ``is_async`` and ``takes_context`` are known once the
+    target is imported: on their first read, or :meth:`load`.
+    """
 
     connector: Connector
     id: str
     name: str
     description: str
-    function: OperationFunction
     input_model: type[BaseModel]
     output_model: type[BaseModel] | None
-    is_async: bool
-    takes_context: bool
     timeout: float | None = None
+    target: str | None = None
+    # Set once, by _bind: for a lazy target they stay unset until it is loaded.
+    function: OperationFunction = field(init=False, repr=False, compare=False)
+    is_async: bool = field(init=False, repr=False, compare=False)
+    takes_context: bool = field(init=False, repr=False, compare=False)
 
     @property
     def action(self) -> str:
@@ -63,6 +84,119 @@ class Operation:
     @property
     def qualified_name(self) -> str:
         return f"{self.connector.name}.{self.action}"
+
+    def load(self) -> None:
+        """Import and check a lazy target now; nothing to do for a decorated function or a
+        target loaded before. Raises :class:`DeclarationError` naming the connector, the
+        operation and the target when the target is broken."""
+        function = self.function  # the first read of a lazy target loads it
+        if isinstance(function, _BrokenTarget):
+            raise DeclarationError(function.message) from function.cause
+
+
+class _LazyOperation(Operation):
+    """An operation whose target is not loaded yet.
+
+    Reading an unset slot (``function``, ``is_async``, ``takes_context``) falls back to
+    ``__getattr__``, which loads the target, fills the slots and turns the object into a
+    plain :class:`Operation`. From then on those reads are plain slot reads: a
+    ``__getattr__`` left on the class would cost every read on the job path (~25 ns, as
+    Python no longer specialises attribute access on such classes).
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("function", "is_async", "takes_context"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        with _LOADING:
+            if type(self) is _LazyOperation:  # not loaded by another thread meanwhile
+                _load_target(self)
+                object.__setattr__(self, "__class__", Operation)
+        return object.__getattribute__(self, name)
+
+
+class _BrokenTarget:
+    """Stands in for a lazy target that cannot be used: each call raises the problem.
+
+    Jobs of the operation fail with it (as a connector bug does), and reading
+    ``operation.function`` (an engine adapter naming it in a stack trace) never raises.
+    """
+
+    def __init__(self, message: str, cause: BaseException | None) -> None:
+        self.message = message
+        self.cause = cause
+
+    def __call__(self, *args: Any) -> NoReturn:
+        raise DeclarationError(self.message) from self.cause
+
+
+def _bind(operation: Operation, function: OperationFunction, takes_context: bool) -> None:
+    # The dataclass is frozen: these slots are filled once, before anyone reads them.
+    object.__setattr__(operation, "function", function)
+    object.__setattr__(operation, "is_async", inspect.iscoroutinefunction(function))
+    object.__setattr__(operation, "takes_context", takes_context)
+
+
+def _parameters(function: OperationFunction, where: str) -> list[str]:
+    """The parameter names of an operation function: ``(input)`` or ``(input, context)``."""
+    params = list(inspect.signature(function).parameters)
+    if not params or len(params) > 2:
+        raise DeclarationError(f"{where}: takes (input) or (input, context)")
+    return params
+
+
+def _load_target(operation: Operation) -> None:
+    """Import the target of a lazy operation and check it against the declaration; a
+    broken one is bound as a :class:`_BrokenTarget`."""
+    where = (
+        f"connector {operation.connector.id!r}, operation {operation.id!r}: "
+        f"target {operation.target!r}"
+    )
+    module_name, _, attribute = str(operation.target).partition(":")
+    try:
+        module = import_module(module_name, operation.connector.package)
+    except Exception as exc:  # whatever the module raises while it is imported
+        problem = f"{where}: cannot import {module_name!r} ({type(exc).__name__}: {exc})"
+        _bind(operation, _BrokenTarget(problem, exc), takes_context=False)
+        return
+    function = getattr(module, attribute, None)
+    try:
+        if function is None:
+            raise DeclarationError(f"{where}: module {module.__name__!r} has no {attribute!r}")
+        if not callable(function):
+            raise DeclarationError(f"{where}: {type(function).__name__} is not callable")
+        params = _parameters(function, where)
+        _check_models(operation, function, params[0], where)
+    except (DeclarationError, TypeError, ValueError) as exc:  # signature() raises the others
+        message = str(exc) if isinstance(exc, DeclarationError) else f"{where}: {exc}"
+        _bind(operation, _BrokenTarget(message, None), takes_context=False)
+        return
+    _bind(operation, function, takes_context=len(params) == 2)
+
+
+def _check_models(
+    operation: Operation, function: OperationFunction, first: str, where: str
+) -> None:
+    """The annotations of ``function``, where it has them, must fit the declared models."""
+    try:
+        hints = get_type_hints(function)
+    except Exception:  # names imported for type checking only: nothing to compare
+        return
+    takes = hints.get(first)
+    if isinstance(takes, type) and not issubclass(operation.input_model, takes):
+        raise DeclarationError(
+            f"{where}: takes {takes.__name__}, not the declared input model "
+            f"{operation.input_model.__name__}"
+        )
+    returns = hints.get("return")
+    if isinstance(returns, type) and issubclass(returns, BaseModel):
+        declared = operation.output_model
+        if declared is None or not issubclass(returns, declared):
+            raise DeclarationError(
+                f"{where}: returns {returns.__name__}, but the declared output model is "
+                f"{declared.__name__ if declared else None}"
+            )
 
 
 class Connector:
@@ -123,6 +257,7 @@ class Connector:
         """Operations by id, in declaration order."""
         return self._operations
 
+    @overload
     def operation(
         self,
         id: str | None = None,
@@ -130,18 +265,79 @@ class Connector:
         name: str,
         description: str,
         timeout: float | None = None,
-    ) -> Callable[[OperationFunction], OperationFunction]:
-        """Register a function as an operation; input and output come from its type hints."""
+    ) -> Callable[[OperationFunction], OperationFunction]: ...
 
+    @overload
+    def operation(
+        self,
+        id: str,
+        *,
+        name: str,
+        description: str,
+        timeout: float | None = None,
+        target: str,
+        input_model: type[BaseModel],
+        output_model: type[BaseModel] | None = None,
+    ) -> Operation: ...
+
+    def operation(
+        self,
+        id: str | None = None,
+        *,
+        name: str,
+        description: str,
+        timeout: float | None = None,
+        target: str | None = None,
+        input_model: type[BaseModel] | None = None,
+        output_model: type[BaseModel] | None = None,
+    ) -> Callable[[OperationFunction], OperationFunction] | Operation:
+        """Declare an operation.
+
+        As a decorator, the function is the operation; input and output come from its type
+        hints, the id from its name unless given. With ``target="module:function"`` (the
+        module may be relative to the connector's package) the operation is declared at once
+        with the models given; the target is imported and checked when the operation first
+        runs (or on :meth:`Operation.load`), so a connector module need not import client
+        libraries. The id is then required: it names the operation in templates and
+        processes, and the implementation stays free to move.
+        """
+        if target is None:
+            if input_model is not None or output_model is not None:
+                raise DeclarationError(
+                    f"connector {self.id!r}, operation {id!r}: input_model and output_model "
+                    "go with target; a decorated function's come from its type hints"
+                )
+            return self._decorator(id, name, description, timeout)
+        where = f"connector {self.id!r}, operation {id!r}"
+        if id is None:
+            raise DeclarationError(f"{where}: an operation with a target needs an id")
+        if not _TARGET.match(target):
+            raise DeclarationError(f"{where}: target {target!r} must be 'module:function'")
+        if not (isinstance(input_model, type) and issubclass(input_model, BaseModel)):
+            raise DeclarationError(f"{where}: input_model must be a pydantic model")
+        if output_model is not None and not (
+            isinstance(output_model, type) and issubclass(output_model, BaseModel)
+        ):
+            raise DeclarationError(f"{where}: output_model must be a pydantic model or None")
+        operation = _LazyOperation(
+            connector=self,
+            id=id,
+            name=name,
+            description=description,
+            input_model=input_model,
+            output_model=output_model,
+            timeout=timeout if timeout is not None else self.timeout,
+            target=target,
+        )
+        self._register(operation)
+        return operation
+
+    def _decorator(
+        self, id: str | None, name: str, description: str, timeout: float | None
+    ) -> Callable[[OperationFunction], OperationFunction]:
         def register(function: OperationFunction) -> OperationFunction:
             op_id = id or function.__name__
             where = f"connector {self.id!r}, operation {op_id!r}"
-            if not _OPERATION_ID.match(op_id):
-                raise DeclarationError(f"{where}: id must match {_OPERATION_ID.pattern}")
-            if op_id in self._operations:
-                raise DeclarationError(f"{where}: declared twice")
-            if not name or not description:
-                raise DeclarationError(f"{where}: name and description are required")
             try:
                 hints = get_type_hints(function)
             except NameError as exc:
@@ -149,9 +345,7 @@ class Connector:
                     f"{where}: cannot resolve its type hints ({exc}); declare the models at "
                     "module level"
                 ) from None
-            params = list(inspect.signature(function).parameters)
-            if not params or len(params) > 2:
-                raise DeclarationError(f"{where}: takes (input) or (input, context)")
+            params = _parameters(function, where)
             input_model = hints.get(params[0])
             if not (isinstance(input_model, type) and issubclass(input_model, BaseModel)):
                 raise DeclarationError(
@@ -161,21 +355,30 @@ class Connector:
             output_model = (
                 returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None
             )
-            self._operations[op_id] = Operation(
+            operation = Operation(
                 connector=self,
                 id=op_id,
                 name=name,
                 description=description,
-                function=function,
                 input_model=input_model,
                 output_model=output_model,
-                is_async=inspect.iscoroutinefunction(function),
-                takes_context=len(params) == 2,
                 timeout=timeout if timeout is not None else self.timeout,
             )
+            _bind(operation, function, takes_context=len(params) == 2)
+            self._register(operation)
             return function
 
         return register
+
+    def _register(self, operation: Operation) -> None:
+        where = f"connector {self.id!r}, operation {operation.id!r}"
+        if not _OPERATION_ID.match(operation.id):
+            raise DeclarationError(f"{where}: id must match {_OPERATION_ID.pattern}")
+        if operation.id in self._operations:
+            raise DeclarationError(f"{where}: declared twice")
+        if not operation.name or not operation.description:
+            raise DeclarationError(f"{where}: name and description are required")
+        self._operations[operation.id] = operation
 
     def on_shutdown(self, hook: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """Register an async function the runtime awaits when it shuts down, after the last

@@ -60,7 +60,8 @@ SyncRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 _log = logging.getLogger("tasklink.core.execution")
 
-# Task headers Camunda's connector runtime reads (DESIGN.md section 4).
+# Task headers Camunda's connector runtime reads: the ``*_KEYWORD`` constants of
+# ``io.camunda.connector.runtime.core.Keywords`` (camunda/connectors, connector-runtime-core).
 RESULT_VARIABLE = "resultVariable"
 RESULT_EXPRESSION = "resultExpression"
 ERROR_EXPRESSION = "errorExpression"

@@ -10,10 +10,19 @@ from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
 
 from ._errors import ErrorCode, InputError
 
-__all__ = ["InputModel", "OutputModel", "bind_input", "format_validation_error", "input_names"]
+__all__ = [
+    "CamelInputModel",
+    "CamelOutputModel",
+    "InputModel",
+    "OutputModel",
+    "bind_input",
+    "format_validation_error",
+    "input_names",
+]
 
 
 class InputModel(BaseModel):
@@ -26,6 +35,23 @@ class OutputModel(BaseModel):
     """Base for operation outputs."""
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+# Process variables are camelCase in Camunda and Activiti: these bases keep Python's
+# snake_case field names and read and write the camelCase alias (``reply_to``: ``replyTo``).
+
+
+class CamelInputModel(InputModel):
+    """An :class:`InputModel` whose fields are camelCase on the wire (``replyTo``); the
+    snake_case names are accepted too."""
+
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+class CamelOutputModel(OutputModel):
+    """An :class:`OutputModel` whose fields are camelCase on the wire (``messageId``)."""
+
+    model_config = ConfigDict(alias_generator=to_camel)
 
 
 def _members(annotation: Any) -> list[Any]:

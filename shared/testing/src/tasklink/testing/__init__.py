@@ -1,34 +1,88 @@
 """tasklink-testing: the test kit for connector authors.
 
 Run operations the way a runtime would (:func:`run_job`), record HTTP with credentials
-scrubbed (:func:`recording_vcr`), check cassettes against OpenAPI specs, and give every
-connector package the standard suite (:class:`StandardConnectorSuite`).
+scrubbed (:func:`recording_vcr`), check cassettes against OpenAPI specs, give every
+connector package the standard suite (:class:`StandardConnectorSuite`), and drive a
+runtime with the fixture connector of :mod:`tasklink.testing.fixtures`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .__about__ import __version__
-from ._harness import arun_job, run_job
-from ._kit import repository_root, shared_kit_dir
-from ._openapi import (
-    OpenAPISpec,
-    OperationNotFoundError,
-    SpecOperation,
-    assert_cassette_matches_spec,
-    check_cassette,
-)
-from ._readme import ReadmeExample, readme_examples, run_readme_example
-from ._recording import CassetteSecretError, Scrubber, recording_vcr
-from ._suite import SecretCase, StandardConnectorSuite
-from ._templates import (
-    ACTIVITI_DEFINITION_SCHEMA,
-    VALIDATOR_DIR_VARIABLE,
-    TemplateToolsMissingError,
-    check_template_collection,
-    check_template_rules,
-    template_key,
-    validate_activiti_definition,
-    validate_camunda_templates,
-    validator_versions,
-)
+
+# Every name is imported on first access (PEP 562): loading the fixture connector through
+# an entry point (``tasklink list`` in a test) then costs neither pytest, vcrpy nor
+# jsonschema.
+if TYPE_CHECKING:
+    from ._harness import arun_job, run_job
+    from ._kit import repository_root, shared_kit_dir
+    from ._openapi import (
+        OpenAPISpec,
+        OperationNotFoundError,
+        SpecOperation,
+        assert_cassette_matches_spec,
+        check_cassette,
+    )
+    from ._readme import ReadmeExample, readme_examples, run_readme_example
+    from ._recording import CassetteSecretError, Scrubber, recording_vcr
+    from ._suite import SecretCase, StandardConnectorSuite
+    from ._templates import (
+        ACTIVITI_DEFINITION_SCHEMA,
+        VALIDATOR_DIR_VARIABLE,
+        TemplateToolsMissingError,
+        check_template_collection,
+        check_template_rules,
+        template_key,
+        validate_activiti_definition,
+        validate_camunda_templates,
+        validator_versions,
+    )
+
+# The deferred names by module: keep in step with the TYPE_CHECKING imports (a test checks).
+_DEFERRED = {
+    "_harness": ("arun_job", "run_job"),
+    "_kit": ("repository_root", "shared_kit_dir"),
+    "_openapi": (
+        "OpenAPISpec",
+        "OperationNotFoundError",
+        "SpecOperation",
+        "assert_cassette_matches_spec",
+        "check_cassette",
+    ),
+    "_readme": ("ReadmeExample", "readme_examples", "run_readme_example"),
+    "_recording": ("CassetteSecretError", "Scrubber", "recording_vcr"),
+    "_suite": ("SecretCase", "StandardConnectorSuite"),
+    "_templates": (
+        "ACTIVITI_DEFINITION_SCHEMA",
+        "VALIDATOR_DIR_VARIABLE",
+        "TemplateToolsMissingError",
+        "check_template_collection",
+        "check_template_rules",
+        "template_key",
+        "validate_activiti_definition",
+        "validate_camunda_templates",
+        "validator_versions",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _DEFERRED.items() for name in names}
+
+
+if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
+
+    def __getattr__(name: str) -> Any:
+        module = _MODULE_OF.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # found directly from now on
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __all__ = [
     "ACTIVITI_DEFINITION_SCHEMA",

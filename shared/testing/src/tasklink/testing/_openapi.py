@@ -1,8 +1,8 @@
 """Check HTTP traffic and vcrpy cassettes against a vendor's OpenAPI spec.
 
-A cassette must not drift from the real API (DESIGN.md section 7): every recorded request
-and response is checked for its path, method, parameters, status, content type and body
-schema. Swagger 2.0 and OpenAPI 3.0/3.1 documents, JSON or YAML, are supported::
+A cassette must not drift from the real API: every recorded request and response is
+checked for its path, method, parameters, status, content type and body schema. Swagger
+2.0 and OpenAPI 3.0/3.1 documents, JSON or YAML, are supported::
 
     spec = OpenAPISpec.load(kit / "specs/slack/slack_web_openapi_v2_without_examples.json")
     assert_cassette_matches_spec(cassette_path, spec)

@@ -1,4 +1,4 @@
-"""The standard suite every connector package runs (DESIGN.md section 7).
+"""The standard suite every connector package runs.
 
 Enable it in a few lines::
 
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from tasklink.core import (
     Connector,
+    DeclarationError,
     InputError,
     JobExecutor,
     MappingSecretProvider,
@@ -135,6 +136,16 @@ class StandardConnectorSuite:
                         if not (info.description or "").strip():
                             missing.append(f"{op.id}: {model.__name__}.{name}")
         assert not missing, "fields without a description: " + ", ".join(missing)
+
+    def test_operation_targets_load(self) -> None:
+        """Every lazy target imports and fits its declaration: a job would find out first."""
+        problems: list[str] = []
+        for op in self.connector.operations.values():
+            try:
+                op.load()
+            except DeclarationError as error:
+                problems.append(str(error))
+        assert not problems, "; ".join(problems)
 
     # -- templates --------------------------------------------------------------------
 

@@ -5,10 +5,11 @@ httpbin-compatible: ``/anything``, ``/get``, ``/post``, ``/put``, ``/patch``, ``
 ``/redirect/<n>``, ``/redirect-to?url=&status_code=``, ``/delay/<seconds>``,
 ``/bytes/<n>``, ``/json``, ``/xml``, ``/cookies``, ``/response-headers?name=value``.
 
-Test routes: ``/oauth/token`` and ``/oauth/protected`` (a client-credentials server with
-revocation), ``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
+Test routes: ``/oauth/token`` and ``/oauth/protected`` (an OAuth 2.0 server for the client
+credentials and refresh token grants, with revocation and refresh token rotation),
+``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
 ``/problem/<code>?retry_after=``, ``/set-cookie``, ``/redirect-loop``,
-``/redirect-raw?location=``, ``/download``, ``/encoded?text=&coding=``,
+``/download``, ``/encoded?text=&coding=``,
 ``/disposition?value=`` (a file with that ``Content-Disposition``) and
 ``/drip?part=&count=&interval=`` (the body, or the headers, one byte at a time);
 ``/gzip-bomb`` also takes ``layers=``, ``status=`` and ``location=``.
@@ -37,13 +38,21 @@ PNG = base64.b64decode(
 
 
 class OAuthServer:
-    """State of the client-credentials endpoint: known clients, issued tokens."""
+    """State of the token endpoint: known clients, refresh tokens, issued access tokens.
+
+    ``refresh_tokens``: the refresh tokens the refresh grant accepts; with
+    ``rotate_refresh_tokens`` each use returns a new one and retires the one used (RFC 6749
+    section 6). ``token_type``: what the endpoint says it issued.
+    """
 
     def __init__(self) -> None:
         self.clients: dict[str, str] = {}
         self.tokens: set[str] = set()
+        self.refresh_tokens: set[str] = set()
+        self.rotate_refresh_tokens = False
         self.requests: list[dict[str, Any]] = []
         self.expires_in: int | None = 3600
+        self.token_type = "Bearer"  # noqa: S105 - a token type, not a password
         self.lock = threading.Lock()
 
     def issue(self) -> str:
@@ -51,6 +60,14 @@ class OAuthServer:
         with self.lock:
             self.tokens.add(token)
         return token
+
+    def rotate(self, used: str) -> str:
+        """Retire the refresh token ``used`` and issue its successor."""
+        successor = "rt-" + secrets.token_hex(16)
+        with self.lock:
+            self.refresh_tokens.discard(used)
+            self.refresh_tokens.add(successor)
+        return successor
 
     def revoke_all(self) -> None:
         with self.lock:
@@ -102,6 +119,9 @@ def _args(query: str) -> dict[str, Any]:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are written separately: with Nagle's algorithm the body would wait
+    # for the client's delayed ACK (40 ms on Linux) on every kept-alive request.
+    disable_nagle_algorithm = True
     server: TestServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -300,7 +320,8 @@ class Handler(BaseHTTPRequestHandler):
         self._json(200, {"set": True}, [("Set-Cookie", "session=s3cr3t-session; Path=/")])
 
     def route_response_headers(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
-        headers = [(k, v) for k, v in args.items() if isinstance(v, str)]
+        # A name given twice is sent as two header lines.
+        headers = [(k, v) for k, vs in args.items() for v in (vs if isinstance(vs, list) else [vs])]
         self._json(200, args, headers)
 
     def route_large(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
@@ -362,13 +383,24 @@ class Handler(BaseHTTPRequestHandler):
                 client_id, secret = unquote_plus(user), unquote_plus(password)
             with oauth.lock:
                 oauth.requests.append({"form": form, "basic": auth.startswith("Basic ")})
-            if form.get("grant_type") != "client_credentials":
+            grant = form.get("grant_type")
+            if grant not in ("client_credentials", "refresh_token"):
                 self._json(400, {"error": "unsupported_grant_type"})
                 return
-            if client_id not in oauth.clients or oauth.clients[client_id] != secret:
+            # A refresh grant may come from a public client, which sends no client id.
+            public = grant == "refresh_token" and client_id is None
+            known = client_id in oauth.clients and oauth.clients[client_id] == secret
+            if not public and not known:
                 self._json(401, {"error": "invalid_client", "error_description": "bad client"})
                 return
-            reply: dict[str, Any] = {"access_token": oauth.issue(), "token_type": "Bearer"}
+            used = form.get("refresh_token", "")
+            if grant == "refresh_token" and used not in oauth.refresh_tokens:
+                error = {"error": "invalid_grant", "error_description": "unknown refresh token"}
+                self._json(400, error)
+                return
+            reply: dict[str, Any] = {"access_token": oauth.issue(), "token_type": oauth.token_type}
+            if grant == "refresh_token" and oauth.rotate_refresh_tokens:
+                reply["refresh_token"] = oauth.rotate(used)
             if oauth.expires_in is not None:
                 reply["expires_in"] = oauth.expires_in
             self._json(200, reply)

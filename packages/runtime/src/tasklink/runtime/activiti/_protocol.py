@@ -1,6 +1,8 @@
 """Activiti Cloud's connector messages: integration requests in, results and errors out.
 
-Pure functions over JSON documents, no broker: see DESIGN.md section 5 and, in
+Pure functions over JSON documents, no broker. A result is the request with its
+integration context's ``outBoundVariables`` filled; an error adds ``errorCode``,
+``errorMessage``, ``errorClassName`` and ``stackTraceElements``. See, in
 Activiti/activiti-cloud, ``IntegrationResultBuilder`` / ``IntegrationErrorBuilder`` of
 ``activiti-cloud-starter-connector`` (headers ``targetAppName``, ``targetService``,
 ``resultDestination``, ``errorDestination``) and ``IntegrationErrorImpl``.
