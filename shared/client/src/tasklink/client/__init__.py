@@ -53,7 +53,7 @@ from ._urls import safe_url
 if TYPE_CHECKING:
     from ._guard import BlockedAddressError
     from ._httpx_auth import HttpxAuth
-    from ._pool import aclose_clients
+    from ._pool import aclose_clients, use_transport
     from ._send import (
         DEFAULT_MAX_RESPONSE_BYTES,
         SENSITIVE_RESPONSE_HEADERS,
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 _DEFERRED = {
     "_guard": ("BlockedAddressError",),
     "_httpx_auth": ("HttpxAuth",),
-    "_pool": ("aclose_clients",),
+    "_pool": ("aclose_clients", "use_transport"),
     "_send": (
         "DEFAULT_MAX_RESPONSE_BYTES",
         "SENSITIVE_RESPONSE_HEADERS",
@@ -121,6 +121,7 @@ __all__ = [
     "status_error",
     "tokens",
     "transport_error",
+    "use_transport",
 ]
 
 

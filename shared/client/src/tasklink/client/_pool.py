@@ -16,12 +16,13 @@ job's request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import ssl
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ __all__ = [
     "acquire",
     "loop_state",
     "release",
+    "use_transport",
 ]
 
 USER_AGENT = f"tasklink/{__version__}"
@@ -83,6 +85,8 @@ class LoopState:
     closer: AsyncGenerator[None, None] | None = None
     closed: bool = False
     operator: OperatorSettings | None = None
+    # A transport tests put in place of the network (see use_transport): one client for it.
+    mounted: PooledClient | None = None
 
     def settings(self) -> OperatorSettings:
         """The operator settings, read from the environment when the connector first
@@ -260,6 +264,9 @@ async def acquire(
     """
     state = await loop_state()
     settings = state.settings()
+    if state.mounted is not None:
+        state.mounted.leases += 1
+        return state, state.mounted
     # The default configuration is by far the most common: no hashing of PEM text for it.
     key: Hashable = None if tls.is_default else tls
     entry = state.clients.get(key)
@@ -271,6 +278,29 @@ async def acquire(
         state.clients.move_to_end(key)
     entry.leases += 1
     return state, entry
+
+
+@contextlib.asynccontextmanager
+async def use_transport(transport: httpx.AsyncBaseTransport) -> AsyncIterator[None]:
+    """Send every request of the running event loop through ``transport`` instead of the
+    network while the block runs: the seam a connector's tests use to answer its requests
+    with an ``httpx.MockTransport`` (no sockets, so no outbound guard either).
+    Authentication, redirects, limits and error classification work as always."""
+    state = await loop_state()
+    if state.mounted is not None:
+        raise RuntimeError("use_transport blocks do not nest")
+    client = _client_type()(
+        transport=transport,
+        cookies=_NoCookies(),
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+        follow_redirects=False,
+    )
+    state.mounted = PooledClient(client, proxied=False)
+    try:
+        yield
+    finally:
+        state.mounted = None
+        await client.aclose()
 
 
 async def release(entry: PooledClient) -> None:
