@@ -41,6 +41,8 @@ connector = Connector(
     description="Send email with SMTP; list, search, read, move and delete with IMAP and POP3",
     package=__package__,
     documentation_url="https://github.com/tasklink/tasklink/blob/main/docs/connectors/email.md",
+    # 2: caCertificate names the shared default store (certifi or SSL_CERT_FILE).
+    template_version=2,
     keywords=("email", "smtp", "imap", "pop3", "mail"),
 )
 

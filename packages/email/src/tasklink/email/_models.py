@@ -136,8 +136,8 @@ class Connection(CamelInputModel):
         None,
         title="CA certificate (PEM)",
         description=(
-            "PEM-encoded CA certificate(s) to trust in addition to the system's, for servers "
-            "with a private certificate authority"
+            "PEM-encoded CA certificate(s) to trust in addition to the default store, for "
+            "servers with a private certificate authority"
         ),
         multiline=True,
         group="connection",
