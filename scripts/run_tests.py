@@ -3,8 +3,9 @@
 
 1. prerequisites: services the tests talk to (RabbitMQ) are started when down; npm tools
    and Debian packages the tests drive (template validator, Chromium, Dovecot) are
-   installed by the set-up scripts;
-2. static checks: ruff, ruff format, mypy (strict for core and runtime);
+   installed by the set-up scripts: the root's, then those each workspace member declares
+   in its pyproject.toml (`[tool.tasklink] setup-scripts`, see workspace.py);
+2. static checks: ruff, ruff format, mypy (strict, every member's src: typecheck.py);
 3. pytest over shared/, packages/ and tests/ (extra arguments go to pytest);
 4. every benchmark in --quick mode, printing its METRIC lines.
 
@@ -21,15 +22,15 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import typecheck
+import workspace
 
-# Set-up scripts, each idempotent and quick when everything is already in place.
-SETUP_SCRIPTS = [
-    "scripts/setup_node_tools.sh",
-    "packages/email/tests/setup_dovecot.sh",
-]
+ROOT = workspace.ROOT
+
+# Set-up scripts, each idempotent and quick when everything is already in place: the root's
+# own here, a package's in its pyproject.toml (a new package needs no edit of this file).
+ROOT_SETUP_SCRIPTS = ["scripts/setup_node_tools.sh"]
 
 
 def banner(title: str) -> None:
@@ -67,17 +68,23 @@ def ensure_rabbitmq() -> int:
 def prerequisites() -> int:
     banner("prerequisites")
     failures = ensure_rabbitmq()
-    for script in SETUP_SCRIPTS:
+    for script in ROOT_SETUP_SCRIPTS:
         if (ROOT / script).is_file():
             failures += run(["bash", script]) != 0
+    declared, problems = workspace.setup_scripts(ROOT)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    failures += len(problems)
+    for path in declared:
+        failures += run(["bash", str(path.relative_to(ROOT))]) != 0
     return failures
 
 
 def static_checks() -> int:
     banner("static checks")
-    failures = run([sys.executable, "-m", "ruff", "check", "."]) != 0
+    failures = int(run([sys.executable, "-m", "ruff", "check", "."]) != 0)
     failures += run([sys.executable, "-m", "ruff", "format", "--check", "."]) != 0
-    failures += run([sys.executable, "-m", "mypy"]) != 0
+    failures += typecheck.main([]) != 0
     return failures
 
 

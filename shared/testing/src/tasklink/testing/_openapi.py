@@ -405,12 +405,14 @@ class _CassetteLoader(yaml.SafeLoader):
     """Safe YAML plus the harmless Python tags vcrpy may write."""
 
 
-def _construct_str(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+# Annotated with the node each tag stands for (the stubs' add_constructor is generic in the
+# node type); PyYAML's construct_scalar and construct_sequence check the node they get.
+def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
 
 
-def _construct_tuple(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, ...]:
-    return tuple(loader.construct_sequence(node))  # type: ignore[arg-type]
+def _construct_tuple(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> tuple[Any, ...]:
+    return tuple(loader.construct_sequence(node))
 
 
 _CassetteLoader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)

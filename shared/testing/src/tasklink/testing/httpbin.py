@@ -29,7 +29,7 @@ import zlib
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 PNG = base64.b64decode(
@@ -77,6 +77,9 @@ class OAuthServer:
 class TestServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # An AF_INET server (TCPServer's default family): bound, the address is getsockname()'s
+    # (host, port) with a str host; typeshed also allows bytes hosts and IPv6 tuples.
+    server_address: tuple[str, int]
 
     def __init__(self, address: tuple[str, int], tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, Handler)
@@ -181,7 +184,10 @@ class Handler(BaseHTTPRequestHandler):
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 filename = part.get_filename()
-                payload = part.get_payload(decode=True) or b""
+                # decode=True gives a leaf part's bytes and None for a nested multipart
+                # part (typeshed also allows a Message).
+                decoded = part.get_payload(decode=True)
+                payload = decoded if isinstance(decoded, bytes) else b""
                 if filename is None:
                     echo["form"][name] = payload.decode()
                 else:
@@ -192,7 +198,12 @@ class Handler(BaseHTTPRequestHandler):
                     }
         if isinstance(self.connection, ssl.SSLSocket):
             cert = self.connection.getpeercert()
-            subject = dict(x[0] for x in cert["subject"]) if cert else None
+            subject: dict[str, str] | None = None
+            if cert:
+                # "subject" holds relative distinguished names, each a tuple of (attribute,
+                # value) pairs; typeshed types every value of the certificate dict alike.
+                rdns = cast("tuple[tuple[tuple[str, str], ...], ...]", cert["subject"])
+                subject = dict(rdn[0] for rdn in rdns)
             echo["clientCertificate"] = subject.get("commonName") if subject else None
         return echo
 
