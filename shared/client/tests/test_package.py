@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import tasklink.client as client
+from tasklink.testing import check_package_exports
 
 # What a connector's models import at discovery must not pull in the network stack.
 HEAVY = ("httpx", "httpcore", "anyio", "certifi")
 
 
-def test_every_public_name_resolves() -> None:
-    for name in client.__all__:
-        getattr(client, name)  # raises for a name that does not resolve
-    assert set(client.__all__) <= set(dir(client))
-
-
-def test_deferred_names_match_the_type_checking_imports() -> None:
-    tree = ast.parse(Path(client.__file__).read_text(encoding="utf-8"))
-    block = next(
-        node
-        for node in tree.body
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-    )
-    imported = {
-        f"_{node.module.lstrip('_')}": tuple(alias.name for alias in node.names)
-        for node in block.body
-        if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert imported == client._DEFERRED
-    # A deferred name is public, and not imported eagerly as well.
-    deferred = {name for names in client._DEFERRED.values() for name in names}
-    assert deferred <= set(client.__all__)
-    eager = {
-        alias.asname or alias.name
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom)
-        for alias in node.names
-    }
-    assert not deferred & eager
+def test_the_exports_are_in_step() -> None:
+    assert check_package_exports(client) == []
 
 
 def test_importing_the_package_leaves_httpx_unloaded() -> None:

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import tasklink.core as core
+from tasklink.core import deferred_exports
+from tasklink.testing import check_package_exports
 
 
-def test_every_public_name_resolves() -> None:
-    for name in core.__all__:
-        getattr(core, name)  # raises for a name that does not resolve
-    assert set(core.__all__) <= set(dir(core))
-
-
-def test_deferred_names_match_the_type_checking_imports() -> None:
-    tree = ast.parse(Path(core.__file__).read_text(encoding="utf-8"))
-    block = next(
-        node
-        for node in tree.body
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-    )
-    imported = {
-        f"_{node.module.lstrip('_')}": tuple(alias.name for alias in node.names)
-        for node in block.body
-        if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert imported == core._DEFERRED
+def test_the_exports_are_in_step() -> None:
+    assert check_package_exports(core) == []
 
 
 def test_importing_the_package_leaves_runtime_modules_unloaded() -> None:
@@ -48,3 +31,19 @@ def test_importing_the_package_leaves_runtime_modules_unloaded() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchThing"):
         core.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_deferred_exports_import_once_and_list_every_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    package = types.ModuleType("tasklink_demo_package")
+    monkeypatch.setitem(sys.modules, "tasklink_demo_package", package)
+    monkeypatch.setitem(sys.modules, "tasklink_demo_package._json", __import__("json"))
+    getattr_, dir_ = deferred_exports("tasklink_demo_package", {"_json": ("dumps",)})
+    assert "dumps" in dir_() and "dumps" not in vars(package)
+    assert getattr_("dumps") is __import__("json").dumps
+    assert vars(package)["dumps"] is __import__("json").dumps, "found directly from now on"
+    with pytest.raises(AttributeError, match="'tasklink_demo_package' has no attribute 'x'"):
+        getattr_("x")

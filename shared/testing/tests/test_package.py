@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
-from pathlib import Path
+
+import pytest
 
 import tasklink.testing as testing
 
 
-def test_every_public_name_resolves() -> None:
-    for name in testing.__all__:
-        getattr(testing, name)  # raises for a name that does not resolve
-    assert set(testing.__all__) <= set(dir(testing))
+def test_the_exports_are_in_step() -> None:
+    assert testing.check_package_exports(testing) == []
 
 
-def test_deferred_names_match_the_type_checking_imports() -> None:
-    tree = ast.parse(Path(testing.__file__).read_text(encoding="utf-8"))
-    block = next(
-        node
-        for node in tree.body
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-    )
-    imported = {
-        f"_{node.module.lstrip('_')}": tuple(alias.name for alias in node.names)
-        for node in block.body
-        if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert imported == testing._DEFERRED
+def test_the_check_finds_what_drifts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(testing, "_DEFERRED", {"_harness": ("run_job",)})
+    monkeypatch.setattr(testing, "__all__", [*testing.__all__, "no_such_name"])
+    problems = testing.check_package_exports(testing)
+    assert problems[0] == "no_such_name is in __all__ but does not resolve"
+    assert any(p.startswith("the TYPE_CHECKING imports") for p in problems)
 
 
 def test_loading_the_fixture_connector_imports_no_test_tool() -> None:

@@ -17,7 +17,9 @@ Importing the package is cheap (discovery imports connector models that carry th
 types); ``httpx`` is imported with the first request.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tasklink.core import deferred_exports
 
 from .__about__ import __version__
 from ._auth import (
@@ -76,7 +78,6 @@ _DEFERRED = {
         "send",
     ),
 }
-_MODULE_OF = {name: module for module, names in _DEFERRED.items() for name in names}
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -126,17 +127,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
-
-    def __getattr__(name: str) -> Any:
-        module = _MODULE_OF.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import import_module
-
-        value = getattr(import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # found directly from now on
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+    __getattr__, __dir__ = deferred_exports(__name__, _DEFERRED)

@@ -4,7 +4,7 @@ Declare a connector with :class:`Connector`, give each operation pydantic input 
 models, and the core supplies secrets, validation, errors, result mapping and discovery.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .__about__ import __version__
 
@@ -13,6 +13,7 @@ from .__about__ import __version__
 # loading a connector, for discovery say, stays cheap.
 from ._connector import Connector, DeclarationError, Operation
 from ._context import CancellationToken, Context, JobInfo
+from ._deferred import deferred_exports
 from ._errors import (
     BpmnError,
     ConnectorError,
@@ -82,24 +83,8 @@ _DEFERRED = {
     ),
     "_expressions": ("ExpressionEvaluator",),
 }
-_MODULE_OF = {name: module for module, names in _DEFERRED.items() for name in names}
-
-
 if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
-
-    def __getattr__(name: str) -> Any:
-        module = _MODULE_OF.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import import_module
-
-        value = getattr(import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # found directly from now on
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+    __getattr__, __dir__ = deferred_exports(__name__, _DEFERRED)
 
 
 __all__ = [
@@ -144,6 +129,7 @@ __all__ = [
     "SecretResolver",
     "__version__",
     "decode_variables",
+    "deferred_exports",
     "discover",
     "field",
     "field_options",

@@ -6,7 +6,9 @@ connector package the standard suite (:class:`StandardConnectorSuite`), and driv
 runtime with the fixture connector of :mod:`tasklink.testing.fixtures`.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tasklink.core import deferred_exports
 
 from .__about__ import __version__
 
@@ -14,6 +16,7 @@ from .__about__ import __version__
 # an entry point (``tasklink list`` in a test) then costs neither pytest, vcrpy nor
 # jsonschema.
 if TYPE_CHECKING:
+    from ._exports import check_package_exports
     from ._harness import arun_job, run_job
     from ._kit import repository_root, shared_kit_dir
     from ._openapi import (
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 
 # The deferred names by module: keep in step with the TYPE_CHECKING imports (a test checks).
 _DEFERRED = {
+    "_exports": ("check_package_exports",),
     "_harness": ("arun_job", "run_job"),
     "_kit": ("repository_root", "shared_kit_dir"),
     "_openapi": (
@@ -64,24 +68,10 @@ _DEFERRED = {
         "validator_versions",
     ),
 }
-_MODULE_OF = {name: module for module, names in _DEFERRED.items() for name in names}
 
 
 if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
-
-    def __getattr__(name: str) -> Any:
-        module = _MODULE_OF.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import import_module
-
-        value = getattr(import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # found directly from now on
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+    __getattr__, __dir__ = deferred_exports(__name__, _DEFERRED)
 
 
 __all__ = [
@@ -100,6 +90,7 @@ __all__ = [
     "arun_job",
     "assert_cassette_matches_spec",
     "check_cassette",
+    "check_package_exports",
     "check_template_collection",
     "check_template_rules",
     "readme_examples",
