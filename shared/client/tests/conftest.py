@@ -16,58 +16,27 @@ import pytest
 import trustme
 
 from tasklink import client
-from tasklink.client import _auth
 from tasklink.core import ConnectorError, Context, JobInfo, MappingSecretProvider, SecretResolver
 from tasklink.testing import httpbin
 
-# What the operator configures: never inherited from the shell that runs the tests.
-ENVIRONMENT = (
-    "TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS",
-    "TASKLINK_HTTP_BLOCKED_NETWORKS",
-    "TASKLINK_HTTP_ALLOWED_NETWORKS",
-    "TASKLINK_HTTP_ALLOWED_HOSTS",
-    "TASKLINK_HTTP_MAX_CONNECTIONS",
-    "TASKLINK_HTTP_MAX_RESPONSE_BYTES",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "no_proxy",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-)
-
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[httpbin.TestServer]:
+def server(httpbin_server: httpbin.TestServer) -> httpbin.TestServer:
     """A plain HTTP test server on 127.0.0.1."""
-    running = httpbin.start()
-    yield running
-    running.shutdown()
-    running.server_close()
+    return httpbin_server
 
 
 @pytest.fixture(scope="session")
-def ca() -> trustme.CA:
+def ca(httpbin_ca: trustme.CA) -> trustme.CA:
     """A throwaway certificate authority, trusted by nothing unless a test says so."""
-    return trustme.CA()
+    return httpbin_ca
 
 
 @pytest.fixture(scope="session")
-def tls_server(ca: trustme.CA) -> Iterator[httpbin.TestServer]:
+def tls_server(httpbin_tls_server: httpbin.TestServer) -> httpbin.TestServer:
     """An HTTPS test server for 'localhost' and 127.0.0.1 that accepts (and reports, as
     ``clientCertificate`` in its echo) client certificates of ``ca``."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
-    ca.configure_trust(context)
-    context.verify_mode = ssl.CERT_OPTIONAL
-    running = httpbin.start(tls=context)
-    yield running
-    running.shutdown()
-    running.server_close()
+    return httpbin_tls_server
 
 
 @pytest.fixture(scope="session")
@@ -82,16 +51,9 @@ def localhost_tls_server(ca: trustme.CA) -> Iterator[httpbin.TestServer]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated(outbound_isolation: None) -> None:
     """No operator setting, proxy or CA store from the environment; no token from another
-    test."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    client.tokens.clear()
-    _auth._rotated.clear()
-    yield
-    client.tokens.clear()
-    _auth._rotated.clear()
+    test (tasklink.testing's ``outbound_isolation``)."""
 
 
 @pytest.fixture(autouse=True)

@@ -248,6 +248,9 @@ class TokenCache:
     def __init__(self, size: int = 256) -> None:
         self._tokens: OrderedDict[str, _Token] = OrderedDict()
         self._size = size
+        # Refresh tokens a server rotated (sent a new one with an access token), by the
+        # credentials they replace: the next refresh must use the newest.
+        self._rotated: dict[str, str] = {}
 
     def get(self, key: str) -> str | None:
         token = self._tokens.get(key)
@@ -272,15 +275,21 @@ class TokenCache:
         if token is not None and token.value == value:
             del self._tokens[key]
 
+    def refresh_token(self, key: str, default: str) -> str:
+        """The newest refresh token for the credentials ``key`` (``default`` until the
+        server rotated it)."""
+        return self._rotated.get(key, default)
+
+    def rotate(self, key: str, refresh_token: str) -> None:
+        self._rotated[key] = refresh_token
+
     def clear(self) -> None:
         self._tokens.clear()
+        self._rotated.clear()
 
 
 #: The process's token cache.
 tokens = TokenCache()
-# Refresh tokens a server rotated (returned a new one with an access token), by the
-# credentials they replace: the next refresh must use the newest.
-_rotated: dict[str, str] = {}
 
 
 def _token_error(
@@ -479,10 +488,10 @@ class OAuth2RefreshToken(_OAuth2Grant):
         )
 
     def grant_form(self, key: str, session: AuthSession) -> dict[str, str]:
-        refresh_token = _rotated.get(key, self.refresh_token)
+        refresh_token = tokens.refresh_token(key, self.refresh_token)
         session.redactor.add(refresh_token)
         session.redactor.add(quote_plus(refresh_token))
         return {"grant_type": "refresh_token", "refresh_token": refresh_token}
 
     def rotate(self, key: str, refresh_token: str) -> None:
-        _rotated[key] = refresh_token
+        tokens.rotate(key, refresh_token)
