@@ -1,7 +1,8 @@
-"""The fixture connector does what its documentation says, and passes the standard suite."""
+"""The fixture connectors do what their documentation says, and pass the standard suite."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from tasklink.core import BpmnErrorThrown, Completed, Failed
 from tasklink.testing import run_job
-from tasklink.testing.fixtures import echo
+from tasklink.testing.fixtures import echo, sleeps_started, upper
 
 
 @pytest.mark.parametrize(
@@ -68,6 +69,37 @@ def test_each_operation_does_what_it_says(
     assert run_job(echo, variables, operation=operation, secrets=secrets) == outcome
 
 
+def test_the_api_key_is_read_under_its_alias_and_logged_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    variables = {"message": "m", "apiKey": "{{secrets.API_KEY}}"}
+    secrets = {"API_KEY": "key-0123456789"}
+    outcome = run_job(echo, variables, operation="echo_message", secrets=secrets)
+    assert outcome == Completed({"message": "m", "count": 1, "token": ""}, {})
+    assert "API key ***" in caplog.messages
+    assert "key-0123456789" not in caplog.text
+    caplog.clear()
+    run_job(echo, {"message": "m"}, operation="echo_message")
+    assert not any(m.startswith("API key") for m in caplog.messages)
+
+
+def test_sleep_counts_its_key_as_it_begins() -> None:
+    key = uuid.uuid4().hex
+    assert run_job(echo, {"seconds": 0, "key": key}, operation="sleep").kind == "completed"
+    run_job(echo, {"seconds": 0, "key": key}, operation="sleep")
+    assert sleeps_started[key] == 2
+    invalid = run_job(echo, {"seconds": -1, "key": "never-started"}, operation="sleep")
+    assert invalid.kind == "failed"
+    assert "never-started" not in sleeps_started
+
+
+def test_upper_has_one_operation_and_its_own_job_type() -> None:
+    assert list(upper.operations) == ["upper"]
+    assert upper.job_type == "tasklink-test:upper:1" != echo.job_type
+    assert run_job(upper, {"text": "abc"}) == Completed({"text": "ABC"}, {})
+
+
 def test_flaky_fails_as_often_as_asked_then_succeeds() -> None:
     variables = {"key": uuid.uuid4().hex, "failures": 2}
     outcomes = [run_job(echo, variables, operation="flaky") for _ in range(3)]
@@ -81,7 +113,7 @@ from pathlib import Path
 import pytest
 
 from tasklink.testing import SecretCase, StandardConnectorSuite
-from tasklink.testing.fixtures import echo
+from tasklink.testing.fixtures import echo, upper
 
 
 class TestEcho(StandardConnectorSuite):
@@ -103,10 +135,21 @@ class TestEcho(StandardConnectorSuite):
     @pytest.fixture
     def secret_cases(self):
         variables = {"message": "m", "token": "{{secrets.TOKEN}}"}
+        aliased = {"message": "m", "apiKey": "{{secrets.TOKEN}}"}
         return [
-            SecretCase(operation, variables, {"TOKEN": "tok-0123456789"})
+            SecretCase(operation, inputs, {"TOKEN": "tok-0123456789"})
             for operation in ("echo_message", "blocking_echo")
+            for inputs in (variables, aliased)
         ]
+
+
+class TestUpper(StandardConnectorSuite):
+    connector = upper
+    package_dir = Path(".")
+
+    @pytest.fixture
+    def valid_inputs(self):
+        return {"upper": {"text": "t"}}
 """
 
 # Package-level checks (README, CHANGELOG, bundled templates, discovery) concern packages.
@@ -116,8 +159,8 @@ APPLICABLE = (
 )
 
 
-def test_the_fixture_connector_passes_the_standard_suite(pytester: pytest.Pytester) -> None:
+def test_the_fixture_connectors_pass_the_standard_suite(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(test_echo=CONNECTOR_SUITE)
+    pytester.makepyfile(test_fixtures=CONNECTOR_SUITE)
     result = pytester.runpytest("-k", APPLICABLE)
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=14)

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 from camunda_fakes import JobStore, WorkerHarness
-from camunda_fakes.connectors import single
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 
 import tasklink.client._auth as token_cache  # its clock, for expiry without waiting
@@ -26,9 +25,10 @@ from tasklink.runtime.camunda import (
     RestGateway,
     build_gateway,
 )
+from tasklink.testing.fixtures import upper
 
 # One activation that does not wait for jobs (0 would mean the gateway's default long poll).
-POLL = ActivationRequest(single.job_type, "w", 1000, 1, 1)
+POLL = ActivationRequest(upper.job_type, "w", 1000, 1, 1)
 
 
 def _oauth(fake: FakeRestGateway, redactor: Redactor | None = None, **changes: Any) -> RestGateway:
@@ -59,10 +59,10 @@ async def _bearer(fake: FakeRestGateway, gateway: RestGateway) -> str:
 async def test_one_token_serves_every_request(
     store: JobStore, oauth_gateway: FakeRestGateway
 ) -> None:
-    jobs = store.add_many(single.job_type, [{"text": str(i)} for i in range(5)])
+    jobs = store.add_many(upper.job_type, [{"text": str(i)} for i in range(5)])
     redactor = Redactor()
     gateway = _oauth(oauth_gateway, redactor, scope="zeebe")
-    async with WorkerHarness([single], gateway):
+    async with WorkerHarness([upper], gateway):
         await store.wait_for(lambda: store.done(*jobs))
     assert all(job.state == "completed" for job in jobs)
     [form] = oauth_gateway.token_requests
@@ -96,11 +96,11 @@ async def test_concurrent_requests_share_one_token_request(
 async def test_a_revoked_token_is_renewed_on_401(
     store: JobStore, oauth_gateway: FakeRestGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with WorkerHarness([single], _oauth(oauth_gateway)):
-        first = store.add(single.job_type, {"text": "a"})
+    async with WorkerHarness([upper], _oauth(oauth_gateway)):
+        first = store.add(upper.job_type, {"text": "a"})
         await store.wait_for(lambda: store.done(first))
         oauth_gateway.revoke_tokens()
-        second = store.add(single.job_type, {"text": "b"})
+        second = store.add(upper.job_type, {"text": "b"})
         await store.wait_for(lambda: store.done(second))
     assert len(oauth_gateway.token_requests) == 2
     assert second.state == "completed"
@@ -148,7 +148,7 @@ async def test_rejected_credentials_are_reported_without_the_secret(
         await gateway.activate(POLL)
     assert info.value.status == 401 and info.value.retryable
     assert wrong not in str(info.value)
-    harness = WorkerHarness([single], gateway)
+    harness = WorkerHarness([upper], gateway)
     async with harness:
         await store.wait_for(lambda: len(oauth_gateway.token_requests) >= 3)
         assert not harness.pipeline.ready
@@ -199,7 +199,7 @@ async def test_token_endpoint_failures_are_gateway_errors_the_worker_retries(
         await gateway.aclose()
     assert info.value.status == status
     assert info.value.retryable and not info.value.job_gone
-    assert str(info.value).startswith(f"activating {single.job_type} jobs: ")
+    assert str(info.value).startswith(f"activating {upper.job_type} jobs: ")
     assert "idp.example/token" in str(info.value)
     assert oauth_gateway.requests == []  # no job request without a token
 
@@ -208,9 +208,9 @@ async def test_basic_authentication(store: JobStore, camunda_spec: Any) -> None:
     fake = FakeRestGateway(store, camunda_spec, auth="basic", basic_user=("demo", "demo-pass"))
     await fake.start()
     try:
-        job = store.add(single.job_type, {"text": "x"})
+        job = store.add(upper.job_type, {"text": "x"})
         auth = httpx.BasicAuth("demo", "demo-pass")
-        async with WorkerHarness([single], RestGateway(fake.url, auth=auth)):
+        async with WorkerHarness([upper], RestGateway(fake.url, auth=auth)):
             await store.wait_for(lambda: store.done(job))
         assert job.state == "completed"
     finally:
@@ -261,12 +261,12 @@ async def test_a_wrong_content_type_is_caught(gateway: FakeRestGateway) -> None:
 
 async def test_the_fake_answers_within_the_api(store: JobStore, gateway: FakeRestGateway) -> None:
     # A job whose process id breaks the API's pattern must be caught in the answer too.
-    job = store.add(single.job_type, {"text": "x"})
+    job = store.add(upper.job_type, {"text": "x"})
     job.process_definition_id = "1-starts-with-a-digit"
     async with httpx.AsyncClient(base_url=gateway.url) as client:
         response = await client.post(
             "/v2/jobs/activation",
-            json={"type": single.job_type, "timeout": 1000, "maxJobsToActivate": 1},
+            json={"type": upper.job_type, "timeout": 1000, "maxJobsToActivate": 1},
         )
     assert response.status_code == 200
     assert any("processDefinitionId" in v for v in gateway.violations), gateway.violations
@@ -279,8 +279,8 @@ async def test_a_gateway_that_wants_credentials_is_retried_with_backoff(
     fake = FakeRestGateway(store, camunda_spec, auth="basic", basic_user=("demo", "demo"))
     await fake.start()
     try:
-        store.add(single.job_type, {"text": "x"})
-        harness = WorkerHarness([single], RestGateway(fake.url))
+        store.add(upper.job_type, {"text": "x"})
+        harness = WorkerHarness([upper], RestGateway(fake.url))
         async with harness:
             await store.wait_for(lambda: len(fake.requests) >= 3)
             assert not harness.pipeline.ready

@@ -7,16 +7,16 @@ import re
 from typing import Any
 
 from camunda_fakes import JobStore, WorkerHarness
-from camunda_fakes.connectors import greeter
 from camunda_fakes.rest import FakeRestGateway
 
 from tasklink.runtime.camunda import RestGateway
+from tasklink.testing.fixtures import echo
 
-GREETER = greeter.job_type
+ECHO = echo.job_type
 
 
 def _harness(fake: FakeRestGateway) -> WorkerHarness:
-    return WorkerHarness([greeter], RestGateway(fake.rest_address))
+    return WorkerHarness([echo], RestGateway(fake.rest_address))
 
 
 def _last(store: JobStore, key: str) -> dict[str, Any]:
@@ -28,12 +28,12 @@ async def test_the_result_expression_maps_the_response(
     store: JobStore, gateway: FakeRestGateway
 ) -> None:
     job = store.add(
-        GREETER,
-        {"operation": "greet", "name": "Ada"},
+        ECHO,
+        {"operation": "echo_message", "message": "Ada", "count": 9},
         headers={
             "resultVariable": "raw",
             "resultExpression": (
-                "{greetingText: upper case(response.greeting), size: response.length * 2}"
+                "{messageText: upper case(response.message), size: response.count * 2}"
             ),
         },
     )
@@ -42,8 +42,8 @@ async def test_the_result_expression_maps_the_response(
     assert _last(store, job.key) == {
         "kind": "complete",
         "variables": {
-            "raw": {"greeting": "Hello Ada", "length": 9},
-            "greetingText": "HELLO ADA",
+            "raw": {"message": "Ada", "count": 9, "token": ""},
+            "messageText": "ADA",
             "size": 18,
         },
     }
@@ -53,28 +53,28 @@ async def test_the_error_expression_turns_a_response_into_a_bpmn_error(
     store: JobStore, gateway: FakeRestGateway
 ) -> None:
     expression = (
-        'if response.length > 10 then bpmnError("TOO_LONG", "greeting of " + '
-        'string(response.length) + " characters", {limit: 10}) else null'
+        'if response.count > 10 then bpmnError("TOO_MANY", "a count of " + '
+        'string(response.count) + " items", {limit: 10}) else null'
     )
-    long = store.add(
-        GREETER,
-        {"operation": "greet", "name": "Bartholomew"},
+    many = store.add(
+        ECHO,
+        {"operation": "echo_message", "message": "m", "count": 17},
         headers={"errorExpression": expression, "resultVariable": "r"},
     )
-    short = store.add(
-        GREETER,
-        {"operation": "greet", "name": "Bo"},
+    few = store.add(
+        ECHO,
+        {"operation": "echo_message", "message": "m", "count": 2},
         headers={"errorExpression": expression, "resultVariable": "r"},
     )
     async with _harness(gateway):
-        await store.wait_for(lambda: store.done(long, short))
-    assert _last(store, long.key) == {
+        await store.wait_for(lambda: store.done(many, few))
+    assert _last(store, many.key) == {
         "kind": "error",
-        "errorCode": "TOO_LONG",
-        "errorMessage": "greeting of 17 characters",
+        "errorCode": "TOO_MANY",
+        "errorMessage": "a count of 17 items",
         "variables": {"limit": 10},
     }
-    assert _last(store, short.key)["kind"] == "complete"
+    assert _last(store, few.key)["kind"] == "complete"
 
 
 async def test_the_error_expression_sees_connector_errors(
@@ -82,15 +82,15 @@ async def test_the_error_expression_sees_connector_errors(
 ) -> None:
     expression = (
         'if error.code = "NOT_FOUND" then bpmnError("MISSING", error.message, '
-        "{upstream: error.variables.upstream}) else null"
+        "{why: error.variables.why}) else null"
     )
     caught = store.add(
-        GREETER,
-        {"operation": "fail", "code": "NOT_FOUND", "message": "no such order"},
+        ECHO,
+        {"operation": "fail", "code": "NOT_FOUND", "message": "no such order", "detail": "gone"},
         headers={"errorExpression": expression},
     )
     passed_on = store.add(
-        GREETER,
+        ECHO,
         {"operation": "fail", "code": "SERVICE_UNAVAILABLE"},
         retries=1,
         headers={"errorExpression": expression},
@@ -101,7 +101,7 @@ async def test_the_error_expression_sees_connector_errors(
         "kind": "error",
         "errorCode": "MISSING",
         "errorMessage": "no such order",
-        "variables": {"upstream": "example"},
+        "variables": {"why": "gone"},
     }
     assert _last(store, passed_on.key)["kind"] == "fail"
 
@@ -113,12 +113,10 @@ async def test_job_error_sets_message_variables_retries_and_backoff(
         'if error.code = "SERVICE_UNAVAILABLE" then '
         'jobError("try later: " + error.message, {attempt: "failed"}, 7, @"PT3S") else null'
     )
-    job = store.add(
-        GREETER, {"operation": "fail"}, retries=2, headers={"errorExpression": expression}
-    )
+    job = store.add(ECHO, {"operation": "fail"}, retries=2, headers={"errorExpression": expression})
     defaults = store.add(
-        GREETER,
-        {"operation": "greet", "name": "x"},
+        ECHO,
+        {"operation": "echo_message", "message": "x"},
         retries=4,
         headers={"errorExpression": 'jobError("rejected")', "retryBackoff": "PT1S"},
     )
@@ -143,19 +141,19 @@ async def test_feel_errors_fail_the_job_quoting_the_position(
     store: JobStore, gateway: FakeRestGateway
 ) -> None:
     result = store.add(
-        GREETER,
-        {"operation": "greet", "name": "x"},
-        headers={"resultExpression": "{a: response.greeting +}"},
+        ECHO,
+        {"operation": "echo_message", "message": "x"},
+        headers={"resultExpression": "{a: response.message +}"},
     )
     error = store.add(
-        GREETER,
+        ECHO,
         {"operation": "fail"},
         headers={"errorExpression": 'if error.code = then bpmnError("X", "y") else null'},
     )
     not_a_context = store.add(
-        GREETER,
-        {"operation": "greet", "name": "x"},
-        headers={"resultExpression": "response.length"},
+        ECHO,
+        {"operation": "echo_message", "message": "x"},
+        headers={"resultExpression": "response.count"},
     )
     async with _harness(gateway):
         await store.wait_for(lambda: store.done(result, error, not_a_context))

@@ -3,6 +3,7 @@ from the protocol stubs pyzeebe ships (grpc.aio on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +13,6 @@ pytest.importorskip("pyzeebe", reason="the gRPC adapter needs tasklink-runtime[z
 
 import grpc
 from camunda_fakes import JobStore, WorkerHarness
-from camunda_fakes.connectors import greeter, single, started
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 from camunda_fakes.zeebe import FakeZeebe
 
@@ -24,8 +24,9 @@ from tasklink.runtime.camunda import (
     build_gateway,
 )
 from tasklink.runtime.camunda._grpc import GrpcGateway, grpc_target
+from tasklink.testing.fixtures import echo, sleeps_started, upper
 
-GREETER = greeter.job_type
+ECHO = echo.job_type
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ async def zeebe(store: JobStore) -> AsyncIterator[FakeZeebe]:
 
 def _harness(fake: FakeZeebe, *connectors: Any, **kwargs: Any) -> WorkerHarness:
     gateway = GrpcGateway.connect(fake.address, tls=False)
-    return WorkerHarness(connectors or (greeter,), gateway, **kwargs)
+    return WorkerHarness(connectors or (echo,), gateway, **kwargs)
 
 
 def _bodies(store: JobStore, key: str) -> list[tuple[str, dict[str, Any]]]:
@@ -49,30 +50,28 @@ def _bodies(store: JobStore, key: str) -> list[tuple[str, dict[str, Any]]]:
 
 async def test_jobs_complete_fail_and_throw_over_grpc(store: JobStore, zeebe: FakeZeebe) -> None:
     done = store.add(
-        GREETER,
-        {"operation": "greet", "name": "Ada", "other": 1},
+        ECHO,
+        {"operation": "echo_message", "message": "Ada", "other": 1},
         headers={"resultVariable": "r"},
     )
-    failing = store.add(
-        GREETER, {"operation": "fail"}, retries=2, headers={"retryBackoff": "PT0.1S"}
-    )
-    thrown = store.add(GREETER, {"operation": "bpmn", "code": "E42", "message": "boom"})
-    bad = store.add(GREETER, {"operation": "greet"})
+    failing = store.add(ECHO, {"operation": "fail"}, retries=2, headers={"retryBackoff": "PT0.1S"})
+    thrown = store.add(ECHO, {"operation": "throw_bpmn", "code": "E42", "message": "boom"})
+    bad = store.add(ECHO, {"operation": "echo_message"})
     async with _harness(zeebe):
         await store.wait_for(lambda: store.done(done, failing, thrown, bad))
     assert _bodies(store, done.key) == [
-        ("complete", {"variables": {"r": {"greeting": "Hello Ada", "length": 9}}})
+        ("complete", {"variables": {"r": {"message": "Ada", "count": 1, "token": ""}}})
     ]
     assert [(b["retries"], b["retryBackOff"]) for _, b in _bodies(store, failing.key)] == [
         (1, 100),
         (0, 100),
     ]
     assert _bodies(store, thrown.key) == [
-        ("error", {"errorCode": "E42", "errorMessage": "boom", "variables": {"detail": ""}})
+        ("error", {"errorCode": "E42", "errorMessage": "boom", "variables": {"thrown": True}})
     ]
     [(kind, body)] = _bodies(store, bad.key)
     assert (kind, body["retries"]) == ("fail", 0)
-    assert "name:" in body["errorMessage"]
+    assert "message:" in body["errorMessage"]
     request = store.activation_requests[0]
     assert request["fetchVariable"]
     assert "other" not in request["fetchVariable"]
@@ -82,8 +81,8 @@ async def test_jobs_complete_fail_and_throw_over_grpc(store: JobStore, zeebe: Fa
 async def test_the_job_timeout_header_updates_the_lock_over_grpc(
     store: JobStore, zeebe: FakeZeebe
 ) -> None:
-    job = store.add(single.job_type, {"text": "x"}, headers={"jobTimeout": "PT2M"})
-    async with _harness(zeebe, single):
+    job = store.add(upper.job_type, {"text": "x"}, headers={"jobTimeout": "PT2M"})
+    async with _harness(zeebe, upper):
         await store.wait_for(lambda: store.done(job))
     assert [o.kind for o in store.outcomes_of(job.key)] == ["update_timeout", "complete"]
     assert store.outcomes_of(job.key)[0].body == {"changeset": {"timeout": 120_000}}
@@ -99,8 +98,8 @@ async def test_unavailable_and_exhausted_gateways_are_retried(
             ("CompleteJob", grpc.StatusCode.UNAVAILABLE),
         ]
     )
-    job = store.add(single.job_type, {"text": "x"})
-    async with _harness(zeebe, single):
+    job = store.add(upper.job_type, {"text": "x"})
+    async with _harness(zeebe, upper):
         await store.wait_for(lambda: store.done(job))
     assert job.state == "completed"
     assert not zeebe.faults
@@ -110,8 +109,8 @@ async def test_jobs_received_before_a_stream_breaks_are_run(
     store: JobStore, zeebe: FakeZeebe, caplog: pytest.LogCaptureFixture
 ) -> None:
     zeebe.break_streams = 1
-    jobs = store.add_many(single.job_type, [{"text": "a"}, {"text": "b"}])
-    async with _harness(zeebe, single):
+    jobs = store.add_many(upper.job_type, [{"text": "a"}, {"text": "b"}])
+    async with _harness(zeebe, upper):
         await store.wait_for(lambda: store.done(*jobs))
     assert all(job.state == "completed" and job.activations == 1 for job in jobs)
     assert zeebe.break_streams == 0
@@ -119,11 +118,11 @@ async def test_jobs_received_before_a_stream_breaks_are_run(
 
 
 async def test_grpc_shutdown_hands_back_unfinished_jobs(store: JobStore, zeebe: FakeZeebe) -> None:
-    started.clear()
-    job = store.add(GREETER, {"operation": "sleep", "seconds": 60, "label": "grpc"}, retries=2)
+    key = uuid.uuid4().hex
+    job = store.add(ECHO, {"operation": "sleep", "seconds": 60, "key": key}, retries=2)
     harness = _harness(zeebe, grace_period=0.1)
     async with harness:
-        await store.wait_for(lambda: "grpc" in started)
+        await store.wait_for(lambda: sleeps_started[key] > 0)
         assert await harness.stop() == 1
     [(kind, body)] = _bodies(store, job.key)
     assert (kind, body["retries"]) == ("fail", 2)
@@ -150,9 +149,9 @@ async def test_oauth_tokens_travel_as_bearer_metadata(
     await fake.start()
     redactor = Redactor()
     try:
-        first = store.add(single.job_type, {"text": "x"})
+        first = store.add(upper.job_type, {"text": "x"})
         async with WorkerHarness(
-            [single], build_gateway(_oauth_settings(oauth_gateway, fake.address), redactor)
+            [upper], build_gateway(_oauth_settings(oauth_gateway, fake.address), redactor)
         ):
             await store.wait_for(lambda: store.done(first))
             sent = {m.get("authorization") for _, m in fake.metadata}
@@ -163,7 +162,7 @@ async def test_oauth_tokens_travel_as_bearer_metadata(
             # A revoked token is dropped when the gateway refuses it; the next call
             # fetches a new one and the worker goes on.
             oauth_gateway.revoke_tokens()
-            second = store.add(single.job_type, {"text": "y"})
+            second = store.add(upper.job_type, {"text": "y"})
             await store.wait_for(lambda: store.done(second))
         assert first.state == second.state == "completed"
         assert len(oauth_gateway.token_requests) >= 2
@@ -181,7 +180,7 @@ async def test_refused_credentials_are_a_retryable_authentication_error(
     gateway = build_gateway(_oauth_settings(oauth_gateway, zeebe.address, client_secret=wrong))
     try:
         with pytest.raises(AuthenticationError, match="answered HTTP 401") as info:
-            await gateway.activate(ActivationRequest(single.job_type, "w", 1000, 1, 1))
+            await gateway.activate(ActivationRequest(upper.job_type, "w", 1000, 1, 1))
     finally:
         await gateway.aclose()
     assert info.value.status == 401 and info.value.retryable

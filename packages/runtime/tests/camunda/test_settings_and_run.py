@@ -8,11 +8,11 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from camunda_fakes import JobStore
-from camunda_fakes.connectors import greeter, single, started
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 
 from tasklink.runtime import EngineError, Pipeline, RuntimeSettings, SettingsError, load_settings
@@ -23,8 +23,7 @@ from tasklink.runtime.camunda import (
     build_gateway,
     run,
 )
-
-HERE = Path(__file__).resolve().parent
+from tasklink.testing.fixtures import echo, sleeps_started, upper
 
 
 def _load(
@@ -116,7 +115,7 @@ def test_auth_strategy_and_mappings(tmp_path: Path) -> None:
     settings = _load(
         tmp_path,
         toml=(
-            '[camunda]\njob_types = {upper = "legacy-upper:1"}\njob_timeouts = {greeter = "PT1M"}\n'
+            '[camunda]\njob_types = {upper = "legacy-upper:1"}\njob_timeouts = {echo = "PT1M"}\n'
         ),
         environ={
             "CAMUNDA_AUTH_STRATEGY": "BASIC",
@@ -127,7 +126,7 @@ def test_auth_strategy_and_mappings(tmp_path: Path) -> None:
     assert settings.effective_auth == "basic"
     options = settings.worker_options()
     assert options.job_types == (("upper", "legacy-upper:1"),)
-    assert options.job_timeouts == (("greeter", 60_000),)
+    assert options.job_timeouts == (("echo", 60_000),)
 
 
 @pytest.mark.parametrize(
@@ -205,18 +204,18 @@ async def test_run_serves_until_the_pipeline_stops(
             }
         },
     )
-    pipeline = Pipeline([greeter, single], settings, metrics=False)
+    pipeline = Pipeline([echo, upper], settings, metrics=False)
     task = asyncio.ensure_future(run(settings, pipeline))
-    upper = store.add(single.job_type, {"text": "run"}, headers={"resultVariable": "r"})
-    greet = store.add(greeter.job_type, {"operation": "greet", "name": "Run"})
-    await store.wait_for(lambda: store.done(upper, greet))
+    upper_job = store.add(upper.job_type, {"text": "run"}, headers={"resultVariable": "r"})
+    echo_job = store.add(echo.job_type, {"operation": "echo_message", "message": "Run"})
+    await store.wait_for(lambda: store.done(upper_job, echo_job))
     assert pipeline.ready
     pipeline.stop()
     await asyncio.wait_for(task, 10)
-    assert store.outcomes_of(upper.key)[0].body == {"variables": {"r": {"text": "RUN"}}}
+    assert store.outcomes_of(upper_job.key)[0].body == {"variables": {"r": {"text": "RUN"}}}
     workers = {r["worker"] for r in store.activation_requests}
     assert workers == {"tasklink-it"}
-    assert {r["type"] for r in store.activation_requests} == {single.job_type, greeter.job_type}
+    assert {r["type"] for r in store.activation_requests} == {upper.job_type, echo.job_type}
     assert {r["maxJobsToActivate"] for r in store.activation_requests} <= {1, 2, 3}
 
 
@@ -225,10 +224,12 @@ async def test_run_drains_jobs_before_closing_the_gateway_when_serving_fails(
 ) -> None:
     from tasklink.runtime.camunda import _run
 
+    key = uuid.uuid4().hex
+
     class Exploding(_run.CamundaWorker):
         async def serve(self) -> None:
             polling = asyncio.ensure_future(super().serve())
-            await store.wait_for(lambda: "drain-me" in started)
+            await store.wait_for(lambda: sleeps_started[key] > 0)
             self.stop()
             await polling
             raise RuntimeError("the worker broke")
@@ -237,14 +238,13 @@ async def test_run_drains_jobs_before_closing_the_gateway_when_serving_fails(
     for name in list(os.environ):
         if name.startswith(("CAMUNDA_", "ZEEBE_", "TASKLINK_CAMUNDA_")):
             monkeypatch.delenv(name)
-    started.clear()
     settings = RuntimeSettings(
         engine="camunda",
         grace_period=30,
         engines={"camunda": {"rest_address": gateway.url, "request_timeout": 1}},
     )
-    job = store.add(greeter.job_type, {"operation": "sleep", "seconds": 3, "label": "drain-me"})
-    pipeline = Pipeline([greeter], settings, metrics=False)
+    job = store.add(echo.job_type, {"operation": "sleep", "seconds": 3, "key": key})
+    pipeline = Pipeline([echo], settings, metrics=False)
     with pytest.raises(RuntimeError, match="the worker broke"):
         await asyncio.wait_for(run(settings, pipeline), 20)
     # The running job finished and reported through the still open gateway.
@@ -254,7 +254,7 @@ async def test_run_drains_jobs_before_closing_the_gateway_when_serving_fails(
 
 async def test_run_reports_bad_settings_as_an_engine_error() -> None:
     settings = RuntimeSettings(engine="camunda", engines={"camunda": {"protocol": "smoke"}})
-    pipeline = Pipeline([single], settings, metrics=False)
+    pipeline = Pipeline([upper], settings, metrics=False)
     with pytest.raises(EngineError, match="protocol"):
         await run(settings, pipeline)
 
@@ -276,9 +276,8 @@ async def test_tasklink_run_engine_camunda(
     store: JobStore, gateway: FakeRestGateway, tmp_path: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMUNDA_", "ZEEBE_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")])
     env["TASKLINK_CAMUNDA_REQUEST_TIMEOUT"] = "1"
-    job = store.add(single.job_type, {"text": "cli"}, headers={"resultVariable": "r"})
+    job = store.add(upper.job_type, {"text": "cli"}, headers={"resultVariable": "r"})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -288,7 +287,7 @@ async def test_tasklink_run_engine_camunda(
         "camunda",
         "--no-discover",
         "--load",
-        "camunda_fakes.connectors:single",
+        "tasklink.testing.fixtures:upper",
         "-o",
         f"rest_address={gateway.url}",
         "-o",

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import trustme
 from camunda_fakes import JobStore, WorkerHarness
-from camunda_fakes.connectors import greeter
 from camunda_fakes.rest import OAUTH, FakeRestGateway
 
 from tasklink.client import tokens
@@ -25,8 +24,9 @@ from tasklink.runtime.camunda import (
     GatewayError,
     build_gateway,
 )
+from tasklink.testing.fixtures import echo
 
-GREETER = greeter.job_type
+ECHO = echo.job_type
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +93,8 @@ def _pem(blob: trustme.Blob) -> str:
 
 
 async def _serves_a_job(store: JobStore, settings: CamundaSettings) -> None:
-    job = store.add(GREETER, {"operation": "greet", "name": "Ada"})
-    async with WorkerHarness((greeter,), build_gateway(settings)):
+    job = store.add(ECHO, {"operation": "echo_message", "message": "Ada"})
+    async with WorkerHarness((echo,), build_gateway(settings)):
         await store.wait_for(lambda: store.done(job))
     assert [o.kind for o in store.outcomes_of(job.key)] == ["complete"]
 
@@ -103,7 +103,7 @@ async def _activation_error(settings: CamundaSettings) -> GatewayError:
     gateway = build_gateway(settings)
     try:
         with pytest.raises(GatewayError) as info:
-            await gateway.activate(ActivationRequest(GREETER, "w", 1000, 1, 0))
+            await gateway.activate(ActivationRequest(ECHO, "w", 1000, 1, 0))
     finally:
         await gateway.aclose()
     return info.value

@@ -1,5 +1,6 @@
-"""Fakes for the Camunda worker tests: job store, REST and gRPC gateways, connectors,
-and a harness that runs a :class:`CamundaWorker` against them."""
+"""Fakes for the Camunda worker tests: job store, REST and gRPC gateways, and a harness
+that runs a :class:`CamundaWorker` against them (serving tasklink-testing's fixture
+connectors, ``tasklink.testing.fixtures``)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,21 @@
-"""The fixture connector ``echo``: it answers, fails, throws, sleeps and blocks on demand.
+"""The fixture connectors: ``echo`` answers, fails, throws, sleeps and blocks on demand;
+``upper`` has a single operation.
 
 Tests of runtimes, engine adapters and tools drive every outcome of the real job path with
-it: id ``io.tasklink.test.echo``, job type ``tasklink-test:echo:1``, Activiti connector
+``echo``: id ``io.tasklink.test.echo``, job type ``tasklink-test:echo:1``, Activiti connector
 ``echo``. Its operations (Activiti action in brackets):
 
 * ``echo_message`` (``ECHO_MESSAGE``): returns ``message``, ``count`` and ``token`` (a secret
   field, so it comes back masked) after ``delay`` seconds, and logs the message and token
-  through the job's logger. Async, takes the context.
+  through the job's logger; ``api_key`` (process variable ``apiKey``: a secret field under an
+  alias) is only logged, as ``API key ...``, when given. Async, takes the context.
 * ``fail`` (``FAIL``): raises a ``ConnectorError`` with ``code``, ``message``, ``retryable``
   and ``backoff_seconds`` (variables ``{"why": detail}``); a ``RetryError`` when ``retries``
   is set; with ``bug``, a ``RuntimeError`` (what a connector bug raises).
 * ``throw_bpmn`` (``THROW_BPMN``): raises a ``BpmnError`` (variables ``{"thrown": true}``).
-* ``sleep`` (``SLEEP``): sleeps ``seconds``, then returns ``{"slept": seconds}``.
+* ``sleep`` (``SLEEP``): sleeps ``seconds``, then returns ``{"slept": seconds}``; as it begins
+  it counts its ``key`` in :data:`sleeps_started` (per process), so a test sees that its job
+  is running.
 * ``blocking_echo`` (``BLOCKING_ECHO``): synchronous, takes the context; sleeps ``delay``
   seconds in its thread, then returns the message and the name of that thread (a cancelled
   job fails before and after the sleep).
@@ -19,9 +23,19 @@ it: id ``io.tasklink.test.echo``, job type ``tasklink-test:echo:1``, Activiti co
   (:data:`flaky_failures` counts, per process).
 * ``noop`` (``NOOP``): synchronous, no input, no context; returns ``{}``.
 
-Run it with :func:`tasklink.testing.run_job`, or register it for discovery with the entry
-point ``echo = "tasklink.testing.fixtures:echo"`` in the group ``tasklink.connectors``. It
-bundles no template files: ``tasklink templates export`` generates them.
+``upper`` is the connector with one operation, for tests of single-operation job types (a
+job needs no ``operation`` variable or header to select it): id ``io.tasklink.test.upper``, job
+type ``tasklink-test:upper:1``, Activiti connector ``upper``; its operation ``upper``
+(``UPPER``) is synchronous and returns ``{"text": text.upper()}``.
+
+Run them with :func:`tasklink.testing.run_job`, or register them for discovery with entry
+points such as ``echo = "tasklink.testing.fixtures:echo"`` in the group
+``tasklink.connectors``. They bundle no template files: ``tasklink templates export``
+generates them.
+
+The registries :data:`flaky_failures` and :data:`sleeps_started` are per process and keyed
+by a key the job passes: a test that uses a key of its own (a fresh ``uuid4().hex``) sees
+only its jobs; ``.clear()`` resets them.
 """
 
 from __future__ import annotations
@@ -44,7 +58,7 @@ from tasklink.core import (
     field,
 )
 
-__all__ = ["echo", "flaky_failures"]
+__all__ = ["echo", "flaky_failures", "sleeps_started", "upper"]
 
 echo = Connector(
     id="io.tasklink.test.echo",
@@ -56,8 +70,22 @@ echo = Connector(
     icon=None,
 )
 
+upper = Connector(
+    id="io.tasklink.test.upper",
+    name="upper",
+    title="Upper",
+    job_type="tasklink-test:upper:1",
+    description="One operation: upper-cases a text (tests of single-operation job types)",
+    package=__package__,
+    icon=None,
+)
+
 #: How often each ``flaky`` key has failed so far, in this process.
 flaky_failures: Counter[str] = Counter()
+
+#: How often a ``sleep`` with each ``key`` has begun, in this process: a test waits for its
+#: own key (``sleeps_started[key] > 0``) to know that its job is running.
+sleeps_started: Counter[str] = Counter()
 
 
 class Address(InputModel):
@@ -73,6 +101,12 @@ class EchoInput(InputModel):
     )
     delay: float = field(0, description="Seconds to wait before answering", ge=0)
     address: Address | None = field(None, description="A nested object, read but not echoed")
+    api_key: str = field(
+        "",
+        description="A credential under the alias apiKey, logged (masked) but not echoed",
+        secret=True,
+        alias="apiKey",
+    )
 
 
 class EchoOutput(OutputModel):
@@ -100,6 +134,7 @@ class BpmnInput(InputModel):
 
 class SleepInput(InputModel):
     seconds: float = field(description="How long to sleep", ge=0)
+    key: str = field("", description="Counted in sleeps_started as the sleep begins")
 
 
 class FlakyInput(InputModel):
@@ -111,9 +146,19 @@ class Nothing(InputModel):
     pass
 
 
+class UpperInput(InputModel):
+    text: str = field(description="Text to upper-case")
+
+
+class UpperOutput(OutputModel):
+    text: str = field(description="The text, upper-cased")
+
+
 @echo.operation(name="Echo", description="Return the input, after a delay")
 async def echo_message(input: EchoInput, ctx: Context) -> EchoOutput:
     ctx.logger.info("echoing %r with token %s", input.message, input.token)
+    if input.api_key:
+        ctx.logger.info("API key %s", input.api_key)
     if input.delay:
         await asyncio.sleep(input.delay)
     return EchoOutput(message=input.message, count=input.count, token=input.token)
@@ -149,6 +194,7 @@ async def throw_bpmn(input: BpmnInput) -> dict[str, Any]:
 
 @echo.operation(name="Sleep", description="Sleep, then answer")
 async def sleep(input: SleepInput) -> dict[str, Any]:
+    sleeps_started[input.key] += 1
     await asyncio.sleep(input.seconds)
     return {"slept": input.seconds}
 
@@ -172,3 +218,8 @@ async def flaky(input: FlakyInput) -> dict[str, Any]:
 @echo.operation(name="No-op", description="Return an empty object")
 def noop(input: Nothing) -> dict[str, Any]:
     return {}
+
+
+@upper.operation("upper", name="Upper", description="Upper-case a text")
+def upper_text(input: UpperInput) -> UpperOutput:
+    return UpperOutput(text=input.text.upper())
