@@ -6,7 +6,9 @@ A connector for an HTTP API describes each call as a :class:`Request` and hands 
 * pooled ``httpx`` clients per event loop (closed by :func:`aclose_clients`);
 * the outbound address guard (after DNS, on every redirect hop, for token URLs, through
   proxies), configured by the operator (``TASKLINK_HTTP_*``);
-* bounded reading and decompression, a total deadline per request;
+* bounded reading and decompression, a total deadline per request; bodies and
+  responses streamed (:class:`StreamedContent`, :func:`multipart`, :func:`stream`) so
+  documents of any size pass with bounded memory;
 * one TLS trust policy (:func:`ssl_context`), with PEM material from the job;
 * authentication schemes, with OAuth 2.0 tokens cached across jobs, and the
   :class:`AuthScheme` protocol for an API's own scheme;
@@ -36,6 +38,8 @@ from ._auth import (
     TokenCache,
     tokens,
 )
+from ._content import FormField, FormFile, StreamedContent, multipart
+from ._documents import external_document
 from ._errors import ClientErrorCode, is_retryable_status, status_error, transport_error
 from ._options import FieldNames, Timeouts
 from ._policy import (
@@ -61,7 +65,9 @@ if TYPE_CHECKING:
         SENSITIVE_RESPONSE_HEADERS,
         Request,
         Response,
+        StreamedResponse,
         send,
+        stream,
     )
 
 # What imports httpx, by module: loaded on first access (PEP 562). Keep in step with the
@@ -75,7 +81,9 @@ _DEFERRED = {
         "SENSITIVE_RESPONSE_HEADERS",
         "Request",
         "Response",
+        "StreamedResponse",
         "send",
+        "stream",
     ),
 }
 
@@ -100,6 +108,8 @@ __all__ = [
     "BlockedAddressError",
     "ClientErrorCode",
     "FieldNames",
+    "FormField",
+    "FormFile",
     "HttpxAuth",
     "NoAuth",
     "OAuth2ClientCredentials",
@@ -108,18 +118,23 @@ __all__ = [
     "PolicyConfigError",
     "Request",
     "Response",
+    "StreamedContent",
+    "StreamedResponse",
     "Timeouts",
     "TlsConfig",
     "TlsFields",
     "TokenCache",
     "__version__",
     "aclose_clients",
+    "external_document",
     "is_retryable_status",
+    "multipart",
     "parse_retry_after",
     "safe_url",
     "send",
     "ssl_context",
     "status_error",
+    "stream",
     "tokens",
     "transport_error",
     "use_transport",

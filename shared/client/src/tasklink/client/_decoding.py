@@ -17,7 +17,7 @@ bytes.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ __all__ = [
     "MAX_CODINGS",
     "BodyTooLargeError",
     "is_left_encoded",
+    "iter_limited",
     "read_limited",
 ]
 
@@ -137,10 +138,12 @@ class _Chain:
                 yield from self._through(index + 1, tail)
 
 
-async def read_limited(response: httpx.Response, limit: int, declared: str = "") -> bytes:
-    """The body of ``response``, decoded; raises :class:`BodyTooLargeError` as soon as
-    it (or a decoding step) passes ``limit`` bytes. ``declared`` is the
-    ``Content-Length`` header, if the caller has it at hand."""
+async def iter_limited(
+    response: httpx.Response, limit: int, declared: str = ""
+) -> AsyncIterator[bytes]:
+    """The body of ``response``, decoded, piece by piece; raises
+    :class:`BodyTooLargeError` as soon as it (or a decoding step) passes ``limit`` bytes.
+    ``declared`` is the ``Content-Length`` header, if the caller has it at hand."""
     declared = declared or response.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError
@@ -150,23 +153,31 @@ async def read_limited(response: httpx.Response, limit: int, declared: str = "")
         content = response.content
         if len(content) > limit:
             raise BodyTooLargeError
-        return content
+        if content:
+            yield content
+        return
     encoding = response.headers.get("content-encoding")
     codings = _codings(encoding)
     chain = _Chain(codings, limit) if codings and not is_left_encoded(encoding) else None
-    chunks: list[bytes] = []
     size = 0
     async for raw in response.aiter_raw():
         for piece in (raw,) if chain is None else chain.feed(raw):
             size += len(piece)
             if size > limit:
                 raise BodyTooLargeError
-            chunks.append(piece)
+            yield piece
         if chain is not None and chain.done:
             break  # anything after the end of the stream is not part of the body
     if chain is not None:
         # Each step's own limit bounds these; the total is checked once more.
-        chunks.extend(chain.flush())
-        if sum(map(len, chunks)) > limit:
-            raise BodyTooLargeError
+        for piece in chain.flush():
+            size += len(piece)
+            if size > limit:
+                raise BodyTooLargeError
+            yield piece
+
+
+async def read_limited(response: httpx.Response, limit: int, declared: str = "") -> bytes:
+    """The body of ``response``, decoded (:func:`iter_limited`, joined)."""
+    chunks = [piece async for piece in iter_limited(response, limit, declared)]
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

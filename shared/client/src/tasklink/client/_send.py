@@ -17,8 +17,9 @@ response size, which a caller may lower but never raise above the operator's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -30,7 +31,8 @@ import httpx
 from tasklink.core import MASK, ConnectorError, Context, InputError
 
 from ._auth import NO_AUTH, AppliedAuth, AuthScheme, AuthSession
-from ._decoding import BodyTooLargeError, is_left_encoded, read_limited
+from ._content import StreamedContent
+from ._decoding import BodyTooLargeError, is_left_encoded, iter_limited, read_limited
 from ._errors import ClientErrorCode, transport_error
 from ._guard import BlockedAddressError, preflight
 from ._options import FieldNames, Timeouts
@@ -44,7 +46,9 @@ __all__ = [
     "SENSITIVE_RESPONSE_HEADERS",
     "Request",
     "Response",
+    "StreamedResponse",
     "send",
+    "stream",
 ]
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
@@ -64,7 +68,8 @@ class Request:
     """One request as a connector describes it.
 
     ``query`` is merged into what ``url`` already carries (a name given here replaces
-    the URL's value for it). ``max_response_bytes`` bounds the
+    the URL's value for it). ``content`` is bytes, or :class:`StreamedContent` for a
+    body read as it is sent (documents). ``max_response_bytes`` bounds the
     decoded body; above the operator's ceiling it is an input error when
     ``explicit_limit`` (the process chose it), else it yields to the ceiling.
     ``user_agent`` is sent unless ``headers`` has one.
@@ -74,7 +79,7 @@ class Request:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Sequence[tuple[str, str]] = ()
-    content: bytes | None = None
+    content: bytes | StreamedContent | None = None
     content_type: str | None = None
     auth: AuthScheme = NO_AUTH
     tls: TlsConfig = DEFAULT_TLS
@@ -180,7 +185,13 @@ class _Exchange:
     """One request, with its redirect hops and at most one credential renewal."""
 
     def __init__(
-        self, request: Request, ctx: Context, pooled: PooledClient, state: LoopState
+        self,
+        request: Request,
+        ctx: Context,
+        pooled: PooledClient,
+        state: LoopState,
+        *,
+        streamed: bool = False,
     ) -> None:
         self.request = request
         self.ctx = ctx
@@ -189,7 +200,10 @@ class _Exchange:
         self.state = state
         settings: OperatorSettings = state.settings()
         self.policy = settings.policy
-        self.limit, self.operator_limit = _response_limit(request, settings.max_response_bytes)
+        if streamed:  # the body never sits in memory whole: the ceiling does not apply
+            self.limit, self.operator_limit = request.max_response_bytes, False
+        else:
+            self.limit, self.operator_limit = _response_limit(request, settings.max_response_bytes)
         self.timeout = request.timeouts.httpx()
         self.session = AuthSession(
             pooled.client,
@@ -220,6 +234,9 @@ class _Exchange:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in drop}
         if has_body and request.content_type is not None:
             headers["Content-Type"] = request.content_type
+        content = request.content
+        if has_body and isinstance(content, StreamedContent) and content.length is not None:
+            headers["Content-Length"] = str(content.length)
         if request.user_agent is not None and not any(
             k.lower() == "user-agent" for k in request.headers
         ):
@@ -255,11 +272,13 @@ class _Exchange:
     ) -> httpx.Response:
         try:
             await self._check(url)
+            content = self.request.content if has_body else None
             built = self.client.build_request(
                 method,
                 url,
                 headers=headers,
-                content=self.request.content if has_body else None,
+                # A streamed body is opened afresh for every hop that repeats it.
+                content=content.open() if isinstance(content, StreamedContent) else content,
                 timeout=self.timeout,
             )
             return await self.client.send(built, stream=True)
@@ -295,7 +314,9 @@ class _Exchange:
                 retryable=False,
             ) from None
 
-    async def run(self) -> Response:
+    async def final_response(self) -> tuple[httpx.Response, str, httpx.URL]:
+        """The response that ends the exchange (after redirects and at most one renewal),
+        its body unread, with the method and URL that got it. The caller closes it."""
         request = self.request
         try:
             url = httpx.URL(request.url)
@@ -329,6 +350,7 @@ class _Exchange:
                     hops += 1
                     self._log("following a %d redirect to %s", response.status_code, safe_url(url))
                     await _drain(response)
+                    await response.aclose()
                     continue
                 if (
                     response.status_code == 401
@@ -341,48 +363,142 @@ class _Exchange:
                     renewed = True
                     self._log("the API refused a cached credential; renewing it")
                     await _drain(response)
+                    await response.aclose()
                     auth = await request.auth.apply(self.session)
                     continue
-                headers = _response_headers(response)
-                content = b"" if method == "HEAD" else await self._read(response, method, target)
             except httpx.HTTPError as exc:
-                raise self._fail(exc, method, target) from None
-            finally:
                 await response.aclose()
-            return Response(
-                method=method,
-                url=str(response.url),
-                status=response.status_code,
-                reason=_reason(response),
-                headers=headers,
-                content=content,
-                encoded=is_left_encoded(headers.get("content-encoding")),
-            )
+                raise self._fail(exc, method, target) from None
+            except BaseException:
+                await response.aclose()
+                raise
+            return response, method, target
 
-    async def run_within_total_timeout(self) -> Response:
-        """:meth:`run`, bounded by ``Timeouts.total``. Expiry cancels the exchange where it
-        stands; the ``finally`` blocks on the way out close the response and its
-        connection. A cancellation from outside (the job's own timeout) passes through as
-        it came."""
-        request = self.request
-        total = request.timeouts.total
-        deadline = asyncio.timeout(total or None)
+    async def run(self) -> Response:
+        response, method, target = await self.final_response()
         try:
-            async with deadline:
-                return await self.run()
-        except TimeoutError:
-            if not deadline.expired():
-                raise  # not ours
+            headers = _response_headers(response)
+            content = b"" if method == "HEAD" else await self._read(response, method, target)
+        except httpx.HTTPError as exc:
+            raise self._fail(exc, method, target) from None
+        finally:
+            await response.aclose()
+        return Response(
+            method=method,
+            url=str(response.url),
+            status=response.status_code,
+            reason=_reason(response),
+            headers=headers,
+            content=content,
+            encoded=is_left_encoded(headers.get("content-encoding")),
+        )
+
+    async def body(
+        self, response: httpx.Response, method: str, target: httpx.URL
+    ) -> AsyncIterator[bytes]:
+        """The body of a streamed response, decoded, within the request's own limit."""
+        if method == "HEAD":
+            return
+        limit = self.limit
+        try:
+            async for piece in iter_limited(response, limit):
+                yield piece
+        except BodyTooLargeError:
             raise ConnectorError(
-                f"{request.method} {safe_url(request.url)} timed out: not finished "
-                f"within {total:g} s ({request.fields.total_timeout})",
-                code=ClientErrorCode.TIMEOUT,
+                f"{method} {safe_url(target)}: the response body is larger than "
+                f"{self.request.fields.max_response_bytes} ({limit} bytes)",
+                code=ClientErrorCode.RESPONSE_TOO_LARGE,
+                variables={"status": response.status_code, "maxResponseBytes": limit},
+                retryable=False,
             ) from None
+        except httpx.HTTPError as exc:
+            raise self._fail(exc, method, target) from None
 
     def _log(self, message: str, *args: Any) -> None:
         logger = self.ctx.logger
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(message, *args)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedResponse:
+    """A response whose body is read piece by piece (:meth:`chunks`), not held whole."""
+
+    method: str
+    url: str
+    status: int
+    reason: str
+    headers: dict[str, str]
+    encoded: bool
+    _body: AsyncIterator[bytes] = field(repr=False)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body, decoded, within the request's ``max_response_bytes`` (read once)."""
+        return self._body
+
+
+@contextlib.asynccontextmanager
+async def stream(request: Request, ctx: Context) -> AsyncIterator[StreamedResponse]:
+    """Send ``request`` and give the response with its body still to read, for bodies too
+    large to hold (a file download): ``async with stream(request, ctx) as response:
+    async for chunk in response.chunks(): ...``.
+
+    As :func:`send`, except that the body is bounded by ``request.max_response_bytes``
+    alone (it never sits in memory whole, so the operator's ceiling for bodies does not
+    apply) and that ``Timeouts.total`` covers the whole block.
+    """
+    try:
+        state, pooled = await acquire(request.tls, request.fields.tls)
+    except PolicyConfigError as exc:
+        raise _misconfigured(exc) from None
+    try:
+        exchange = _Exchange(request, ctx, pooled, state, streamed=True)
+        async with _total_deadline(request):
+            response, method, target = await exchange.final_response()
+            try:
+                headers = _response_headers(response)
+                yield StreamedResponse(
+                    method=method,
+                    url=str(response.url),
+                    status=response.status_code,
+                    reason=_reason(response),
+                    headers=headers,
+                    encoded=is_left_encoded(headers.get("content-encoding")),
+                    _body=exchange.body(response, method, target),
+                )
+            finally:
+                await response.aclose()
+    finally:
+        await release(pooled)
+
+
+@contextlib.asynccontextmanager
+async def _total_deadline(request: Request) -> AsyncIterator[None]:
+    total = request.timeouts.total
+    deadline = asyncio.timeout(total or None)
+    try:
+        async with deadline:
+            yield
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # not ours: the job's own timeout passes through as it came
+        raise ConnectorError(
+            f"{request.method} {safe_url(request.url)} timed out: not finished "
+            f"within {total:g} s ({request.fields.total_timeout})",
+            code=ClientErrorCode.TIMEOUT,
+        ) from None
+
+
+def _misconfigured(exc: PolicyConfigError) -> ConnectorError:
+    return ConnectorError(
+        f"the outbound client is misconfigured: {exc}",
+        code=ClientErrorCode.CONFIGURATION_ERROR,
+        retryable=False,
+    )
 
 
 async def send(request: Request, ctx: Context) -> Response:
@@ -397,12 +513,9 @@ async def send(request: Request, ctx: Context) -> Response:
     try:
         state, pooled = await acquire(request.tls, request.fields.tls)
     except PolicyConfigError as exc:
-        raise ConnectorError(
-            f"the outbound client is misconfigured: {exc}",
-            code=ClientErrorCode.CONFIGURATION_ERROR,
-            retryable=False,
-        ) from None
+        raise _misconfigured(exc) from None
     try:
-        return await _Exchange(request, ctx, pooled, state).run_within_total_timeout()
+        async with _total_deadline(request):
+            return await _Exchange(request, ctx, pooled, state).run()
     finally:
         await release(pooled)

@@ -14,6 +14,14 @@ from .__about__ import __version__
 from ._connector import Connector, DeclarationError, Operation
 from ._context import CancellationToken, Context, JobInfo
 from ._deferred import deferred_exports
+from ._documents import (
+    DEFAULT_DOCUMENT_MAX_BYTES,
+    DOCUMENT_TYPE,
+    Document,
+    DocumentMetadata,
+    DocumentStore,
+    InlineDocumentStore,
+)
 from ._errors import (
     BpmnError,
     ConnectorError,
@@ -88,7 +96,9 @@ if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown 
 
 
 __all__ = [
+    "DEFAULT_DOCUMENT_MAX_BYTES",
     "DEFAULT_SECRET_PREFIX",
+    "DOCUMENT_TYPE",
     "ERROR_EXPRESSION",
     "EXPRESSION_TIMEOUT",
     "MASK",
@@ -106,11 +116,15 @@ __all__ = [
     "ConnectorError",
     "Context",
     "DeclarationError",
+    "Document",
+    "DocumentMetadata",
+    "DocumentStore",
     "DotenvSecretProvider",
     "EnvironmentSecretProvider",
     "ErrorCode",
     "ExpressionEvaluator",
     "Failed",
+    "InlineDocumentStore",
     "InputError",
     "InputModel",
     "Job",

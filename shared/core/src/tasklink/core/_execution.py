@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
+from pydantic import BaseModel
+
 from ._camunda_mapping import (
     BpmnErrorDecision,
     ExpressionCache,
@@ -24,6 +26,7 @@ from ._camunda_mapping import (
 )
 from ._connector import Operation
 from ._context import CancellationToken, Context, JobInfo
+from ._documents import DocumentStore, InlineDocumentStore, contains_documents, save_documents
 from ._durations import parse_duration
 from ._errors import (
     BpmnError,
@@ -74,6 +77,12 @@ EXPRESSION_TIMEOUT = 5.0
 INLINE_EVALUATION = 0.002
 
 
+def _may_hold_documents(operation: Operation, result: Any) -> bool:
+    if isinstance(result, BaseModel) or operation.output_model is None:
+        return contains_documents(result)
+    return False
+
+
 def _has_expressions(headers: Mapping[str, str]) -> bool:
     result = headers.get(RESULT_EXPRESSION)
     error = headers.get(ERROR_EXPRESSION)
@@ -87,13 +96,15 @@ class Job:
     """One unit of work: input variables, task headers and job metadata.
 
     ``strict`` rejects unknown top-level input fields (local invocations); engines hand
-    jobs every variable in scope, so adapters leave it off.
+    jobs every variable in scope, so adapters leave it off. ``documents`` is the engine's
+    document store (the executor's default when ``None``).
     """
 
     variables: Mapping[str, Any]
     headers: Mapping[str, str] = field(default_factory=dict)
     info: JobInfo = field(default_factory=JobInfo)
     strict: bool = False
+    documents: DocumentStore | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +175,7 @@ class JobExecutor:
         allowed_secrets: Mapping[str, Iterable[str]] | None = None,
         expression_timeout: float = EXPRESSION_TIMEOUT,
         expression_max_steps: int | None = None,
+        documents: DocumentStore | None = None,
     ) -> None:
         self.redactor = redactor if redactor is not None else Redactor()
         self.secrets = SecretResolver(secrets or EnvironmentSecretProvider(), self.redactor)
@@ -181,6 +193,7 @@ class JobExecutor:
             else None
         )
         self.expression_timeout = expression_timeout
+        self.documents: DocumentStore = documents or InlineDocumentStore()
         self._run_sync = run_sync
         self._logger = logger or _log
 
@@ -198,15 +211,26 @@ class JobExecutor:
         found = scopes.get(operation.connector.id) or scopes.get("*")
         return found if found is not None else self.secrets
 
-    def bind(self, operation: Operation, variables: Mapping[str, Any], *, strict: bool) -> Any:
-        """Resolve secrets in the variables the operation reads and validate its input.
+    def bind(
+        self,
+        operation: Operation,
+        variables: Mapping[str, Any],
+        *,
+        strict: bool,
+        documents: DocumentStore | None = None,
+    ) -> Any:
+        """Resolve secrets in the variables the operation reads and validate its input;
+        document references become documents of ``documents`` (or the default store).
 
         Variables the operation does not read are left alone: a placeholder in one of them
         is neither resolved nor an error.
         """
         selected = select_input(operation.input_model, variables, strict=strict)
         resolved = self.secrets_for(operation).resolve(selected)
-        model = validate_input(operation.input_model, resolved)
+        # Every model gets the store: a connector may find references in free-form JSON
+        # (the REST connector's multipart body) as well as in Document fields.
+        context = {"documents": documents or self.documents}
+        model = validate_input(operation.input_model, resolved, context)
         for value in secret_values(model):
             self.redactor.add(value)
         return model
@@ -248,7 +272,7 @@ class JobExecutor:
         try:
             # A broken task configuration fails before the operation has any side effect.
             backoff = self._header_backoff(headers)
-            model = self.bind(operation, job.variables, strict=job.strict)
+            model = self.bind(operation, job.variables, strict=job.strict, documents=job.documents)
             # Only an operation that takes a context can read it: build it for those only.
             context = (
                 Context(
@@ -293,6 +317,11 @@ class JobExecutor:
             outcome_of = ConnectorError(bug, code=ErrorCode.UNKNOWN_ERROR)
         else:
             step, outcome_of = self._on_success, result
+            if _may_hold_documents(operation, result):
+                try:
+                    outcome_of = await self._save_documents(result, job)
+                except TasklinkError as error:
+                    step, outcome_of = self._on_error, error
         if evaluating:
             return await self._conclude_evaluating(
                 step, operation, (outcome_of, headers, retries, backoff), limit, deadline
@@ -340,6 +369,12 @@ class JobExecutor:
             return await self._in_thread(lambda: self._conclude(step, operation, *args, until))
         except ExpressionTimeoutError as timeout:
             return self._overran(timeout, args, limit, until == deadline)
+
+    async def _save_documents(self, result: Any, job: Job) -> Any:
+        """The result with every document it returns stored and replaced by its reference."""
+        if isinstance(result, BaseModel):
+            result = result.__pydantic_serializer__.to_python(result, by_alias=True)
+        return await save_documents(result, job.documents or self.documents, job.info)
 
     async def _in_thread(self, function: Callable[[], T]) -> T:
         if self._run_sync is not None:

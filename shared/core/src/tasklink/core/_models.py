@@ -252,10 +252,15 @@ def select_input(
     return data
 
 
-def validate_input(model: type[BaseModel], data: Mapping[str, Any]) -> BaseModel:
-    """Validate ``data`` (already selected) into ``model``, naming the fields on error."""
+def validate_input(
+    model: type[BaseModel], data: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> BaseModel:
+    """Validate ``data`` (already selected) into ``model``, naming the fields on error.
+    ``context`` reaches the validators (``{"documents": store}`` for document fields)."""
     try:
         # The validator itself: model_validate's keyword handling costs a job ~0.3 us.
-        return model.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
+        if context is None:
+            return model.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
+        return model.__pydantic_validator__.validate_python(data, context=context)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise format_validation_error(exc, model, data) from None

@@ -8,6 +8,7 @@ from typing import Any
 
 from tasklink.core import (
     Connector,
+    DocumentStore,
     ExpressionEvaluator,
     Job,
     JobExecutor,
@@ -39,8 +40,10 @@ async def arun_job(
     timeout: float | None = None,
     evaluator: ExpressionEvaluator | None = None,
     redactor: Redactor | None = None,
+    documents: DocumentStore | None = None,
 ) -> Outcome:
-    """Run one job through the core path and return its outcome (async)."""
+    """Run one job through the core path and return its outcome (async). ``documents``
+    is the engine's document store (core's inline store unless given)."""
     op = _operation(target, operation)
     executor = JobExecutor(
         MappingSecretProvider(secrets or {}), redactor=redactor, evaluator=evaluator
@@ -50,6 +53,7 @@ async def arun_job(
         headers=dict(headers or {}),
         info=JobInfo(engine="test", job_type=op.connector.job_type, retries=retries),
         strict=strict,
+        documents=documents,
     )
     return await executor.execute(op, job, timeout=timeout)
 

@@ -9,7 +9,9 @@ Test routes: ``/oauth/token`` and ``/oauth/protected`` (an OAuth 2.0 server for 
 credentials and refresh token grants, with revocation and refresh token rotation),
 ``/large?size=&chunked=``, ``/gzip-bomb?size=``, ``/invalid-json``,
 ``/problem/<code>?retry_after=``, ``/set-cookie``, ``/redirect-loop``,
-``/download``, ``/encoded?text=&coding=``,
+``/download``, ``/encoded?text=&coding=``, ``/upload`` (the size and SHA-256 of the
+body and of each multipart part, read as it arrives: uploads of any size, in bounded
+memory),
 ``/disposition?value=`` (a file with that ``Content-Disposition``) and
 ``/drip?part=&count=&interval=`` (the body, or the headers, one byte at a time);
 ``/gzip-bomb`` also takes ``layers=``, ``status=`` and ``location=``.
@@ -20,13 +22,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import gzip
+import hashlib
 import json
 import secrets
 import ssl
 import threading
 import time
 import zlib
-from email.parser import BytesParser
+from collections.abc import Iterable, Iterator
+from email.parser import BytesHeaderParser, BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -132,9 +136,24 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------
 
+    def _body_chunks(self) -> Iterator[bytes]:
+        """The request body as it arrives, by ``Content-Length`` or chunked coding."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while size := int(self.rfile.readline().split(b";")[0] or b"0", 16):
+                yield from self._read_exactly(size)
+                self.rfile.readline()  # the CRLF after the chunk
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+        else:
+            yield from self._read_exactly(int(self.headers.get("Content-Length") or 0))
+
+    def _read_exactly(self, size: int) -> Iterator[bytes]:
+        while size > 0 and (data := self.rfile.read(min(size, 65536))):
+            size -= len(data)
+            yield data
+
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        return b"".join(self._body_chunks())
 
     def _send(
         self,
@@ -211,7 +230,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self) -> None:
         parts = urlsplit(self.path)
-        body = self._body()
+        # /upload reads its body itself, as it arrives.
+        body = b"" if parts.path == "/upload" else self._body()
         self.server.log.append(
             {
                 "method": self.command,
@@ -311,6 +331,38 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:  # the client hung up: what a deadline must make it do
             self.server.abandoned.append(parts.path)
         self.close_connection = True
+
+    def route_upload(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
+        content_type = self.headers.get("Content-Type", "")
+        whole = hashlib.sha256()
+        size = 0
+
+        def counted() -> Iterator[bytes]:
+            nonlocal size
+            for chunk in self._body_chunks():
+                whole.update(chunk)
+                size += len(chunk)
+                yield chunk
+
+        boundary = (
+            BytesParser(policy=HTTP)
+            .parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode())
+            .get_param("boundary")
+        )
+        body_chunks = counted()
+        files = _digest_parts(body_chunks, str(boundary).encode()) if boundary else []
+        for _ in body_chunks:  # a body that is no multipart, or what follows its end
+            pass
+        self._json(
+            200,
+            {
+                "contentType": content_type,
+                "transferEncoding": self.headers.get("Transfer-Encoding"),
+                "size": size,
+                "sha256": whole.hexdigest(),
+                "parts": files,
+            },
+        )
 
     def route_json(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
         self._json(200, {"slideshow": {"title": "Sample Slide Show", "slides": []}})
@@ -423,6 +475,52 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"ok": True})
         else:
             self._json(404, {"error": "not found"})
+
+
+def _digest_parts(chunks: Iterable[bytes], boundary: bytes) -> list[dict[str, Any]]:
+    """Name, file name, content type, size and SHA-256 of each part of a multipart body,
+    read chunk by chunk (a tail the length of the delimiter is all that is held back)."""
+    delimiter = b"\r\n--" + boundary
+    found: list[dict[str, Any]] = []
+    buffer, state = b"\r\n", "preamble"  # the first delimiter has no CRLF before it
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        buffer += chunk
+        while True:
+            if state in ("preamble", "body"):
+                at = buffer.find(delimiter)
+                keep = len(buffer) - len(delimiter) if at < 0 else at
+                if state == "body":
+                    digest.update(buffer[: max(keep, 0)])
+                    found[-1]["size"] += max(keep, 0)
+                if at < 0:
+                    buffer = buffer[max(keep, 0) :]
+                    break
+                if state == "body":
+                    found[-1]["sha256"] = digest.hexdigest()
+                buffer, state = buffer[at + len(delimiter) :], "delimiter"
+            elif state == "delimiter":
+                if len(buffer) < 2:
+                    break
+                if buffer.startswith(b"--"):
+                    return found
+                buffer, state = buffer[2:], "headers"
+            else:  # headers
+                end = buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    break
+                head = BytesHeaderParser(policy=HTTP).parsebytes(buffer[: end + 4])
+                found.append(
+                    {
+                        "name": head.get_param("name", header="content-disposition"),
+                        "filename": head.get_filename(),
+                        "contentType": head.get_content_type(),
+                        "size": 0,
+                    }
+                )
+                digest = hashlib.sha256()
+                buffer, state = buffer[end + 4 :], "body"
+    return found
 
 
 def start(tls: ssl.SSLContext | None = None, port: int = 0) -> TestServer:

@@ -19,6 +19,7 @@ ACTIVITI_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "f
 # Activiti variables are flat: nested values travel as one json variable. Floats have no
 # type of their own in connector definitions; json keeps them numbers (string would not).
 _TYPES: dict[str, str] = {
+    "document": "file",
     "string": "string",
     "url": "string",
     "constant": "string",

@@ -265,7 +265,9 @@ class _Builder:
             self.boolean(spec, where, prop)
         elif spec.kind in ("integer", "number"):
             self.number(spec, where, prop)
-        elif spec.kind == "json":
+        elif spec.kind in ("json", "document"):
+            # A document travels as a reference: the modeler writes a FEEL expression
+            # naming the variable that holds it (=invoice).
             self.json_field(spec, where, prop)
         else:
             self.text(spec, where, prop)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, Url
 
+from .._documents import Document
 from .._fields import FieldOptions, field_options
 from ._errors import TemplateError
 
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 Kind = Literal[
+    "document",
     "string",
     "url",
     "date",
@@ -320,6 +322,8 @@ def classify(annotation: Any, *, discriminator: str | None = None) -> TypeInfo:
         return TypeInfo("json", nullable, metadata)
     if not isinstance(tp, type):
         raise _UnsupportedTypeError(f"type {tp!r} is not supported")
+    if issubclass(tp, Document):
+        return TypeInfo("document", nullable, metadata)
     if issubclass(tp, bytes | bytearray | memoryview):
         raise _UnsupportedTypeError(
             f"type {tp.__name__} cannot be typed into a form; take a str (e.g. base64 or a "
