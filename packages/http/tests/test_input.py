@@ -65,7 +65,7 @@ BAD = [
         "media type",
     ),
     ({"bodyType": "binary", "body": "not base64!"}, "body", "not valid base64"),
-    ({"bodyType": "binary", "body": 12}, "body", "base64 text or a file object"),
+    ({"bodyType": "binary", "body": 12}, "body", "base64 text, a file object or a document"),
     ({"bodyType": "xml", "body": "<a/>"}, "bodyType", "Input should be"),
     (
         {"bodyType": "form", "headers": {"Content-Type": "application/json"}, "body": {"a": 1}},

@@ -47,7 +47,7 @@ def cassette(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, httpbin_module: Any
 ) -> Iterator[Any]:
     """The test's cassette: recorded against a local server, or replayed offline."""
-    monkeypatch.setattr("tasklink.http._body.new_boundary", lambda: "tasklink-test-boundary")
+    monkeypatch.setattr("tasklink.client._content.new_boundary", lambda: "tasklink-test-boundary")
     vcr = recording_vcr(CASSETTES, known_secrets=[TOKEN])
     vcr.register_matcher("shaped_headers", _shaped_headers)
     name = request.node.name.removeprefix("test_") + ".yaml"

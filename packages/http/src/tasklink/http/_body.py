@@ -1,7 +1,10 @@
 """Encoding a request body of a chosen type to bytes and a content type.
 
-Pure standard library, so input validation (which encodes the body once) stays cheap to
-import. Every problem is a :class:`BodyError` with the path of the offending input.
+Pure standard library at import, so input validation (which encodes the body once) stays
+cheap to import; a body with documents (multipart files, a binary body) is streamed by the
+shared client's :func:`~tasklink.client.multipart` and
+:class:`~tasklink.client.StreamedContent` as it is sent. Every problem is a
+:class:`BodyError` with the path of the offending input.
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ import base64
 import binascii
 import json
 import re
-import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
+from tasklink.core import Document
+
 from ._checks import scalar_text
+
+if TYPE_CHECKING:
+    from tasklink.client import FormField, FormFile, StreamedContent
 
 __all__ = [
     "BodyError",
@@ -34,9 +41,6 @@ Loc = tuple[str | int, ...]
 FORM_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_TYPE = "multipart/form-data"
 _FILE_KEYS = frozenset({"content", "filename", "contentType", "content_type"})
-# Characters HTML5 (and httpx) escape in multipart name/filename parameters.
-_PARAM_ESCAPES = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20)}}
-_PARAM_ESCAPE = re.compile("|".join(re.escape(c) for c in _PARAM_ESCAPES))
 _CONTENT_TYPE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\s*;.*)?$")
 
 
@@ -51,9 +55,9 @@ class BodyError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class EncodedBody:
-    """The bytes to send and their ``Content-Type``."""
+    """The bytes to send (or the documents to stream) and their ``Content-Type``."""
 
-    content: bytes
+    content: bytes | StreamedContent
     content_type: str
 
 
@@ -201,41 +205,34 @@ def _form(body: Any, content_type: str | None) -> EncodedBody:
     return EncodedBody(urlencode(pairs).encode("ascii"), content_type or FORM_TYPE)
 
 
-def new_boundary() -> str:
-    """A fresh multipart boundary (tests replace this to record stable cassettes)."""
-    return secrets.token_hex(16)
-
-
-def _param(value: str) -> str:
-    return _PARAM_ESCAPE.sub(lambda m: _PARAM_ESCAPES[m.group(0)], value)
-
-
 def _multipart(body: Any) -> EncodedBody:
+    from tasklink.client import FormField, FormFile, multipart
+
     fields = _require_mapping(body, "multipart")
-    boundary = new_boundary()
-    out = bytearray()
+    parts: list[FormField | FormFile] = []
     for name, value in fields.items():
         for index, item in _items(value):
             loc = _loc(name, index)
             if item is None:
                 continue
-            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_param(name)}"'
-            if isinstance(item, Mapping):
+            if isinstance(item, Document):
+                parts.append(FormFile(name, item))
+            elif isinstance(item, Mapping):
                 part = _file(item, loc)
-                filename = part.filename or name
-                head += f'; filename="{_param(filename)}"\r\n'
-                head += f"Content-Type: {part.content_type or 'application/octet-stream'}\r\n"
-                data = part.data
+                parts.append(FormFile(name, part.data, part.filename, part.content_type))
             else:
-                text = _scalar(item, loc, "a multipart value (or a file object)")
-                head += "\r\n"
-                data = (text or "").encode("utf-8")
-            out += head.encode("utf-8") + b"\r\n" + data + b"\r\n"
-    out += f"--{boundary}--\r\n".encode("ascii")
-    return EncodedBody(bytes(out), f"{MULTIPART_TYPE}; boundary={boundary}")
+                text = _scalar(item, loc, "a multipart value (a file object or a document)")
+                parts.append(FormField(name, text or ""))
+    content, content_type = multipart(parts)
+    return EncodedBody(content, content_type)
 
 
 def _binary(body: Any, content_type: str | None) -> EncodedBody:
+    if isinstance(body, Document):
+        from tasklink.client import StreamedContent
+
+        kind = content_type or body.metadata.content_type or "application/octet-stream"
+        return EncodedBody(StreamedContent(body.chunks), kind)
     if isinstance(body, Mapping):
         part = _file(body, ("body",))
         return EncodedBody(
@@ -244,7 +241,7 @@ def _binary(body: Any, content_type: str | None) -> EncodedBody:
     if not isinstance(body, str):
         raise BodyError(
             ("body",),
-            f"bodyType binary needs base64 text or a file object, not {_kind(body)}",
+            f"bodyType binary needs base64 text, a file object or a document, not {_kind(body)}",
         )
     try:
         data = decode_base64(body)

@@ -5,17 +5,18 @@ outbound guard, authentication with cached tokens, redirects that keep credentia
 their origin, the total deadline, the response size limit and one classification of
 failures. This module only describes the REST connector's request to it, in the
 connector's own field names, and turns the response into the connector's output; a
-status from 400 up becomes an error carrying that output.
+status from 400 up becomes an error carrying that output. With ``storeResponse`` the body
+is streamed into a document (spooled to disk past 1 MiB) instead of being read whole.
 """
 
 from __future__ import annotations
 
 from tasklink import client
-from tasklink.core import Context
+from tasklink.core import Context, Document
 
 from .__about__ import __version__
 from ._models import DEFAULT_MAX_RESPONSE_BYTES, HttpRequest, HttpResponse
-from ._response import response_output
+from ._response import file_name, response_output
 
 __all__ = ["FIELDS", "USER_AGENT", "send"]
 
@@ -37,33 +38,66 @@ FIELDS = client.FieldNames(
 
 async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
     """Send ``request`` and return its output; statuses >= 400 raise the status error."""
+    outgoing = _outgoing(request)
+    if not request.store_response:
+        return _output(await client.send(outgoing, ctx), ctx)
+    async with client.stream(outgoing, ctx) as streamed:
+        if streamed.status >= 400:  # an error's body belongs in the error, as always
+            content = b"".join([chunk async for chunk in streamed.chunks()])
+            return _output(_read(streamed, content), ctx)
+        document = await Document.from_chunks(
+            streamed.chunks(),
+            file_name=file_name(streamed.headers.get("content-disposition")),
+            content_type=streamed.content_type,
+            limit=None,  # the stream holds to the request's limit
+            field="response",
+        )
+    output = response_output(_read(streamed, b""))
+    output.update(body=None, bodyType="document", document=document)
+    return HttpResponse.model_validate(output)
+
+
+def _outgoing(request: HttpRequest) -> client.Request:
     body = request.encoded_body
-    response = await client.send(
-        client.Request(
-            method=request.method,
-            url=request.url,
-            headers=request.request_headers,
-            query=request.query,
-            content=body.content if body is not None else None,
-            content_type=body.content_type if body is not None else None,
-            auth=request.authentication.scheme(),
-            tls=request.tls.config(),
-            timeouts=client.Timeouts(
-                connect=request.connection_timeout_in_seconds,
-                read=request.read_timeout_in_seconds,
-                total=request.total_timeout_in_seconds,
-            ),
-            max_response_bytes=request.max_response_bytes,
-            # The modeler writes the default into every diagram: it is no choice of the
-            # process, so a lower operator ceiling wins over it instead of failing the job.
-            explicit_limit=request.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES,
-            follow_redirects=request.follow_redirects,
-            max_redirects=request.max_redirects,
-            user_agent=USER_AGENT,
-            fields=FIELDS,
+    limit = request.document_limit if request.store_response else request.max_response_bytes
+    return client.Request(
+        method=request.method,
+        url=request.url,
+        headers=request.request_headers,
+        query=request.query,
+        content=body.content if body is not None else None,
+        content_type=body.content_type if body is not None else None,
+        auth=request.authentication.scheme(),
+        tls=request.tls.config(),
+        timeouts=client.Timeouts(
+            connect=request.connection_timeout_in_seconds,
+            read=request.read_timeout_in_seconds,
+            total=request.total_timeout_in_seconds,
         ),
-        ctx,
+        max_response_bytes=limit,
+        # The modeler writes the default into every diagram: it is no choice of the
+        # process, so a lower operator ceiling wins over it instead of failing the job.
+        explicit_limit=request.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES,
+        follow_redirects=request.follow_redirects,
+        max_redirects=request.max_redirects,
+        user_agent=USER_AGENT,
+        fields=FIELDS,
     )
+
+
+def _read(streamed: client.StreamedResponse, content: bytes) -> client.Response:
+    return client.Response(
+        method=streamed.method,
+        url=streamed.url,
+        status=streamed.status,
+        reason=streamed.reason,
+        headers=streamed.headers,
+        content=content,
+        encoded=streamed.encoded,
+    )
+
+
+def _output(response: client.Response, ctx: Context) -> HttpResponse:
     output = response_output(response)
     if response.status >= 400:
         raise client.status_error(

@@ -8,13 +8,30 @@ Every check of the input happens here, so a bad job fails before anything is sen
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic import model_validator as _model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from tasklink.core import CamelInputModel, CamelOutputModel, field
+from tasklink.core import (
+    DEFAULT_DOCUMENT_MAX_BYTES,
+    DOCUMENT_TYPE,
+    CamelInputModel,
+    CamelOutputModel,
+    Document,
+    field,
+)
 
 from ._body import BodyError, BodyType, EncodedBody, encode_body
 
@@ -393,7 +410,7 @@ class HttpRequest(CamelInputModel):
     body_type: BodyType = field(
         "json",
         description="How the body is encoded: json, text, form (URL-encoded), multipart "
-        "(files as base64) or binary (base64).",
+        "(fields and files) or binary (a document or base64).",
         group="payload",
         show_when=_BODY_METHODS,
         choice_labels={
@@ -407,8 +424,8 @@ class HttpRequest(CamelInputModel):
     body: Any = field(
         None,
         description="json: any JSON value or JSON text; text: a string; form: an object of "
-        "fields; multipart: an object of fields and files {content (base64), filename, "
-        "contentType}; binary: base64 or such a file object",
+        "fields; multipart: an object of fields and files (documents, or {content (base64), "
+        "filename, contentType}); binary: a document, base64 or such a file object",
         group="payload",
         multiline=True,
         show_when=_BODY_METHODS,
@@ -450,10 +467,6 @@ class HttpRequest(CamelInputModel):
         group="tls",
     )
 
-    _headers: dict[str, str] = PrivateAttr(default_factory=dict)
-    _query: list[tuple[str, str]] = PrivateAttr(default_factory=list)
-    _body: EncodedBody | None = PrivateAttr(None)
-
     @field_validator("authentication", mode="before")
     @classmethod
     def _no_authentication(cls, value: Any) -> Any:
@@ -472,8 +485,20 @@ class HttpRequest(CamelInputModel):
         except CheckError as problem:
             raise _problem(problem.message) from None
 
+    store_response: bool = field(
+        False,
+        description="Store the response body as a document, with its content type and "
+        "the file name from Content-Disposition, instead of reading it into the result "
+        "(for files; up to maxResponseBytes, or 100 MiB when that is left at its default)",
+        group="output",
+    )
+
+    _headers: dict[str, str] = PrivateAttr(default_factory=dict)
+    _query: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+    _body: EncodedBody | None = PrivateAttr(None)
+
     @_model_validator(mode="after")
-    def _prepare(self) -> HttpRequest:
+    def _prepare(self, info: ValidationInfo) -> HttpRequest:
         # Private attributes are only assigned when set: assignment is not free and most
         # requests have neither headers, query parameters nor a body.
         problems: list[CheckError | BodyError] = []
@@ -493,7 +518,8 @@ class HttpRequest(CamelInputModel):
                 (v for k, v in headers.items() if k.lower() == "content-type"), None
             )
             try:
-                self._body = encode_body(self.body_type, self.body, content_type)
+                body = _open_documents(self.body_type, self.body, info.context)
+                self._body = encode_body(self.body_type, body, content_type)
             except BodyError as problem:
                 problems.append(problem)
         if problems:
@@ -512,8 +538,49 @@ class HttpRequest(CamelInputModel):
 
     @property
     def encoded_body(self) -> EncodedBody | None:
-        """The body as bytes with its content type, or ``None``."""
+        """The body to send with its content type, or ``None``."""
         return self._body
+
+    @property
+    def document_limit(self) -> int:
+        """The most bytes of a response stored as a document."""
+        if self.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES:
+            return self.max_response_bytes
+        return DEFAULT_DOCUMENT_MAX_BYTES
+
+
+@functools.cache
+def _document_adapter() -> TypeAdapter[Document]:
+    return TypeAdapter(Document)
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, Mapping) and DOCUMENT_TYPE in value
+
+
+def _open_documents(body_type: BodyType, body: Any, context: Any) -> Any:
+    """``body`` with the document references a multipart or binary body holds opened as
+    documents through the job's store (JSON, text and form bodies are sent as given)."""
+
+    def document(value: Any, loc: tuple[str | int, ...]) -> Any:
+        if not _is_reference(value):
+            return value
+        try:
+            return _document_adapter().validate_python(value, context=context)
+        except ValidationError as exc:
+            raise BodyError(loc, exc.errors()[0]["msg"]) from None
+
+    if body_type == "binary":
+        return document(body, ("body",))
+    if body_type != "multipart" or not isinstance(body, Mapping):
+        return body
+    opened: dict[str, Any] = {}
+    for name, value in body.items():
+        if isinstance(value, list | tuple):
+            opened[name] = [document(item, ("body", name, i)) for i, item in enumerate(value)]
+        else:
+            opened[name] = document(value, ("body", name))
+    return opened
 
 
 # -- the response ------------------------------------------------------------------------
@@ -542,8 +609,13 @@ class HttpResponse(CamelOutputModel):
     body: Any = field(
         None,
         description="JSON value, text, or for binary content an object with content "
-        "(base64), contentType and filename; null when empty",
+        "(base64), contentType and filename; null when empty or stored as a document",
     )
-    body_type: Literal["json", "text", "binary", "empty"] = field(description="How body was read")
+    body_type: Literal["json", "text", "binary", "empty", "document"] = field(
+        description="How body was read"
+    )
     content_type: str | None = field(None, description="Content-Type of the response")
     url: str = field(description="Final URL, after redirects")
+    document: Document | None = field(
+        None, description="The body as a document, when storeResponse is true"
+    )

@@ -32,7 +32,7 @@ from ._body import media_type
 if TYPE_CHECKING:
     from tasklink.client import Response
 
-__all__ = ["response_output"]
+__all__ = ["file_name", "response_output"]
 
 _TEXT_SUBTYPES = frozenset(
     {
@@ -70,7 +70,7 @@ def _decode(content: bytes, charset: str | None) -> str:
         return content.decode("utf-8", errors="replace")
 
 
-def _filename(disposition: str | None) -> str | None:
+def file_name(disposition: str | None) -> str | None:
     """The safe base name of ``Content-Disposition``'s file name (RFC 2231 decoded)."""
     if not disposition:
         return None
@@ -101,7 +101,7 @@ def _parse(
     binary = {
         "content": base64.b64encode(content).decode("ascii"),
         "contentType": content_type,
-        "filename": _filename(disposition),
+        "filename": file_name(disposition),
     }
     return binary, "binary"
 
