@@ -98,6 +98,9 @@ async def test_the_response_is_stored_as_a_document(server: httpbin.TestServer) 
     assert document[DOCUMENT_TYPE] == "inline"
     assert (document["name"], document["contentType"]) == ("pixel.png", "image/png")
     assert base64.b64decode(document["content"]) == httpbin.PNG
+    unnamed = await arun_job(connector, {"url": f"{server.url}/bytes/100", "storeResponse": True})
+    assert isinstance(unnamed, Completed)
+    assert unnamed.output["document"]["name"] == "100", "named after the URL's last segment"
 
 
 async def test_a_large_response_is_spooled_not_read_into_the_result(

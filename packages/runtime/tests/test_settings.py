@@ -112,6 +112,23 @@ def test_errors_name_the_setting_and_its_source(
     assert expected.format(config=config) in str(caught.value)
 
 
+def test_document_limits_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "TASKLINK_DOCUMENT_MAX_BYTES": "5000000",
+            "TASKLINK_ACTIVITI_INLINE_DOCUMENT_MAX_BYTES": "2048",
+        }
+    )
+    assert settings.document_max_bytes == 5_000_000
+    assert settings.source("document_max_bytes") == "TASKLINK_DOCUMENT_MAX_BYTES"
+    assert settings.section("activiti", ActivitiSettings).inline_document_max_bytes == 2048
+    defaults = load_settings(environ={})
+    assert defaults.document_max_bytes == 100 * 1024 * 1024
+    assert defaults.section("activiti", ActivitiSettings).inline_document_max_bytes == 1024 * 1024
+    with pytest.raises(SettingsError, match="document_max_bytes"):
+        load_settings(environ={"TASKLINK_DOCUMENT_MAX_BYTES": "0"})
+
+
 def test_engine_section_errors_name_key_and_source(tmp_path: Path) -> None:
     settings = load_settings(
         environ={"TASKLINK_ACTIVITI_RETRIES": "0", "TASKLINK_ACTIVITI_COLOUR": "x"}

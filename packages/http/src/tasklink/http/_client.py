@@ -47,7 +47,8 @@ async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
             return _output(_read(streamed, content), ctx)
         document = await Document.from_chunks(
             streamed.chunks(),
-            file_name=file_name(streamed.headers.get("content-disposition")),
+            file_name=file_name(streamed.headers.get("content-disposition"))
+            or client.url_file_name(streamed.url),
             content_type=streamed.content_type,
             limit=None,  # the stream holds to the request's limit
             field="response",

@@ -118,6 +118,7 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
         parse_timeout,
         read_input,
     )
+    from ._local_documents import DOCUMENTS_DIR_OPTION, LocalDocumentStore
     from ._logging import configure_logging, silence_logging
     from ._settings import SettingsError, load_settings
 
@@ -158,6 +159,10 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
         allowed = secret_allow_lists(settings.secrets_allowed, installed)
     except SettingsError as exc:
         return fail(str(exc))
+    folder: Path | None = args.documents_dir
+    if folder is not None and folder.exists() and not folder.is_dir():
+        return fail(f"{DOCUMENTS_DIR_OPTION}: {folder} is not a directory")
+    documents = LocalDocumentStore(folder, max_bytes=settings.document_max_bytes)
     result = asyncio.run(
         invoke(
             operation,
@@ -167,10 +172,17 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
             timeout=timeout,
             redactor=redactor,
             allowed_secrets=allowed,
+            documents=documents,
         )
     )
     if result.ok:
         _print_json(result.document)
+        if documents.written:
+            count = len(documents.written)
+            sys.stderr.write(
+                f"tasklink: wrote {count} document{'s' if count > 1 else ''} "
+                f"to {documents.folder}\n"
+            )
     else:
         _print_json(result.document, stream=sys.stderr, compact=True)
     return result.exit_code
@@ -373,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="input variables: a JSON object, @file.json, or @- for stdin",
     )
     _secret_arguments(p)
+    p.add_argument(
+        "--documents-dir",
+        type=Path,
+        metavar="DIR",
+        help="folder for the documents the operation returns (default: a fresh temporary "
+        'folder); in --input, "@path" in a document field names a local file',
+    )
     p.add_argument("--timeout", help="seconds before the job is cancelled (default 300)")
     p.add_argument("--verbose", "-v", action="count", default=0, help="log to stderr (-vv: debug)")
     p.set_defaults(handler=_cmd_invoke)

@@ -22,6 +22,7 @@ from tasklink.core import (
     SecretProvider,
 )
 
+from ._local_documents import LocalDocumentStore, local_references
 from ._pipeline import Pipeline
 from ._settings import RuntimeSettings
 
@@ -137,8 +138,16 @@ async def invoke(
     timeout: float | None = None,
     redactor: Redactor | None = None,
     allowed_secrets: Mapping[str, Iterable[str]] | None = None,
+    documents: LocalDocumentStore | None = None,
 ) -> InvokeResult:
-    """Run ``operation`` once, strictly validated (unknown input fields are errors)."""
+    """Run ``operation`` once, strictly validated (unknown input fields are errors).
+
+    With ``documents``, a ``"@path"`` string in a field that takes a document names a
+    local file, and the documents the operation returns are written into the store's
+    folder (removed again when the run fails).
+    """
+    if documents is not None:
+        variables = local_references(operation.input_model, variables)
     pipeline = Pipeline(
         [operation.connector],
         settings or RuntimeSettings(concurrency=1),
@@ -151,6 +160,7 @@ async def invoke(
         variables,
         info=JobInfo(engine="local", job_type=operation.connector.job_type, retries=1),
         strict=True,
+        documents=documents,
     )
     try:
         outcome = await pipeline.run(operation, job, timeout=timeout)
@@ -158,6 +168,8 @@ async def invoke(
         await pipeline.aclose()
     if isinstance(outcome, Completed):
         return InvokeResult(EXIT_OK, outcome.output)
+    if documents is not None:
+        documents.discard()
     if isinstance(outcome, BpmnErrorThrown):
         return InvokeResult(
             EXIT_ERROR, error_document(outcome.code, outcome.message, outcome.variables)

@@ -23,6 +23,7 @@ from tasklink.core import (
     Connector,
     ExpressionEvaluator,
     Failed,
+    InlineDocumentStore,
     Job,
     JobExecutor,
     Operation,
@@ -108,6 +109,9 @@ class Pipeline:
             allowed_secrets=allowed_secrets,
             expression_timeout=self.settings.expression_timeout,
             expression_max_steps=self.settings.expression_max_steps,
+            # For jobs whose engine brings no store of its own: inline and external
+            # references, within the operator's limit.
+            documents=InlineDocumentStore(max_bytes=self.settings.document_max_bytes),
         )
         self.redactor = self.executor.redactor
         self.metrics: MetricsRecorder = Metrics() if metrics else NullMetrics()

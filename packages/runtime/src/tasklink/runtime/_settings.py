@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from tasklink.core import DEFAULT_SECRET_PREFIX, EXPRESSION_TIMEOUT
+from tasklink.core import DEFAULT_DOCUMENT_MAX_BYTES, DEFAULT_SECRET_PREFIX, EXPRESSION_TIMEOUT
 
 from ._engines import engine_names
 
@@ -83,6 +83,11 @@ class RuntimeSettings(BaseModel):
         allow_inf_nan=False,
         description="Seconds every job slot may stay busy before /health reports the "
         "runtime saturated (not ready)",
+    )
+    document_max_bytes: int = Field(
+        DEFAULT_DOCUMENT_MAX_BYTES,
+        ge=1,
+        description="Most bytes a job may read or store of one document (file)",
     )
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /health and /metrics on this port"

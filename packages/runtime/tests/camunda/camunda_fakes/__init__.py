@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from tasklink.core import Connector
+from tasklink.core import Connector, DocumentStore
 from tasklink.runtime import Pipeline, RuntimeSettings
 from tasklink.runtime.camunda import CamundaWorker, Gateway, WorkerOptions
 
@@ -32,6 +32,7 @@ class WorkerHarness:
         grace_period: float = 5.0,
         secrets: Any = None,
         metrics: bool = False,
+        documents: DocumentStore | None = None,
     ) -> None:
         settings = RuntimeSettings(concurrency=concurrency, grace_period=grace_period)
         self.pipeline = Pipeline(list(connectors), settings, secrets=secrets, metrics=metrics)
@@ -39,7 +40,7 @@ class WorkerHarness:
         self.options = options or WorkerOptions(
             request_timeout_ms=2_000, backoff_initial=0.01, backoff_max=0.05
         )
-        self.worker = CamundaWorker(self.pipeline, gateway, self.options)
+        self.worker = CamundaWorker(self.pipeline, gateway, self.options, documents=documents)
         self._task: asyncio.Task[None] | None = None
         self.cancelled: int | None = None
 

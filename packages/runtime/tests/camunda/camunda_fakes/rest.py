@@ -1,11 +1,14 @@
 """An in-process Camunda REST gateway (aiohttp on 127.0.0.1) for contract tests.
 
-Serves the job endpoints of the Orchestration Cluster API from a :class:`JobStore`.
-Every request is checked against the official OpenAPI document (path, method, path
-parameters, content type, body) and so is every answer it gives; problems are collected
-in :attr:`FakeRestGateway.violations` and a test fails if there are any. It also plays an
-OAuth2 identity provider (``POST /oauth/token``) and can inject faults: error statuses with
-``Retry-After``, malformed bodies, revoked tokens.
+Serves the job endpoints of the Orchestration Cluster API from a :class:`JobStore`, and its
+document endpoints (upload, download, delete) from a :class:`DocumentVault`, streamed both
+ways. Every request is checked against the official OpenAPI document (path, method, path
+parameters, content type, body; for a multipart upload each part, the file streamed past
+and the parts' content types checked against the spec's encoding) and so is every answer it
+gives; problems are collected in :attr:`FakeRestGateway.violations` and a test fails if
+there are any. It also plays an OAuth2 identity provider (``POST /oauth/token``) and can
+inject faults: error statuses with ``Retry-After``, malformed bodies, revoked tokens,
+expired documents.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import json
 import ssl
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tasklink.testing import OpenAPISpec
 
+from .documents import CHUNK, DocumentVault, Upload, pattern
 from .jobstore import FakeJob, JobStore
 
 __all__ = ["OAUTH", "FakeRestGateway", "Fault", "OAuthClient"]
@@ -33,7 +37,9 @@ __all__ = ["OAUTH", "FakeRestGateway", "Fault", "OAuthClient"]
 class Fault:
     """Answer the next ``times`` requests of ``operation`` with this instead."""
 
-    operation: str  # operationId: activateJobs, completeJob, failJob, throwJobError, updateJob
+    # operationId: activateJobs, completeJob, failJob, throwJobError, updateJob,
+    # createDocument, getDocument, deleteDocument
+    operation: str
     status: int
     times: int = 1
     retry_after: str | None = None
@@ -49,7 +55,7 @@ class OAuthClient:
 
 
 _BODY = web.RequestKey("body", dict)
-_ANY_PATH_STATUSES = (401, 403, 429)
+_ANY_PATH_STATUSES = (401, 403, 429, 500, 503)
 
 _OPERATIONS = {
     ("POST", "activation"): "activateJobs",
@@ -60,8 +66,17 @@ _OPERATIONS = {
 }
 
 
+_DOCUMENTS = "/v2/documents"
+# The largest multipart part other than the file that an upload may hold (its metadata).
+_SMALL_PART = 64 * 1024
+
+
 def _operation_id(request: web.Request) -> str:
-    """The API's operationId of a job endpoint request (for fault injection)."""
+    """The API's operationId of a job or document request (for fault injection)."""
+    if request.path.startswith(_DOCUMENTS):
+        if request.path == _DOCUMENTS:
+            return "createDocument" if request.method == "POST" else ""
+        return {"GET": "getDocument", "DELETE": "deleteDocument"}.get(request.method, "")
     parts = request.path.removeprefix("/v2/jobs/").split("/")
     last = parts[-1] if len(parts) > 1 or parts[0] == "activation" else ""
     return _OPERATIONS.get((request.method, last), "")
@@ -80,8 +95,38 @@ def _problem(status: int, title: str, detail: str, instance: str) -> dict[str, A
     }
 
 
+@dataclass
+class _Parts:
+    """An upload's multipart body as read: the form fields as the spec's schema sees them
+    (a binary part as a placeholder), each part's headers, the file part's name and
+    content type, and what breaks the spec's encoding."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    heads: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    file_name: str | None = None
+    file_type: str | None = None
+
+
+def _is_upload(request: web.Request) -> bool:
+    """An upload's body is streamed by its handler, never read whole."""
+    return request.method == "POST" and request.path == _DOCUMENTS
+
+
+async def _drain(request: web.Request) -> None:
+    """Read a request body that is refused, chunk by chunk, so its client gets the answer."""
+    while await request.content.read(CHUNK):
+        pass
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 class FakeRestGateway:
-    """``/v2/jobs/...`` plus ``/oauth/token``; ``auth`` is ``none``, ``oauth`` or ``basic``."""
+    """``/v2/jobs/...``, ``/v2/documents...`` (kept in :attr:`documents`; each upload's
+    parts recorded in :attr:`uploads`) plus ``/oauth/token``; ``auth`` is ``none``,
+    ``oauth`` or ``basic``."""
 
     def __init__(
         self,
@@ -104,6 +149,10 @@ class FakeRestGateway:
         self.violations: list[str] = []
         self.requests: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = []
         self.faults: deque[Fault] = deque()
+        self.documents = DocumentVault()
+        # Every upload received: its form fields (the file as a placeholder) and the
+        # headers of its parts, by part name.
+        self.uploads: list[dict[str, Any]] = []
         self.tokens: dict[str, float] = {}  # token -> monotonic expiry
         self.token_requests: list[dict[str, str]] = []
         self._token_ids = itertools.count(1)
@@ -121,7 +170,11 @@ class FakeRestGateway:
         app.router.add_post("/v2/jobs/{jobKey}/failure", self._fail)
         app.router.add_post("/v2/jobs/{jobKey}/error", self._error)
         app.router.add_patch("/v2/jobs/{jobKey}", self._update)
+        app.router.add_post(_DOCUMENTS, self._create_document)
+        app.router.add_get(_DOCUMENTS + "/{documentId}", self._get_document)
+        app.router.add_delete(_DOCUMENTS + "/{documentId}", self._delete_document)
         app.router.add_post("/oauth/token", self._token)
+        app.router.add_post("/_control/documents", self._control_documents)
         app.router.add_post("/_control/jobs", self._control_jobs)
         app.router.add_get("/_control/wait", self._control_wait)
         app.router.add_post("/_control/reset", self._control_reset)
@@ -142,6 +195,7 @@ class FakeRestGateway:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.documents.clear()
 
     @property
     def rest_address(self) -> str:
@@ -194,13 +248,14 @@ class FakeRestGateway:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith("/v2/"):
             return await handler(request)  # type: ignore[no-any-return]
-        body = await request.read()
+        upload = _is_upload(request)
+        body = b"" if upload else await request.read()
         try:
             parsed = json.loads(body) if body else None
         except ValueError:
             parsed = None
         self.requests.append((request.method, request.path, parsed, dict(request.headers)))
-        if self.validate:
+        if self.validate and not upload:  # an upload is checked part by part as it streams
             assert self.spec is not None
             problems = self.spec.validate_request(
                 request.method,
@@ -219,6 +274,8 @@ class FakeRestGateway:
                 )
         operation_id = _operation_id(request)
         if not self._authorized(request):
+            if upload:
+                await _drain(request)
             return self._answer(
                 request,
                 401,
@@ -227,6 +284,8 @@ class FakeRestGateway:
             )
         fault = self._fault_for(operation_id)
         if fault is not None:
+            if upload:
+                await _drain(request)
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             if fault.raw_body is not None:
                 return web.Response(
@@ -253,8 +312,10 @@ class FakeRestGateway:
         payload: Any = None,
         *,
         headers: dict[str, str] | None = None,
+        checked_as: int | None = None,
     ) -> web.Response:
-        """Build a response and check it against the API before it leaves."""
+        """Build a response and check it against the API before it leaves (``checked_as``:
+        the declared status whose body it must match, for one the API leaves out)."""
         if payload is None:
             response = web.Response(status=status, headers=headers)
             body, content_type = b"", None
@@ -264,24 +325,37 @@ class FakeRestGateway:
             response = web.Response(
                 status=status, body=body, content_type=content_type, headers=headers
             )
-        if self.validate:
-            assert self.spec is not None
-            problems = self.spec.validate_response(
-                request.method, request.path, status, body=body, content_type=content_type
-            )
-            if status in _ANY_PATH_STATUSES and any("not declared" in p for p in problems):
-                # Authentication and rate limiting answer on every path, though the API
-                # declares 401 for activation only and 429 nowhere (its backpressure
-                # answer is 503): the body must still be the API's error body, so it is
-                # checked as the operation's declared 400 answer.
-                problems = self.spec.validate_response(
-                    request.method, request.path, 400, body=body, content_type=content_type
-                )
-            if status == 204 and body:
-                problems.append("a 204 answer must have no body")
-            where = f"{request.method} {request.path} -> {status}"
-            self.violations.extend(f"{where}: {p}" for p in problems)
+        self._check_answer(request, status, body, content_type, checked_as)
         return response
+
+    def _check_answer(
+        self,
+        request: web.Request,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        checked_as: int | None = None,
+    ) -> None:
+        if not self.validate:
+            return
+        assert self.spec is not None
+        problems = self.spec.validate_response(
+            request.method, request.path, checked_as or status, body=body, content_type=content_type
+        )
+        if status in _ANY_PATH_STATUSES and any("not declared" in p for p in problems):
+            # Authentication, rate limiting and a failing server answer on every path,
+            # though the API declares 401 for activation only, 429 nowhere (its
+            # backpressure answer is 503) and 500 not for an upload: the body must still
+            # be the API's error body, so it is checked as the operation's declared 400
+            # answer (404 for a download, which declares no 400).
+            declared = 404 if _operation_id(request) == "getDocument" else 400
+            problems = self.spec.validate_response(
+                request.method, request.path, declared, body=body, content_type=content_type
+            )
+        if status == 204 and body:
+            problems.append("a 204 answer must have no body")
+        where = f"{request.method} {request.path} -> {status}"
+        self.violations.extend(f"{where}: {p}" for p in problems)
 
     # -- job endpoints -----------------------------------------------------------------
 
@@ -357,7 +431,154 @@ class FakeRestGateway:
         result = self.store.update_timeout(request.match_info["jobKey"], request[_BODY])
         return self._command_answer(request, result)
 
+    # -- document endpoints ------------------------------------------------------------
+
+    def _multipart_schema(self) -> tuple[set[str], dict[str, str]]:
+        """The upload's binary parts and the content type the spec's encoding sets per part
+        (from the API document; without one, Camunda's: the file, metadata as JSON)."""
+        if self.spec is None:
+            return {"file"}, {"metadata": "application/json"}
+        operation = self.spec.find_operation("POST", _DOCUMENTS)
+        media = operation.definition["requestBody"]["content"]["multipart/form-data"]
+        binary = {
+            name
+            for name, schema in media["schema"]["properties"].items()
+            if schema.get("format") == "binary"
+        }
+        encoding = {
+            name: entry["contentType"]
+            for name, entry in media.get("encoding", {}).items()
+            if "contentType" in entry
+        }
+        return binary, encoding
+
+    async def _read_parts(self, request: web.Request, upload: Upload) -> _Parts:
+        """Stream an upload's parts: binary ones into ``upload``, the others (small) as
+        text, each checked against the content type the spec's encoding sets for it."""
+        binary, encoding = self._multipart_schema()
+        parts = _Parts()
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                parts.problems.append("a part is itself multipart")
+                await part.release()
+                continue
+            name = part.name or ""
+            parts.heads[name] = dict(part.headers)
+            wanted = encoding.get(name)
+            given = _media(part.headers.get("Content-Type"))
+            if wanted is not None and given not in {_media(t) for t in wanted.split(",")}:
+                parts.problems.append(
+                    f"part {name!r} has content type {given or '(none)'!r}; "
+                    f"the API's encoding wants {wanted!r}"
+                )
+            if name in binary:
+                while chunk := await part.read_chunk(CHUNK):
+                    upload.write(chunk)
+                parts.fields.setdefault(name, []).append("(binary content)")
+                parts.file_name, parts.file_type = part.filename, given or None
+                continue
+            data = bytearray()
+            while chunk := await part.read_chunk(CHUNK):
+                data += chunk
+                if len(data) > _SMALL_PART:
+                    parts.problems.append(f"part {name!r} is larger than {_SMALL_PART} bytes")
+                    await part.release()
+                    break
+            parts.fields.setdefault(name, []).append(data.decode("utf-8", "replace"))
+        return parts
+
+    async def _create_document(self, request: web.Request) -> web.Response:
+        where = f"{request.method} {request.path}"
+        content_type = request.headers.get("Content-Type")
+        if _media(content_type) != "multipart/form-data":
+            await _drain(request)
+            problem = f"request content type {content_type!r} is not multipart/form-data"
+            self.violations.append(f"{where}: {problem}")
+            return self._answer(
+                request, 415, _problem(415, "Unsupported Media Type", problem, request.path)
+            )
+        upload = self.documents.upload()
+        try:
+            parts = await self._read_parts(request, upload)
+        except BaseException:
+            upload.discard()
+            raise
+        self.uploads.append({"fields": parts.fields, "parts": parts.heads})
+        problems = parts.problems
+        if self.validate:
+            assert self.spec is not None
+            problems += self.spec.validate_request(
+                request.method,
+                str(request.rel_url),
+                headers=dict(request.headers),
+                body=parts.fields,
+                content_type=content_type,
+            )
+        fields = parts.fields
+        try:
+            metadata = json.loads(fields["metadata"][-1]) if "metadata" in fields else {}
+        except ValueError:
+            metadata = None  # the spec check above has said why
+        if problems or not isinstance(metadata, dict):
+            upload.discard()
+            self.violations.extend(f"{where}: {p}" for p in problems)
+            detail = "; ".join(problems) or "the metadata part is not a JSON object"
+            return self._answer(request, 400, _problem(400, "Bad Request", detail, request.path))
+        stored = self.documents.store(
+            upload, metadata, file_name=parts.file_name, content_type=parts.file_type
+        )
+        return self._answer(request, 201, stored.reference())
+
+    async def _get_document(self, request: web.Request) -> web.StreamResponse:
+        document_id = request.match_info["documentId"]
+        stored = self.documents.get(document_id)
+        if stored is None:
+            detail = f"Document with id '{document_id}' not found"
+            return self._answer(request, 404, _problem(404, "NOT_FOUND", detail, request.path))
+        given = request.query.get("contentHash", "")
+        if given != stored.content_hash:
+            # Camunda's document services check the hash first and answer 400
+            # (INVALID_ARGUMENT), which the API document does not declare for the
+            # download: the body must still be its error body.
+            detail = (
+                f"Document hash for document {document_id} doesn't match the provided hash {given}"
+                if given.strip()
+                else f"No document hash provided for document {document_id}"
+            )
+            return self._answer(
+                request,
+                400,
+                _problem(400, "INVALID_ARGUMENT", detail, request.path),
+                checked_as=404,
+            )
+        content_type = "application/octet-stream"
+        # The content is not JSON: only the status and content type are checked.
+        self._check_answer(request, 200, b"(binary content)", content_type)
+        response = web.StreamResponse(status=200, headers={"Content-Type": content_type})
+        response.content_length = stored.size
+        await response.prepare(request)
+        for chunk in stored.chunks():
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    async def _delete_document(self, request: web.Request) -> web.Response:
+        document_id = request.match_info["documentId"]
+        if not self.documents.delete(document_id):
+            detail = f"Document with id '{document_id}' not found"
+            return self._answer(request, 404, _problem(404, "NOT_FOUND", detail, request.path))
+        return self._answer(request, 204)
+
     # -- control (for a gateway in another process: benchmarks) -----------------------
+
+    async def _control_documents(self, request: web.Request) -> web.Response:
+        """``{"size", "fileName", "contentType"}``: store a document of ``size`` generated
+        bytes (:func:`pattern`) and answer its reference."""
+        data = await request.json()
+        metadata = {k: v for k, v in data.items() if k in ("fileName", "contentType")}
+        stored = self.documents.add(pattern(int(data["size"])), **metadata)
+        return web.json_response(stored.reference())
 
     async def _control_jobs(self, request: web.Request) -> web.Response:
         """``{"type", "count", "variables"}``: add ``count`` jobs of one type."""
@@ -369,12 +590,14 @@ class FakeRestGateway:
         return web.json_response({"keys": [job.key for job in jobs]})
 
     async def _control_reset(self, request: web.Request) -> web.Response:
-        """Forget every job and command (between benchmark rounds)."""
+        """Forget every job, command and document (between benchmark rounds)."""
         del request
         self.store.jobs.clear()
         self.store.outcomes.clear()
         self.store.activation_requests.clear()
         self.requests.clear()
+        self.documents.clear()
+        self.uploads.clear()
         return web.json_response({})
 
     async def _control_violations(self, request: web.Request) -> web.Response:

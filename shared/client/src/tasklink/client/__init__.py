@@ -54,7 +54,7 @@ from ._policy import (
 )
 from ._retry import MAX_RETRY_AFTER, parse_retry_after
 from ._tls import DEFAULT_TLS, TlsConfig, TlsFields, ssl_context
-from ._urls import safe_url
+from ._urls import safe_url, url_file_name
 
 if TYPE_CHECKING:
     from ._guard import BlockedAddressError
@@ -137,6 +137,7 @@ __all__ = [
     "stream",
     "tokens",
     "transport_error",
+    "url_file_name",
     "use_transport",
 ]
 

@@ -34,10 +34,12 @@ class StreamedContent:
 
 @dataclass(frozen=True, slots=True)
 class FormField:
-    """A text part of a multipart body."""
+    """A text part of a multipart body; ``content_type`` is sent when given (a JSON part
+    says ``application/json``)."""
 
     name: str
     value: str
+    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ def _head(boundary: str, part: FormField | FormFile) -> bytes:
         content_type = part.content_type or (meta and meta.content_type)
         head += f'; filename="{_param(file_name)}"\r\n'
         head += f"Content-Type: {content_type or 'application/octet-stream'}\r\n"
+    elif part.content_type:
+        head += f"\r\nContent-Type: {part.content_type}\r\n"
     else:
         head += "\r\n"
     return head.encode("utf-8") + b"\r\n"

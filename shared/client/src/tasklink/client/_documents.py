@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 from collections.abc import AsyncIterator
-from urllib.parse import unquote, urlsplit
 
 from tasklink.core import (
     ConnectorError,
@@ -15,11 +13,10 @@ from tasklink.core import (
     JobInfo,
     MappingSecretProvider,
     SecretResolver,
-    safe_file_name,
 )
 
 from ._options import FieldNames, Timeouts
-from ._urls import safe_url
+from ._urls import safe_url, url_file_name
 
 __all__ = ["external_document"]
 
@@ -34,7 +31,7 @@ def external_document(
     """A document whose content is fetched from ``url`` through the shared client (its
     outbound guard, redirects, TLS) when it is read, streamed, at most ``limit`` bytes.
     Its content type becomes known with the response."""
-    file_name = name or safe_file_name(unquote(posixpath.basename(urlsplit(url).path)))
+    file_name = name or url_file_name(url)
     metadata = DocumentMetadata(file_name=file_name)
     document: Document
 

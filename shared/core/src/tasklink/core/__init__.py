@@ -18,6 +18,8 @@ from ._documents import (
     DEFAULT_DOCUMENT_MAX_BYTES,
     DOCUMENT_TYPE,
     Document,
+    DocumentCode,
+    DocumentError,
     DocumentMetadata,
     DocumentStore,
     InlineDocumentStore,
@@ -31,7 +33,7 @@ from ._errors import (
     status_code_name,
 )
 from ._fields import field, field_options
-from ._files import safe_file_name
+from ._files import MAX_FILE_NAME_BYTES, safe_file_name
 from ._models import (
     CamelInputModel,
     CamelOutputModel,
@@ -102,6 +104,7 @@ __all__ = [
     "ERROR_EXPRESSION",
     "EXPRESSION_TIMEOUT",
     "MASK",
+    "MAX_FILE_NAME_BYTES",
     "RESULT_EXPRESSION",
     "RESULT_VARIABLE",
     "RETRY_BACKOFF",
@@ -117,6 +120,8 @@ __all__ = [
     "Context",
     "DeclarationError",
     "Document",
+    "DocumentCode",
+    "DocumentError",
     "DocumentMetadata",
     "DocumentStore",
     "DotenvSecretProvider",

@@ -166,16 +166,24 @@ class Document:
         """The content, chunk by chunk; a :class:`~tasklink.core.ConnectorError`
         (``DOCUMENT_TOO_LARGE``) as soon as it passes the limit."""
         read = 0
-        async for chunk in self._open():
-            read += len(chunk)
-            if self.limit is not None and read > self.limit:
-                raise ConnectorError(
-                    f"{self.field}: the document is larger than {self.limit} bytes, the most "
-                    "a job may read",
-                    code=DocumentCode.DOCUMENT_TOO_LARGE,
-                    retryable=False,
-                )
-            yield chunk
+        # Closed at once when the reader stops early (a limit, a failed upload), so a
+        # download's connection is not left to the garbage collector.
+        opened = self._open()
+        try:
+            async for chunk in opened:
+                read += len(chunk)
+                if self.limit is not None and read > self.limit:
+                    raise ConnectorError(
+                        f"{self.field}: the document is larger than {self.limit} bytes, the most "
+                        "a job may read",
+                        code=DocumentCode.DOCUMENT_TOO_LARGE,
+                        retryable=False,
+                    )
+                yield chunk
+        finally:
+            close = getattr(opened, "aclose", None)
+            if close is not None:
+                await close()
 
     async def read(self) -> bytes:
         """The whole content (mind the memory: prefer :meth:`chunks` for large files)."""

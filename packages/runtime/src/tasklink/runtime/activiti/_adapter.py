@@ -28,6 +28,7 @@ from tasklink.core import (
     BpmnErrorThrown,
     Completed,
     Failed,
+    InlineDocumentStore,
     InputError,
     Job,
     Operation,
@@ -101,6 +102,13 @@ class ActivitiAdapter:
         self._declared: set[str] = set()
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._stopping = False
+        # Activiti has no document store of its own: documents travel inline in the
+        # variables (Alfresco nodes are the Alfresco package's to add), so the returned
+        # ones are bounded to keep replies small.
+        self.documents = InlineDocumentStore(
+            max_bytes=pipeline.settings.document_max_bytes,
+            inline_max_bytes=settings.inline_document_max_bytes,
+        )
         password = urlsplit(settings.url).password
         if password:
             pipeline.redactor.add(password)
@@ -301,7 +309,7 @@ class ActivitiAdapter:
         operation: Operation | None = None
         try:
             operation = self._operation_for(request, queued)
-            job = job_for(request, operation, self.settings.retries)
+            job = job_for(request, operation, self.settings.retries, self.documents)
         except InputError as exc:
             _log.warning(
                 "invalid integration request %s on %s: %s",

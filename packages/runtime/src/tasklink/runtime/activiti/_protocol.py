@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tasklink.core import ErrorCode, InputError, Job, JobInfo, Operation, decode_variables
+from tasklink.core import (
+    DocumentStore,
+    ErrorCode,
+    InputError,
+    Job,
+    JobInfo,
+    Operation,
+    decode_variables,
+)
 
 __all__ = [
     "CLOUD_BPMN_ERROR",
@@ -146,8 +154,14 @@ def check_request(request: IntegrationRequest) -> None:
         )
 
 
-def job_for(request: IntegrationRequest, operation: Operation, retries: int) -> Job:
-    """The job for a request: decoded inbound variables plus the context as job info."""
+def job_for(
+    request: IntegrationRequest,
+    operation: Operation,
+    retries: int,
+    documents: DocumentStore | None = None,
+) -> Job:
+    """The job for a request: decoded inbound variables plus the context as job info;
+    ``documents`` opens its document references and stores the documents it returns."""
     check_request(request)
     variables = decode_variables(request.context.get("inBoundVariables"))
     context = request.context
@@ -170,7 +184,7 @@ def job_for(request: IntegrationRequest, operation: Operation, retries: int) -> 
         business_key=text("businessKey"),
         retries=retries,
     )
-    return Job(variables, info=info)
+    return Job(variables, info=info, documents=documents)
 
 
 def _context_out(request: IntegrationRequest, outbound: Mapping[str, Any]) -> dict[str, Any]:

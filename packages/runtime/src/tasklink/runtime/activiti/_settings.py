@@ -64,6 +64,12 @@ class ActivitiSettings(BaseModel):
         "128 MiB unless configured); a larger one is answered with a REPLY_TOO_LARGE "
         "integration error instead",
     )
+    inline_document_max_bytes: int = Field(
+        1_048_576,
+        ge=0,
+        description="Largest document a job returns inline (base64 in the reply, 1 MiB "
+        "unless set); a larger one fails the job with DOCUMENT_TOO_LARGE",
+    )
     connection_name: str = Field(
         "tasklink-runtime", description="Shown in RabbitMQ's management tools"
     )

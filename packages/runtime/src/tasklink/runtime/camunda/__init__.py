@@ -7,14 +7,17 @@ runtime pipeline; outcomes are reported as Camunda's connector runtime does (com
 fail with ``retries - 1`` and ``retryBackoff``, BPMN error, incident). See
 ``docs/camunda.md`` for settings and task headers. OAuth 2.0 tokens and TLS come from
 :mod:`tasklink.client`, shared with every connector (``build_gateway`` wires them).
+Documents live in the cluster's document store (:class:`CamundaDocumentStore`, built by
+``build_document_store``).
 """
 
 from .._backoff import Backoff
+from ._documents import CamundaDocumentStore
 from ._gateway import AuthenticationError, Gateway, GatewayError, MalformedResponseError
 from ._headers import SUPPORTED_HEADERS, fetch_variables, job_timeout_ms, select_operation
 from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job
 from ._rest import RestGateway, normalize_rest_address
-from ._run import build_gateway, run
+from ._run import build_document_store, build_gateway, run
 from ._settings import NATIVE_ENVIRONMENT, CamundaSettings
 from ._worker import CamundaWorker, JobTypeWorker, WorkerOptions
 
@@ -25,6 +28,7 @@ __all__ = [
     "ActivationRequest",
     "AuthenticationError",
     "Backoff",
+    "CamundaDocumentStore",
     "CamundaSettings",
     "CamundaWorker",
     "Gateway",
@@ -34,6 +38,7 @@ __all__ = [
     "MalformedResponseError",
     "RestGateway",
     "WorkerOptions",
+    "build_document_store",
     "build_gateway",
     "fetch_variables",
     "job_timeout_ms",

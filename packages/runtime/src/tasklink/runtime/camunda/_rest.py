@@ -16,7 +16,7 @@ from tasklink.core import ConnectorError, InputError
 from ._gateway import AuthenticationError, GatewayError, MalformedResponseError
 from ._model import ActivatedJob, ActivationRequest, MalformedJobError, parse_rest_job
 
-__all__ = ["RestGateway", "normalize_rest_address"]
+__all__ = ["RestGateway", "normalize_rest_address", "rest_client"]
 
 _log = logging.getLogger("tasklink.runtime.camunda.rest")
 
@@ -35,6 +35,31 @@ def normalize_rest_address(address: str) -> str:
     if not text.endswith("/v2"):
         text += "/v2"
     return text
+
+
+def rest_client(
+    address: str,
+    *,
+    auth: httpx.Auth | None = None,
+    timeout: float = 30.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+    verify: ssl.SSLContext | bool = True,
+    user_agent: str = "tasklink-runtime",
+    max_connections: int = 100,
+) -> httpx.AsyncClient:
+    """The httpx client of the Orchestration Cluster REST API at ``address`` (its base URL
+    ends in ``/v2``): the jobs gateway's, and the document store's when jobs come over gRPC."""
+    return httpx.AsyncClient(
+        base_url=normalize_rest_address(address),
+        auth=auth,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        headers={"User-Agent": user_agent, "Accept": "application/json"},
+        transport=transport,
+        verify=verify,
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+    )
 
 
 class RestGateway:
@@ -65,17 +90,20 @@ class RestGateway:
         self._auth = auth
         self._timeout = timeout
         self._on_malformed_job = on_malformed_job
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url,
+        self._client = rest_client(
+            address,
             auth=auth,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            timeout=timeout,
             transport=transport,
             verify=verify,
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
+            user_agent=user_agent,
+            max_connections=max_connections,
         )
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The client of the REST API, authenticated (the document store shares it)."""
+        return self._client
 
     async def aclose(self) -> None:
         """Close the connections (and the token client of an OAuth auth)."""

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tasklink.client import FieldNames, HttpxAuth, OAuth2ClientCredentials, ssl_context
-from tasklink.core import InputError, Redactor
+from tasklink.core import DEFAULT_DOCUMENT_MAX_BYTES, InputError, Redactor
 
 from ..__about__ import __version__
 from .._engines import EngineError
 from .._settings import SettingsError
+from ._documents import CamundaDocumentStore
 from ._gateway import Gateway
-from ._rest import RestGateway
+from ._rest import RestGateway, rest_client
 from ._settings import CamundaSettings
 from ._tls import TLS_FIELDS, GatewayTls
 from ._worker import CamundaWorker
@@ -27,9 +28,11 @@ if TYPE_CHECKING:
     from .._pipeline import Pipeline
     from .._settings import RuntimeSettings
 
-__all__ = ["build_gateway", "run"]
+__all__ = ["build_document_store", "build_gateway", "run"]
 
 _log = logging.getLogger("tasklink.runtime.camunda")
+
+_USER_AGENT = f"tasklink-runtime/{__version__}"
 
 # Token failures name the operator's settings (oauth_url, mtls_ca), not the client's fields.
 _TOKEN_FIELDS = FieldNames(token_url="oauth_url", tls=TLS_FIELDS)  # noqa: S106 - a field name
@@ -131,24 +134,55 @@ def build_gateway(
             "the mtls settings apply to https only; %s is not", settings.effective_rest_address
         )
     verify = _https(tls)
-    auth: httpx.Auth | None = None
+    return RestGateway(
+        settings.effective_rest_address,
+        auth=_rest_auth(settings, redactor, verify),
+        verify=verify,
+        user_agent=_USER_AGENT,
+        on_malformed_job=on_malformed_job,
+    )
+
+
+def _rest_auth(
+    settings: CamundaSettings, redactor: Redactor, verify: ssl.SSLContext
+) -> httpx.Auth | None:
+    """The authentication of the REST API's client."""
+    auth_kind = settings.effective_auth
     if auth_kind == "oauth":
-        auth = _oauth(settings, redactor, verify)
-    elif auth_kind == "basic":
+        return _oauth(settings, redactor, verify)
+    if auth_kind == "basic":
         assert settings.basic_username is not None
         assert settings.basic_password is not None
         username = settings.basic_username
         password = settings.basic_password.get_secret_value()
         # The header carries the pair base64-encoded: a form of the password to mask too.
         redactor.add(base64.b64encode(f"{username}:{password}".encode()).decode("ascii"))
-        auth = httpx.BasicAuth(username, password)
-    return RestGateway(
+        return httpx.BasicAuth(username, password)
+    return None
+
+
+def build_document_store(
+    settings: CamundaSettings,
+    gateway: Gateway,
+    redactor: Redactor | None = None,
+    *,
+    max_bytes: int | None = DEFAULT_DOCUMENT_MAX_BYTES,
+) -> CamundaDocumentStore:
+    """The store of the jobs' documents: the cluster's, through the REST gateway's own
+    client; over gRPC, which has no document calls, through a REST client of its own to
+    ``rest_address`` with the same credentials and TLS (:meth:`CamundaDocumentStore.aclose`
+    closes it)."""
+    if isinstance(gateway, RestGateway):
+        return CamundaDocumentStore(gateway.client, max_bytes=max_bytes)
+    redactor = redactor if redactor is not None else Redactor()
+    verify = _https(_tls(settings, redactor))
+    client = rest_client(
         settings.effective_rest_address,
-        auth=auth,
+        auth=_rest_auth(settings, redactor, verify),
         verify=verify,
-        user_agent=f"tasklink-runtime/{__version__}",
-        on_malformed_job=on_malformed_job,
+        user_agent=_USER_AGENT,
     )
+    return CamundaDocumentStore(client, max_bytes=max_bytes, owns_client=True)
 
 
 async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
@@ -178,7 +212,10 @@ async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
         camunda.protocol,
         camunda.effective_auth,
     )
-    worker = CamundaWorker(pipeline, gateway, camunda.worker_options())
+    documents = build_document_store(
+        camunda, gateway, pipeline.redactor, max_bytes=settings.document_max_bytes
+    )
+    worker = CamundaWorker(pipeline, gateway, camunda.worker_options(), documents=documents)
     serving = asyncio.ensure_future(worker.serve())
     stopping = asyncio.ensure_future(pipeline.wait_stopping())
     try:
@@ -195,3 +232,4 @@ async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
         if unfinished:
             _log.warning("%d jobs were handed back to Camunda unfinished", unfinished)
         await gateway.aclose()
+        await documents.aclose()

@@ -23,6 +23,7 @@ from tasklink.core import (
     BpmnErrorThrown,
     Completed,
     Connector,
+    DocumentStore,
     ErrorCode,
     Failed,
     InputError,
@@ -246,7 +247,13 @@ class JobTypeWorker:
         own = own if own is not None else pipeline.settings.job_timeout
         limit = run_limit(lock)
         timeout = limit if own is None else min(own, limit)
-        core_job = Job(job.variables, headers=job.headers, info=job.info(), strict=False)
+        core_job = Job(
+            job.variables,
+            headers=job.headers,
+            info=job.info(),
+            strict=False,
+            documents=self._owner.documents,
+        )
         return await pipeline.run(operation, core_job, timeout=timeout)
 
     async def _report(self, job: ActivatedJob, outcome: Outcome) -> None:
@@ -365,6 +372,9 @@ class CamundaWorker:
 
     ``await worker.serve()`` polls until :meth:`stop` (or the pipeline stops); jobs run as
     pipeline tasks, so ``pipeline.drain()`` lets them finish within the grace period.
+    ``documents`` opens the jobs' document references and stores the documents they return
+    (:class:`~tasklink.runtime.camunda.CamundaDocumentStore`; ``None``: the pipeline's
+    default store, inline and external references only).
     """
 
     def __init__(
@@ -374,9 +384,11 @@ class CamundaWorker:
         options: WorkerOptions | None = None,
         *,
         connectors: tuple[Connector, ...] | None = None,
+        documents: DocumentStore | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.gateway = gateway
+        self.documents = documents
         self.options = options or WorkerOptions()
         self.capacity = pipeline.settings.concurrency
         self.workers = [
