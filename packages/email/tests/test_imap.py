@@ -121,7 +121,7 @@ def test_read_without_attachment_content_gives_names_and_sizes(
     assert set(files) == {"a.png", "notes.txt"}
     assert files["a.png"]["size"] == 300
     assert files["a.png"]["contentType"] == "image/png"
-    assert files["a.png"]["content"] is None
+    assert files["a.png"]["document"] is None
     assert files["notes.txt"]["contentType"] == "text/plain"
     assert read["text"].strip() == "see files"
     assert read["html"] is None

@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
+import io
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tasklink.core import Document
 from tasklink.email._addresses import normalize_address, split_addresses
 from tasklink.email._mailbox_models import MessageContent, MessageSummary
+from tasklink.email._mime import LARGE_BODY_BYTES, outline
 from tasklink.email._parse import content_fields, parse, summary_fields
 from tasklink.email._utf7 import decode_mailbox, encode_mailbox
+
+
+def read(
+    raw: bytes, *, with_documents: bool = True, threshold: int = LARGE_BODY_BYTES
+) -> dict[str, Any]:
+    """The content fields of ``raw`` as imap_read and pop3_read make them."""
+    source = outline(io.BytesIO(raw), threshold=threshold)
+    return content_fields(source, len(raw), with_documents=with_documents)
+
+
+def content(document: Document | None) -> bytes:
+    assert document is not None
+    return asyncio.run(document.read())
+
+
+def contents(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with each document replaced by its bytes, to compare."""
+    attachments = [
+        {**attachment, "document": content(attachment["document"])}
+        for attachment in fields["attachments"]
+    ]
+    return {**fields, "attachments": attachments}
+
+
+def check(fields: dict[str, Any]) -> None:
+    """The fields make a valid output, and each document holds as many bytes as its size."""
+    for attachment in fields["attachments"]:
+        if attachment["document"] is not None:
+            assert len(content(attachment["document"])) == attachment["size"]
+    MessageContent.model_validate(fields)
 
 
 def test_related_html_with_inline_image_and_attached_message() -> None:
@@ -33,7 +67,7 @@ def test_related_html_with_inline_image_and_attached_message() -> None:
         b"Received: from one", b"Received: from one\nReceived: from two"
     )
 
-    fields = content_fields(parse(raw), len(raw), with_content=True)
+    fields = read(raw)
     assert fields["subject"] == "Grüße"
     assert fields["sender"] == "A <a@example.test>"
     assert fields["to"] == ["b@example.test", "C <c@example.test>"]
@@ -43,8 +77,13 @@ def test_related_html_with_inline_image_and_attached_message() -> None:
     by_type = {a["content_type"]: a for a in fields["attachments"]}
     assert set(by_type) == {"image/png", "message/rfc822"}
     assert by_type["image/png"]["content_id"] == "<logo>"
-    assert base64.b64decode(by_type["image/png"]["content"]) == b"\x89PNG..."
-    assert b"inner body" in base64.b64decode(by_type["message/rfc822"]["content"])
+    png = by_type["image/png"]["document"]
+    assert content(png) == b"\x89PNG..."
+    assert png.metadata.content_type == "image/png"
+    # An attached message is returned as it was sent.
+    [inner_raw] = [p for p in raw.split(b"\n--") if b"Subject: forwarded" in p]
+    attached = content(by_type["message/rfc822"]["document"])
+    assert attached.startswith(b"Subject: forwarded") and attached in inner_raw
 
 
 @pytest.mark.parametrize(
@@ -61,8 +100,9 @@ def test_attachment_names_are_safe_base_names(sent: str, returned: str | None) -
     message.set_content("see attachment")
     message.add_attachment(b"data", maintype="application", subtype="octet-stream", filename=sent)
     raw = message.as_bytes()
-    [attachment] = content_fields(parse(raw), len(raw), with_content=False)["attachments"]
+    [attachment] = read(raw)["attachments"]
     assert attachment["file_name"] == returned
+    assert attachment["document"].metadata.file_name == returned
 
 
 def test_garbage_headers_do_not_fail_a_read() -> None:
@@ -70,7 +110,7 @@ def test_garbage_headers_do_not_fail_a_read() -> None:
         b"From: broken <<<@@\r\nDate: not a date\r\nSubject: ok\r\n"
         b"Content-Type: text/plain; charset=x-unknown-charset\r\n\r\nbody \xff\r\n"
     )
-    fields = content_fields(parse(raw), len(raw), with_content=False)
+    fields = read(raw, with_documents=False)
     assert fields["date"] is None
     assert fields["subject"] == "ok"
     assert fields["text"].startswith("body ")
@@ -109,9 +149,8 @@ MALFORMED = [b"Cc: <", b'To: "', b"From: :;<'.", b"Message-ID: <<@>", b"Reply-To
 @pytest.mark.parametrize("header", MALFORMED)
 def test_malformed_structured_headers_fall_back_to_raw_text(header: bytes) -> None:
     raw = header + b"\r\nSubject: still here\r\n\r\nbody\r\n"
-    message = parse(raw)
-    summary = summary_fields(message, len(raw))
-    fields = content_fields(message, len(raw), with_content=True)
+    summary = summary_fields(parse(raw), len(raw))
+    fields = read(raw, with_documents=False)
     assert summary["subject"] == fields["subject"] == "still here"
     name, _, value = header.decode().partition(": ")
     assert fields["headers"][name] == value
@@ -161,9 +200,10 @@ def test_parser_never_raises_on_random_header_bytes(
     raw += b"\r\n" + body
     message = parse(raw)
     MessageSummary.model_validate(summary_fields(message, len(raw))).model_dump_json()
-    for with_content in (False, True):
-        fields = content_fields(message, len(raw), with_content=with_content)
-        MessageContent.model_validate(fields).model_dump_json()
+    MessageContent.model_validate(read(raw, with_documents=False)).model_dump_json()
+    fields = read(raw)
+    check(fields)
+    assert contents(read(raw, threshold=0)) == contents(fields)
 
 
 # Whole messages: multiparts (also with broken or empty boundaries) and attached messages,
@@ -226,8 +266,11 @@ MESSAGES = st.recursive(
 def test_parser_never_raises_on_random_nested_messages(raw: bytes) -> None:
     message = parse(raw)
     MessageSummary.model_validate(summary_fields(message, len(raw))).model_dump_json()
-    fields = content_fields(message, len(raw), with_content=True)
-    MessageContent.model_validate(fields).model_dump_json()
+    MessageContent.model_validate(read(raw, with_documents=False)).model_dump_json()
+    fields = read(raw)
+    check(fields)
+    # Bodies left in the file (all of them, at threshold 0) read as those parsed in memory.
+    assert contents(read(raw, threshold=0)) == contents(fields)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +290,8 @@ def test_an_attached_message_that_cannot_be_rewritten_does_not_fail_the_read(
         b"Content-Type: text/plain\r\n\r\nhi\r\n--b\r\n"
         b"Content-Type: message/rfc822\r\n\r\n" + attached + b"\r\n--b--\r\n"
     )
-    fields = content_fields(parse(raw), len(raw), with_content=True)
-    content = MessageContent.model_validate(fields)
-    assert content.text == "hi"
-    assert [a.content_type for a in content.attachments] == ["message/rfc822"]
+    fields = read(raw)
+    message = MessageContent.model_validate(fields)
+    assert message.text == "hi"
+    assert [a.content_type for a in message.attachments] == ["message/rfc822"]
+    assert content(message.attachments[0].document) == attached

@@ -66,7 +66,10 @@ def test_imap_round_trip(mail_system: Any, mailbox: Any, ca_pem: str) -> None:
     assert attachment["fileName"] == "invoice-1001.pdf"
     assert attachment["contentType"] == "application/pdf"
     assert attachment["size"] == len(PDF)
-    assert base64.b64decode(attachment["content"]) == PDF  # byte for byte
+    document = attachment["document"]  # answered inline by the test runs' document store
+    assert document["camunda.document.type"] == "inline"
+    assert (document["name"], document["contentType"]) == ("invoice-1001.pdf", "application/pdf")
+    assert base64.b64decode(document["content"]) == PDF  # byte for byte
     assert read["seen"] is True
 
     unseen = ok("imap_list", {"connection": imap, "unseenOnly": True})
@@ -110,7 +113,7 @@ def test_pop3_round_trip(mail_system: Any, mailbox: Any, ca_pem: str) -> None:
     )
     assert read["text"].strip() == "Your invoice is attached."
     assert read["html"].strip() == "<p>Your <b>invoice</b> is attached.</p>"
-    assert base64.b64decode(read["attachments"][0]["content"]) == PDF
+    assert base64.b64decode(read["attachments"][0]["document"]["content"]) == PDF
     assert read["deleted"] is False
 
     ok("pop3_delete", {"connection": pop3, "uid": first["uid"]})

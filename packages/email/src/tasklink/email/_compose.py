@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email
 import io
-import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.generator import BytesGenerator
 from email.message import EmailMessage
@@ -18,6 +18,7 @@ from email.utils import formatdate, make_msgid
 from tasklink.core import InputError
 
 from ._addresses import addr_spec, check_header_text
+from ._attachments import AttachmentFile
 from ._models import SendEmail
 
 __all__ = ["Composed", "compose"]
@@ -105,8 +106,9 @@ def _attach_message(message: EmailMessage, raw: bytes, subtype: str, file_name: 
     )
 
 
-def compose(data: SendEmail) -> Composed:
-    """Build the message; raises :class:`InputError` naming the field for bad input."""
+def compose(data: SendEmail, attachments: Sequence[AttachmentFile]) -> Composed:
+    """Build the message with the ``attachments`` read from ``data.attachments``; raises
+    :class:`InputError` naming the field for bad input."""
     subject, text, html = _bodies(data)
     sender = addr_spec(data.sender)
     domain = sender.rpartition("@")[2]
@@ -132,26 +134,14 @@ def compose(data: SendEmail) -> Composed:
     else:
         message.set_content(html or "", subtype="html")
 
-    for index, attachment in enumerate(data.attachments):
-        content_type = attachment.content_type
-        if content_type is None:
-            content_type = (
-                mimetypes.guess_type(attachment.file_name)[0] or "application/octet-stream"
-            )
-        maintype, _, subtype = content_type.partition("/")
-        if maintype == "multipart":
-            raise InputError(
-                f"attachments[{index}].contentType: a multipart type cannot be attached",
-                field=f"attachments[{index}].contentType",
-            )
-        data_bytes = attachment.data()
-        if maintype == "message":
-            _attach_message(message, data_bytes, subtype, attachment.file_name)
+    for attachment in attachments:
+        if attachment.maintype == "message":
+            _attach_message(message, attachment.content, attachment.subtype, attachment.file_name)
         else:
             message.add_attachment(
-                data_bytes,
-                maintype=maintype,
-                subtype=subtype,
+                attachment.content,
+                maintype=attachment.maintype,
+                subtype=attachment.subtype,
                 filename=attachment.file_name,
                 cte="base64",
             )

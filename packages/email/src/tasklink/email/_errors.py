@@ -32,6 +32,9 @@ class EmailErrorCode:
     MESSAGE_REFUSED = "MESSAGE_REFUSED"
     #: Any other SMTP failure. Retried only for temporary (4xx) replies.
     SMTP_ERROR = "SMTP_ERROR"
+    #: The attachments of ``send`` are larger than ``maxAttachmentBytes`` together (the
+    #: core's code for a document over a limit). Not retried.
+    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     #: No message with the given uid / Message-ID in the folder. Not retried.
     MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
     #: The message is larger than ``maxMessageBytes`` (checked before fetching it). Not

@@ -12,16 +12,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import IO
 
-from tasklink.core import ConnectorError, Context, InputError
+from tasklink.core import CancellationToken, ConnectorError, Context, InputError
 
-from ._errors import EmailErrorCode, network_error
+from ._errors import EmailErrorCode, network_error, too_large
 from ._models import Connection
 from ._tls import port_of, require_login, tls_context
 from ._utf7 import decode_mailbox, encode_mailbox
 
 __all__ = ["FetchedMessage", "ImapSession", "imap_session", "quote"]
 
+#: A message is read in partial fetches of this size.
+FETCH_CHUNK_BYTES = 1024 * 1024
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FETCH_START = re.compile(rb"^\d+ \(")
 _UID = re.compile(rb"\bUID (\d+)")
@@ -80,6 +83,31 @@ def _internal_date(raw: bytes) -> datetime | None:
 def _text(data: Sequence[object]) -> str:
     parts = [d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d) for d in data if d]
     return " ".join(parts)
+
+
+def _answers(data: Sequence[object]) -> list[tuple[bytes, bytes]]:
+    """Metadata and literal of each FETCH answer in ``data`` (metadata sent after the
+    literal joined to the rest; an answer without a literal has an empty one)."""
+    out: list[tuple[bytes, bytes]] = []
+    for item in data:
+        if isinstance(item, tuple) and isinstance(item[0], bytes) and isinstance(item[1], bytes):
+            out.append((item[0], item[1]))
+        elif isinstance(item, bytes):
+            if _FETCH_START.match(item):
+                out.append((item, b""))
+            elif out:
+                out[-1] = (out[-1][0] + b" " + item, out[-1][1])
+    return out
+
+
+def _body_piece(data: Sequence[object], uid: int) -> bytes | None:
+    """The bytes of a partial ``BODY[]<n>`` answer for ``uid`` (empty past the end of the
+    message); ``None`` when there is none (the message was expunged meanwhile)."""
+    for meta, literal in _answers(data):
+        found = _UID.search(meta)
+        if found and int(found.group(1)) == uid and b"BODY[]" in meta:
+            return literal
+    return None
 
 
 class ImapSession:
@@ -189,29 +217,23 @@ class ImapSession:
                 uids.extend(int(part) for part in chunk.split() if part.isdigit())
         return sorted(set(uids))
 
-    def fetch(self, uids: Sequence[int], *, headers_only: bool) -> list[FetchedMessage]:
-        """FETCH metadata and the header (or the whole message, never setting \\Seen)."""
+    def fetch(self, uids: Sequence[int], *, header: bool = True) -> list[FetchedMessage]:
+        """FETCH metadata and, with ``header``, the header (never setting \\Seen)."""
         if not uids:
             return []
-        section = "BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
+        items = "UID FLAGS RFC822.SIZE INTERNALDATE" + (" BODY.PEEK[HEADER]" if header else "")
         uid_set = ",".join(str(u) for u in uids)
-        typ, data = self.client.uid(
-            "FETCH", uid_set, f"(UID FLAGS RFC822.SIZE INTERNALDATE {section})"
-        )
+        typ, data = self.client.uid("FETCH", uid_set, f"({items})")
         if typ != "OK":
             raise self._failed("FETCH", data)
         found: dict[int, FetchedMessage] = {}
-        meta: bytes | None = None
-        literal = b""
-
-        def flush() -> None:
-            if meta is None:
-                return
+        for meta, literal in _answers(data):
             uid_match = _UID.search(meta)
-            if not uid_match:
-                return
-            flags_match = _FLAGS.search(meta)
             size_match = _SIZE.search(meta)
+            # Ours carry a literal or a size; an unsolicited one (a flag change) neither.
+            if not uid_match or not (literal or size_match):
+                continue
+            flags_match = _FLAGS.search(meta)
             date_match = _INTERNALDATE.search(meta)
             uid = int(uid_match.group(1))
             found[uid] = FetchedMessage(
@@ -223,35 +245,38 @@ class ImapSession:
                 internal_date=_internal_date(date_match.group(1)) if date_match else None,
                 data=literal,
             )
-
-        for item in data:
-            if isinstance(item, tuple):
-                flush()
-                meta, literal = item[0], item[1]
-            elif isinstance(item, bytes):
-                if _FETCH_START.match(item):
-                    # An unsolicited FETCH (e.g. a flag change) without a literal.
-                    flush()
-                    meta, literal = None, b""
-                elif meta is not None:
-                    meta += b" " + item  # metadata sent after the literal
-        flush()
         wanted = set(uids)
         return [found[u] for u in uids if u in found and u in wanted]
 
-    def size(self, uid: int) -> int | None:
-        """RFC822.SIZE of one message, without fetching it (None: not reported)."""
-        typ, data = self.client.uid("FETCH", str(uid), "(UID RFC822.SIZE)")
-        if typ != "OK":
-            raise self._failed("FETCH", data)
-        for item in data:
-            line = item[0] if isinstance(item, tuple) else item
-            if not isinstance(line, bytes):
-                continue
-            uid_match, size_match = _UID.search(line), _SIZE.search(line)
-            if uid_match and size_match and int(uid_match.group(1)) == uid:
-                return int(size_match.group(1))
-        return None
+    def fetch_raw(
+        self, uid: int, into: IO[bytes], *, limit: int, cancellation: CancellationToken
+    ) -> int:
+        """Copy the whole message into ``into`` in partial fetches of 1 MiB
+        (``BODY.PEEK[]<offset.length>``, never setting \\Seen), so that neither imaplib
+        nor this process holds it whole; returns its size. More than ``limit`` bytes is
+        :data:`~EmailErrorCode.MESSAGE_TOO_LARGE` (a server may report a wrong size)."""
+        offset = 0
+        while True:
+            cancellation.raise_if_cancelled()
+            typ, data = self.client.uid(
+                "FETCH", str(uid), f"(UID BODY.PEEK[]<{offset}.{FETCH_CHUNK_BYTES}>)"
+            )
+            if typ != "OK":
+                raise self._failed("FETCH", data)
+            piece = _body_piece(data, uid)
+            if piece is None:
+                raise ConnectorError(
+                    f"the message with uid {uid} disappeared from {self.selected!r}",
+                    code=EmailErrorCode.MESSAGE_NOT_FOUND,
+                    variables={"folder": self.selected, "uid": uid},
+                    retryable=False,
+                )
+            into.write(piece)
+            offset += len(piece)
+            if offset > limit:
+                raise too_large(offset, limit, {"folder": self.selected, "uid": uid})
+            if len(piece) < FETCH_CHUNK_BYTES:
+                return offset
 
     def store_flags(self, uids: Sequence[int], flag: str, *, add: bool) -> None:
         command = "+FLAGS.SILENT" if add else "-FLAGS.SILENT"

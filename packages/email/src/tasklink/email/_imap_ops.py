@@ -21,7 +21,9 @@ from ._mailbox_models import (
     ImapSelect,
     ImapUpdated,
 )
+from ._mime import outline
 from ._parse import content_fields, parse, summary_fields
+from ._spool import spool
 from ._tls import register_credentials
 
 __all__ = [
@@ -68,7 +70,7 @@ def _summaries(session: ImapSession, uids: list[int], ctx: Context) -> list[Imap
     # cancellation for long.
     for start in range(0, len(uids), 100):
         ctx.cancellation.raise_if_cancelled()
-        for fetched in session.fetch(uids[start : start + 100], headers_only=True):
+        for fetched in session.fetch(uids[start : start + 100]):
             out.append(_summary(fetched))
     return out
 
@@ -137,28 +139,30 @@ def search_messages(data: ImapSearch, ctx: Context) -> ImapMessageList:
 def read_message(data: ImapRead, ctx: Context) -> ImapMessage:
     _check_selector(data)
     register_credentials(data.connection, ctx)
-    with imap_session(data.connection, ctx) as session:
-        session.select(data.folder, readonly=not data.mark_as_seen)
-        uid = max(_selected_uids(session, data))
-        size = session.size(uid)
-        if size is not None and size > data.max_message_bytes:
-            raise too_large(size, data.max_message_bytes, {"folder": data.folder, "uid": uid})
-        fetched = session.fetch([uid], headers_only=False)
-        if not fetched:  # expunged between SEARCH and FETCH
-            raise ConnectorError(
-                f"the message with uid {uid} disappeared from {data.folder!r}",
-                code=EmailErrorCode.MESSAGE_NOT_FOUND,
-                variables={"folder": data.folder, "uid": uid},
-                retryable=False,
+    with spool() as raw:
+        with imap_session(data.connection, ctx) as session:
+            session.select(data.folder, readonly=not data.mark_as_seen)
+            uid = max(_selected_uids(session, data))
+            described = session.fetch([uid], header=False)
+            if not described:  # expunged between SEARCH and FETCH
+                raise ConnectorError(
+                    f"the message with uid {uid} disappeared from {data.folder!r}",
+                    code=EmailErrorCode.MESSAGE_NOT_FOUND,
+                    variables={"folder": data.folder, "uid": uid},
+                    retryable=False,
+                )
+            message = described[0]
+            if message.size > data.max_message_bytes:
+                where = {"folder": data.folder, "uid": uid}
+                raise too_large(message.size, data.max_message_bytes, where)
+            size = session.fetch_raw(
+                uid, raw, limit=data.max_message_bytes, cancellation=ctx.cancellation
             )
-        message = fetched[0]
-        flags = list(message.flags)
-        if data.mark_as_seen and SEEN not in flags:
-            session.store_flags([uid], SEEN, add=True)
-            flags.append(SEEN)
-    fields = content_fields(
-        parse(message.data), message.size, with_content=data.include_attachment_content
-    )
+            flags = list(message.flags)
+            if data.mark_as_seen and SEEN not in flags:
+                session.store_flags([uid], SEEN, add=True)
+                flags.append(SEEN)
+        fields = content_fields(outline(raw), size, with_documents=data.include_attachment_content)
     return ImapMessage(
         **fields,
         uid=uid,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from tasklink.core import CamelInputModel, CamelOutputModel, field
+from tasklink.core import CamelInputModel, CamelOutputModel, Document, field
 
 from ._addresses import check_header_text
 from ._models import Connection
@@ -40,7 +40,9 @@ __all__ = [
 
 
 #: Default of ``maxMessageBytes``: 25 MiB, about what common providers accept.
-DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+# Reading is streamed (memory does not grow with the message), so the bound is for time and
+# disk: 64 MiB holds a 45 MB attachment (base64 makes a message about 37 % larger).
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 def _max_message_bytes() -> int:
@@ -48,7 +50,7 @@ def _max_message_bytes() -> int:
         DEFAULT_MAX_MESSAGE_BYTES,
         description=(
             "Largest message to read, in bytes as the server reports its size (default "
-            "26214400 = 25 MiB); a larger one fails with MESSAGE_TOO_LARGE before it is "
+            "67108864 = 64 MiB); a larger one fails with MESSAGE_TOO_LARGE before it is "
             "downloaded"
         ),
         ge=1,
@@ -164,7 +166,7 @@ class ImapRead(ImapSelect):
 
     include_attachment_content: bool = field(
         False,
-        description="Return each attachment's bytes as base64 (can be large)",
+        description="Return each attachment as a document",
         group="message",
     )
     mark_as_seen: bool = field(
@@ -216,7 +218,7 @@ class Pop3Read(Pop3Select):
 
     include_attachment_content: bool = field(
         False,
-        description="Return each attachment's bytes as base64 (can be large)",
+        description="Return each attachment as a document",
         group="message",
     )
     delete_after_read: bool = field(
@@ -298,8 +300,11 @@ class AttachmentInfo(CamelOutputModel):
     size: int = field(description="Decoded size in bytes")
     inline: bool = field(description="Whether it is shown inline (e.g. an embedded image)")
     content_id: str | None = field(description="Content-ID for inline parts referenced by HTML")
-    content: str | None = field(
-        description="The bytes base64-encoded, when includeAttachmentContent is true"
+    document: Document | None = field(
+        description=(
+            "The attachment as a document, when includeAttachmentContent is true: the engine "
+            "stores it and the process variables hold its reference"
+        )
     )
 
 

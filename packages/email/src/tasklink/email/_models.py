@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_validator
 
-from tasklink.core import CamelInputModel, CamelOutputModel, field
+from tasklink.core import DOCUMENT_TYPE, CamelInputModel, CamelOutputModel, Document, field
 
 from ._addresses import (
     check_header_name,
@@ -53,6 +54,8 @@ RESERVED_HEADERS = frozenset(
 )
 _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+$")
 _WHITESPACE = re.compile(r"\s+")
+#: Default of ``maxAttachmentBytes``: 25 MiB, about what common providers accept.
+DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 
 def _host(value: str) -> str:
@@ -170,7 +173,8 @@ def _base64(value: str) -> str:
     return compact
 
 
-def _content_type(value: str | None) -> str | None:
+def check_content_type(value: str | None) -> str | None:
+    """A bare MIME type such as ``application/pdf``, lowercase; ``None`` when empty."""
     if value is None or not value.strip():
         return None
     value = value.strip()
@@ -179,7 +183,8 @@ def _content_type(value: str | None) -> str | None:
     return value.lower()
 
 
-def _file_name(value: str) -> str:
+def check_file_name(value: str) -> str:
+    """A file name that can go into a header: not empty, no line breaks."""
     check_header_text(value)
     if not value.strip():
         raise ValueError("must not be empty")
@@ -187,22 +192,46 @@ def _file_name(value: str) -> str:
 
 
 class Attachment(CamelInputModel):
-    """A file to attach: its name, its bytes as base64 and optionally its content type."""
+    """An attachment written out: its name, its bytes as base64 and optionally its content
+    type. Accepted in ``attachments`` besides documents, as it was before them."""
 
-    file_name: Annotated[str, AfterValidator(_file_name)] = field(
+    file_name: Annotated[str, AfterValidator(check_file_name)] = field(
         description="File name shown to the recipient, e.g. 'invoice.pdf'"
     )
     content: Annotated[str, AfterValidator(_base64)] = field(
         description="The file's bytes, base64-encoded"
     )
-    content_type: Annotated[str | None, AfterValidator(_content_type)] = field(
+    content_type: Annotated[str | None, AfterValidator(check_content_type)] = field(
         None,
         description="MIME type such as 'application/pdf'; empty: guessed from the file name",
     )
 
-    def data(self) -> bytes:
-        """The decoded bytes."""
-        return base64.b64decode(self.content)
+
+def _as_reference(value: Any) -> Any:
+    """An :class:`Attachment` (or its JSON object) as the inline document it stands for,
+    so that every attachment is a :class:`~tasklink.core.Document` once validated; the
+    object form is told apart by its ``fileName`` or ``content``."""
+    if (
+        isinstance(value, Mapping)
+        and DOCUMENT_TYPE not in value
+        and ("fileName" in value or "content" in value)
+    ):
+        value = Attachment.model_validate(value)  # its errors name attachments[i].<field>
+    if not isinstance(value, Attachment):
+        return value
+    reference = {
+        DOCUMENT_TYPE: "inline",
+        "content": value.content,
+        "encoding": "base64",
+        "name": value.file_name,
+    }
+    if value.content_type is not None:
+        reference["contentType"] = value.content_type
+    return reference
+
+
+#: An attachment of ``send``: a document, or an :class:`Attachment` object.
+AttachmentDocument = Annotated[Document, BeforeValidator(_as_reference)]
 
 
 def _headers(value: dict[str, str]) -> dict[str, str]:
@@ -277,9 +306,22 @@ class SendEmail(CamelInputModel):
         ),
         group="message",
     )
-    attachments: list[Attachment] = field(
+    attachments: list[AttachmentDocument] = field(
         default_factory=list,
-        description="Files to attach: objects with fileName, content (base64) and contentType",
+        description=(
+            "Files to attach: documents (e.g. a document reference another task returned), "
+            "or objects with fileName, content (base64) and contentType"
+        ),
+        group="attachments",
+    )
+    max_attachment_bytes: int = field(
+        DEFAULT_MAX_ATTACHMENT_BYTES,
+        description=(
+            "Most bytes the attachments may have together (default 26214400 = 25 MiB); "
+            "more fails with DOCUMENT_TOO_LARGE before anything is sent"
+        ),
+        ge=0,
+        le=104_857_600,
         group="attachments",
     )
     template_engine: Literal["none", "jinja2"] = field(

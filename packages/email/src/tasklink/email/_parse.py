@@ -1,19 +1,24 @@
-"""Turning raw RFC 5322 bytes into the summary and content fields of the outputs."""
+"""Turning a message into the summary and content fields of the outputs: its raw header
+bytes for a summary, its :class:`~tasklink.email._mime.Outline` for the whole content."""
 
 from __future__ import annotations
 
-import base64
 import email
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy, compat32, default
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tasklink.core import safe_file_name
+from tasklink.core import Document, safe_file_name
 
-__all__ = ["content_fields", "parse", "summary_fields"]
+from ._spool import spool
+
+if TYPE_CHECKING:
+    from ._mime import Outline
+
+__all__ = ["LENIENT", "content_fields", "parse", "summary_fields"]
 
 
 class _LenientPolicy(EmailPolicy):
@@ -33,12 +38,13 @@ class _LenientPolicy(EmailPolicy):
             return super().header_fetch_parse(name, "")
 
 
-_LENIENT = _LenientPolicy()
+#: The policy every message is parsed with.
+LENIENT = _LenientPolicy()
 
 
 def parse(raw: bytes) -> EmailMessage:
     """Parse a message (or only its header) with the modern email policy, leniently."""
-    message = email.message_from_bytes(raw, policy=_LENIENT)
+    message = email.message_from_bytes(raw, policy=LENIENT)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -175,38 +181,67 @@ def _body(message: EmailMessage, subtype: str) -> Message | None:
         return None
 
 
-def content_fields(message: EmailMessage, size: int, *, with_content: bool) -> dict[str, Any]:
-    """Summary plus headers, bodies and attachments of a whole parsed message."""
+def content_fields(outline: Outline, size: int, *, with_documents: bool) -> dict[str, Any]:
+    """Summary plus headers, bodies and attachments of a whole message; each attachment
+    as a :class:`~tasklink.core.Document` when ``with_documents``."""
+    message = outline.message
     text_part = _body(message, "plain")
     html_part = _body(message, "html")
     headers: dict[str, str] = {}
     for name, raw in message.raw_items():
         text = _decoded(message, name, raw)
         headers[name] = f"{headers[name]}, {text}" if name in headers else text
-    attachments: list[dict[str, Any]] = []
-    for part in _leaves(message):
-        if part is text_part or part is html_part:
-            continue
-        data = _part_bytes(part)
-        content_id = part.get("Content-ID")
-        attachments.append(
-            {
-                # A name from the sender: never a path, never control characters.
-                "file_name": safe_file_name(part.get_filename()),
-                "content_type": part.get_content_type(),
-                "size": len(data),
-                "inline": part.get_content_disposition() == "inline",
-                "content_id": str(content_id).strip() if content_id else None,
-                "content": base64.b64encode(data).decode("ascii") if with_content else None,
-            }
-        )
+    attachments = [
+        _attachment(part, outline, with_documents)
+        for part in _leaves(message)
+        if part is not text_part and part is not html_part
+    ]
     return {
         **summary_fields(message, size),
         "reply_to": _addresses(message, "Reply-To"),
         "headers": headers,
-        "text": _part_text(text_part) if isinstance(text_part, EmailMessage) else None,
-        "html": _part_text(html_part) if isinstance(html_part, EmailMessage) else None,
+        "text": _text_of(text_part, outline),
+        "html": _text_of(html_part, outline),
         "attachments": attachments,
+    }
+
+
+def _text_of(part: Message | None, outline: Outline) -> str | None:
+    if not isinstance(part, EmailMessage):
+        return None
+    outline.restore(part)  # a large body left in the file
+    return _part_text(part)
+
+
+def _attachment(part: EmailMessage, outline: Outline, with_documents: bool) -> dict[str, Any]:
+    # A name from the sender: never a path, never control characters.
+    file_name = safe_file_name(part.get_filename())
+    content_type = part.get_content_type()
+    document: Document | None = None
+    body = outline.body(part)
+    if body is None:
+        data = _part_bytes(part)
+        size = len(data)
+        if with_documents:
+            document = Document.from_bytes(data, file_name=file_name, content_type=content_type)
+    elif with_documents:
+        target = spool()
+        try:
+            size = outline.decode(body, target)
+        except BaseException:
+            target.close()
+            raise
+        document = Document.from_file(target, file_name=file_name, content_type=content_type)
+    else:
+        size = outline.decode(body, None)
+    content_id = part.get("Content-ID")
+    return {
+        "file_name": file_name,
+        "content_type": content_type,
+        "size": size,
+        "inline": part.get_content_disposition() == "inline",
+        "content_id": str(content_id).strip() if content_id else None,
+        "document": document,
     }
 
 

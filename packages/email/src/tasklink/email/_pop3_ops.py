@@ -14,8 +14,10 @@ from ._mailbox_models import (
     Pop3Read,
     Pop3Select,
 )
+from ._mime import outline
 from ._parse import content_fields, parse, summary_fields
 from ._pop3 import pop3_session
+from ._spool import spool
 from ._tls import register_credentials
 
 __all__ = ["delete_message", "list_messages", "read_message"]
@@ -43,15 +45,18 @@ def list_messages(data: Pop3List, ctx: Context) -> Pop3MessageList:
 
 def read_message(data: Pop3Read, ctx: Context) -> Pop3Message:
     register_credentials(data.connection, ctx)
-    with pop3_session(data.connection, ctx) as session:
-        number = session.number_of(data.uid)
-        size = session.sizes().get(number)
-        if size is not None and size > data.max_message_bytes:
-            raise too_large(size, data.max_message_bytes, {"uid": data.uid})
-        raw = session.retrieve(number)
-        if data.delete_after_read:
-            session.delete(number)
-    fields = content_fields(parse(raw), len(raw), with_content=data.include_attachment_content)
+    with spool() as raw:
+        with pop3_session(data.connection, ctx) as session:
+            number = session.number_of(data.uid)
+            listed = session.sizes().get(number)
+            if listed is not None and listed > data.max_message_bytes:
+                raise too_large(listed, data.max_message_bytes, {"uid": data.uid})
+            size = session.retrieve(
+                number, raw, limit=data.max_message_bytes, cancellation=ctx.cancellation
+            )
+            if data.delete_after_read:
+                session.delete(number)
+        fields = content_fields(outline(raw), size, with_documents=data.include_attachment_content)
     return Pop3Message(**fields, uid=data.uid, deleted=data.delete_after_read)
 
 
