@@ -21,7 +21,7 @@ from camunda_fakes.rest import OAUTH, FakeRestGateway, Fault
 from document_fixtures import files
 
 from tasklink.core import DOCUMENT_TYPE, ConnectorError, Document, DocumentMetadata, JobInfo
-from tasklink.core._documents import DocumentError
+from tasklink.core import DocumentError
 from tasklink.runtime import Pipeline, RuntimeSettings
 from tasklink.runtime.camunda import (
     CamundaDocumentStore,

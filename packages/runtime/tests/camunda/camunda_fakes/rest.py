@@ -176,6 +176,7 @@ class FakeRestGateway:
         app.router.add_post("/oauth/token", self._token)
         app.router.add_post("/_control/documents", self._control_documents)
         app.router.add_post("/_control/jobs", self._control_jobs)
+        app.router.add_get("/_control/outcomes", self._control_outcomes)
         app.router.add_get("/_control/wait", self._control_wait)
         app.router.add_post("/_control/reset", self._control_reset)
         app.router.add_get("/_control/violations", self._control_violations)
@@ -581,13 +582,22 @@ class FakeRestGateway:
         return web.json_response(stored.reference())
 
     async def _control_jobs(self, request: web.Request) -> web.Response:
-        """``{"type", "count", "variables"}``: add ``count`` jobs of one type."""
+        """``{"type", "count", "variables", "headers"}``: add ``count`` jobs of one type."""
         data = await request.json()
         jobs = [
-            self.store.add(data["type"], {**data.get("variables", {}), "index": i})
+            self.store.add(
+                data["type"],
+                {**data.get("variables", {}), "index": i},
+                headers=data.get("headers"),
+            )
             for i in range(int(data["count"]))
         ]
         return web.json_response({"keys": [job.key for job in jobs]})
+
+    async def _control_outcomes(self, request: web.Request) -> web.Response:
+        """The commands received for the job ``key``: ``[{"kind", "body"}]``."""
+        outcomes = self.store.outcomes_of(request.query["key"])
+        return web.json_response([{"kind": o.kind, "body": o.body} for o in outcomes])
 
     async def _control_reset(self, request: web.Request) -> web.Response:
         """Forget every job, command and document (between benchmark rounds)."""
