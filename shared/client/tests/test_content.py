@@ -184,3 +184,16 @@ async def test_external_documents_pass_the_outbound_guard(
     with pytest.raises(ConnectorError) as caught:
         await document.read()
     assert caught.value.code == "BLOCKED_ADDRESS" or "blocked" in caught.value.message
+
+
+def test_a_content_type_that_is_no_media_type_is_left_out() -> None:
+    # A document's content type comes from process data: the same check applies to it.
+    parts = [
+        client.FormFile("kept", b"x", content_type="text/csv; charset=utf-8"),
+        client.FormFile("dropped", b"x", content_type="text/plain\r\nX-Injected: yes"),
+    ]
+    content, _ = client.multipart(parts)
+    assert isinstance(content, bytes)
+    assert b"X-Injected" not in content
+    assert b"Content-Type: text/csv; charset=utf-8\r\n" in content
+    assert content.count(b"Content-Type: application/octet-stream\r\n") == 1

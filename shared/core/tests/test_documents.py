@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,7 +28,7 @@ from tasklink.core import (
     OutputModel,
     field,
 )
-from tasklink.core._documents import DocumentError, contains_documents
+from tasklink.core._documents import DocumentError, contains_documents, store_documents
 from tasklink.core.templates import activiti_definition, camunda_template
 
 
@@ -209,6 +211,22 @@ def test_documents_are_found_in_results_at_any_depth() -> None:
     assert not contains_documents(looped)
 
 
+async def test_documents_are_stored_in_the_order_the_result_lists_them() -> None:
+    class Listed(OutputModel):
+        first: Document = field(description="First")
+        rest: list[Document] = field(description="The others")
+
+    named = [Document.from_bytes(b"x", file_name=name) for name in "abcd"]
+    store = RecordingStore()
+    await store_documents(
+        {"one": Listed(first=named[0], rest=named[1:3]), "two": named[3]}, store, JobInfo()
+    )
+    assert [saved.metadata.file_name for saved, _ in store.saved] == ["a", "b", "c", "d"]
+    assert [document.reference for document in named] == [
+        {DOCUMENT_TYPE: "camunda", "documentId": f"doc-{n}"} for n in range(1, 5)
+    ]
+
+
 class JobInfoModel(InputModel):
     name: str = field(description="A name")
 
@@ -228,3 +246,61 @@ def test_templates_show_a_document_as_one_field() -> None:
 
 def test_document_errors_are_value_errors() -> None:
     assert issubclass(DocumentError, ValueError)
+
+
+class Dated(OutputModel):
+    file: Document = field(description="The file")
+    at: datetime = field(description="When")
+    took: timedelta = field(description="How long")
+
+
+async def test_a_result_with_documents_keeps_the_json_form_of_its_other_values() -> None:
+    when, took = datetime(2026, 12, 1, tzinfo=UTC), timedelta(seconds=90)
+    connector = make_connector()
+
+    @connector.operation(name="Dated", description="A document and dates")
+    async def dated(input: Upload) -> Dated:
+        return Dated(file=Document.from_bytes(b"x"), at=when, took=took)
+
+    outcome = await JobExecutor().execute(
+        connector.get_operation("dated"), Job({"file": inline("x")})
+    )
+    assert isinstance(outcome, Completed), outcome
+    # As pydantic writes them in JSON, the form results without documents have.
+    assert (outcome.output["at"], outcome.output["took"]) == ("2026-12-01T00:00:00Z", "PT1M30S")
+    assert outcome.output["file"][DOCUMENT_TYPE] == "inline"
+
+
+async def test_storing_is_part_of_the_job_and_never_raises() -> None:
+    class Slow(InlineDocumentStore):
+        async def save(self, document: Document, job: JobInfo) -> dict[str, Any]:
+            await asyncio.sleep(5)
+            return {}
+
+    class Broken(InlineDocumentStore):
+        async def save(self, document: Document, job: JobInfo) -> dict[str, Any]:
+            raise OSError("disk full")
+
+    operation = make_connector().get_operation()
+    executor = JobExecutor()
+    slow = await executor.execute(
+        operation, Job({"file": inline("x")}, documents=Slow()), timeout=0.2
+    )
+    assert isinstance(slow, Failed) and slow.code == "TIMEOUT"
+    broken = await executor.execute(operation, Job({"file": inline("x")}, documents=Broken()))
+    assert isinstance(broken, Failed) and broken.code == "UNKNOWN_ERROR"
+    assert "disk full" in broken.message
+
+
+async def test_a_dict_result_of_a_typed_operation_is_stored_too() -> None:
+    connector = make_connector()
+
+    @connector.operation(name="Loose", description="A dict where a model is declared")
+    async def loose(input: Upload) -> Uploaded:
+        return {"duplicate": Document.from_bytes(b"abc"), "size": 3}  # type: ignore[return-value]
+
+    outcome = await JobExecutor().execute(
+        connector.get_operation("loose"), Job({"file": inline("x")})
+    )
+    assert isinstance(outcome, Completed), outcome
+    assert outcome.output["duplicate"]["content"] == base64.b64encode(b"abc").decode()

@@ -21,6 +21,8 @@ MULTIPART_TYPE = "multipart/form-data"
 # Characters HTML5 (and httpx) escape in multipart name and filename parameters.
 _PARAM_ESCAPES = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20)}}
 _PARAM_ESCAPE = re.compile("|".join(re.escape(c) for c in _PARAM_ESCAPES))
+_TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_MEDIA_TYPE = re.compile(rf"{_TCHARS}/{_TCHARS}\s*(;[\x20-\x7e\t]*)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +65,18 @@ def _param(value: str) -> str:
     return _PARAM_ESCAPE.sub(lambda m: _PARAM_ESCAPES[m.group(0)], value)
 
 
+def _media_type(value: str | None) -> str | None:
+    # A document's content type comes from a reference the process wrote: a line break
+    # would add part headers of its own, so what is not a media type is left out.
+    return value if value and _MEDIA_TYPE.fullmatch(value) else None
+
+
 def _head(boundary: str, part: FormField | FormFile) -> bytes:
     head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_param(part.name)}"'
     if isinstance(part, FormFile):
         meta = part.content.metadata if isinstance(part.content, Document) else None
-        file_name = part.file_name or (meta and meta.file_name) or part.name
-        content_type = part.content_type or (meta and meta.content_type)
+        file_name = part.file_name or (meta.file_name if meta else None) or part.name
+        content_type = _media_type(part.content_type or (meta.content_type if meta else None))
         head += f'; filename="{_param(file_name)}"\r\n'
         head += f"Content-Type: {content_type or 'application/octet-stream'}\r\n"
     elif part.content_type:

@@ -46,7 +46,7 @@ def external_document(
             follow_redirects=True,
             max_response_bytes=limit if limit is not None else 2**62,
             explicit_limit=True,
-            fields=FieldNames(url=field),
+            fields=FieldNames(url=document.field),
         )
         async with stream(request, _bare_context()) as response:
             if response.status >= 400:
@@ -58,7 +58,7 @@ def external_document(
                     variables={"status": response.status},
                 )
                 raise ConnectorError(
-                    f"{field}: the document at {safe_url(url)} could not be fetched: "
+                    f"{document.field}: the document at {safe_url(url)} could not be fetched: "
                     f"{error.message}",
                     code=error.code,
                     variables=error.variables,

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -298,21 +299,22 @@ class _Exchange:
         try:
             return await read_limited(response, self.limit, declared)
         except BodyTooLargeError:
-            name = self.request.fields.max_response_bytes
-            if self.operator_limit:
-                what = (
-                    f"{self.limit} bytes, the most the operator allows ({ENV_MAX_RESPONSE_BYTES})"
-                )
-                advice = "request less data"
-            else:
-                what = f"{name} ({self.limit} bytes)"
-                advice = "raise the limit or request less data"
-            raise ConnectorError(
-                f"{method} {safe_url(url)}: the response body is larger than {what}; {advice}",
-                code=ClientErrorCode.RESPONSE_TOO_LARGE,
-                variables={"status": response.status_code, "maxResponseBytes": self.limit},
-                retryable=False,
-            ) from None
+            raise self.too_large(response.status_code, method, url, self.limit) from None
+
+    def too_large(self, status: int, method: str, url: httpx.URL, limit: int) -> ConnectorError:
+        """The error of a body larger than ``limit`` bytes."""
+        if self.operator_limit and limit == self.limit:
+            what = f"{limit} bytes, the most the operator allows ({ENV_MAX_RESPONSE_BYTES})"
+            advice = "request less data"
+        else:
+            what = f"{self.request.fields.max_response_bytes} ({limit} bytes)"
+            advice = "raise the limit or request less data"
+        return ConnectorError(
+            f"{method} {safe_url(url)}: the response body is larger than {what}; {advice}",
+            code=ClientErrorCode.RESPONSE_TOO_LARGE,
+            variables={"status": status, "maxResponseBytes": limit},
+            retryable=False,
+        )
 
     async def final_response(self) -> tuple[httpx.Response, str, httpx.URL]:
         """The response that ends the exchange (after redirects and at most one renewal),
@@ -399,18 +401,11 @@ class _Exchange:
         """The body of a streamed response, decoded, within the request's own limit."""
         if method == "HEAD":
             return
-        limit = self.limit
         try:
-            async for piece in iter_limited(response, limit):
+            async for piece in iter_limited(response, self.limit):
                 yield piece
         except BodyTooLargeError:
-            raise ConnectorError(
-                f"{method} {safe_url(target)}: the response body is larger than "
-                f"{self.request.fields.max_response_bytes} ({limit} bytes)",
-                code=ClientErrorCode.RESPONSE_TOO_LARGE,
-                variables={"status": response.status_code, "maxResponseBytes": limit},
-                retryable=False,
-            ) from None
+            raise self.too_large(response.status_code, method, target, self.limit) from None
         except httpx.HTTPError as exc:
             raise self._fail(exc, method, target) from None
 
@@ -431,6 +426,7 @@ class StreamedResponse:
     headers: dict[str, str]
     encoded: bool
     _body: AsyncIterator[bytes] = field(repr=False)
+    _too_large: Callable[[int], ConnectorError] = field(repr=False)
 
     @property
     def content_type(self) -> str | None:
@@ -439,6 +435,16 @@ class StreamedResponse:
     def chunks(self) -> AsyncIterator[bytes]:
         """The body, decoded, within the request's ``max_response_bytes`` (read once)."""
         return self._body
+
+    async def read(self, max_bytes: int) -> bytes:
+        """The whole body, read into memory, at most ``max_bytes`` (a small error body of a
+        response otherwise streamed); ``RESPONSE_TOO_LARGE`` beyond."""
+        content = bytearray()
+        async for chunk in self._body:
+            content += chunk
+            if len(content) > max_bytes:
+                raise self._too_large(max_bytes)
+        return bytes(content)
 
 
 @contextlib.asynccontextmanager
@@ -469,6 +475,9 @@ async def stream(request: Request, ctx: Context) -> AsyncIterator[StreamedRespon
                     headers=headers,
                     encoded=is_left_encoded(headers.get("content-encoding")),
                     _body=exchange.body(response, method, target),
+                    _too_large=functools.partial(
+                        exchange.too_large, response.status_code, method, target
+                    ),
                 )
             finally:
                 await response.aclose()

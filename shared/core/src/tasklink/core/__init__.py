@@ -23,6 +23,7 @@ from ._documents import (
     DocumentMetadata,
     DocumentStore,
     InlineDocumentStore,
+    spooled_file,
 )
 from ._errors import (
     BpmnError,
@@ -157,5 +158,6 @@ __all__ = [
     "load_plugin_secret_providers",
     "parse_duration",
     "safe_file_name",
+    "spooled_file",
     "status_code_name",
 ]

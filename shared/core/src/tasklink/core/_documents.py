@@ -31,7 +31,7 @@ import functools
 import os
 import tempfile
 import typing
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -56,7 +56,9 @@ __all__ = [
     "DocumentStore",
     "InlineDocumentStore",
     "contains_documents",
-    "save_documents",
+    "document_json",
+    "spooled_file",
+    "store_documents",
 ]
 
 #: The key that tells document references apart (Camunda's discriminator).
@@ -258,7 +260,7 @@ class Document:
     ) -> Document:
         """A document of content produced chunk by chunk (a download, a decoded
         attachment), spooled to a temporary file past 1 MiB so memory stays bounded."""
-        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
+        spool = spooled_file()
         size = 0
         try:
             async for chunk in chunks:
@@ -319,6 +321,13 @@ class Document:
         )
 
 
+def spooled_file() -> IO[bytes]:
+    """A new, empty binary temporary file that stays in memory up to 1 MiB and moves to
+    disk beyond: where a connector writes content it makes a document of
+    (:meth:`Document.from_file`)."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)
+
+
 def _file_reader(handle: IO[bytes]) -> Opener:
     async def opener() -> AsyncIterator[bytes]:
         handle.seek(0)
@@ -334,11 +343,15 @@ def _file_reader(handle: IO[bytes]) -> Opener:
 @runtime_checkable
 class DocumentStore(Protocol):
     """What an engine does with documents: open the references a job brings, and turn the
-    documents an operation returns into references the process keeps."""
+    documents an operation returns into references the process keeps. ``max_bytes``: the
+    most a job may read or store of one document (``None``: no bound of the store's)."""
+
+    max_bytes: int | None
 
     def open(self, reference: Mapping[str, Any], field: str) -> Document:
-        """A document for ``reference`` whose content is fetched when read (no I/O here);
-        :class:`DocumentError` naming ``field`` for a reference this store cannot use."""
+        """A document for ``reference`` whose content is fetched when read (no I/O here;
+        ``field`` names it in errors when it is read); :class:`DocumentError` saying what
+        is wrong with a reference this store cannot use."""
         ...
 
     async def save(self, document: Document, job: JobInfo) -> dict[str, Any]:
@@ -374,7 +387,9 @@ class InlineDocumentStore:
             return self.open_camunda(reference, field)
         if kind == "local":
             return self.open_local(reference, field)
-        raise DocumentError(f"unknown document type {kind!r}; expected inline, external or camunda")
+        raise DocumentError(
+            f"unknown document type {kind!r}; expected camunda, inline, external or local"
+        )
 
     def open_inline(self, reference: Mapping[str, Any], field: str) -> Document:
         content = reference.get("content")
@@ -483,47 +498,57 @@ def _validate(value: Any, info: core_schema.ValidationInfo) -> Document:
 
 def _serialize(document: Document, info: core_schema.SerializationInfo) -> Any:
     if info.mode == "python":
-        return document  # the executor stores it before anything becomes JSON
-    if document.reference is not None:
-        return document.reference
-    raise ValueError("a document must be stored before it becomes JSON")
+        return document
+    return document_json(document)
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    """The reference a document is written as in JSON (the executor stores every document
+    an operation returns first, which gives it one)."""
+    if document.reference is None:
+        raise ValueError("a document must be stored before it becomes JSON")
+    return document.reference
 
 
 def contains_documents(value: Any) -> bool:
     """Whether ``value`` (an operation's result) holds a :class:`Document` anywhere. Never
     raises, whatever the value (a container that holds itself, say). Of a model only the
     fields that may hold documents are looked at, so a large JSON body costs nothing."""
+    return next(_documents_in(value), None) is not None
+
+
+async def store_documents(value: Any, store: DocumentStore, job: JobInfo) -> None:
+    """Store every :class:`Document` ``value`` holds with ``store``; each one's
+    ``reference`` becomes what the store answered, which is how it serializes."""
+    for document in _documents_in(value):
+        document.reference = await store.save(document, job)
+
+
+def _documents_in(value: Any) -> Iterator[Document]:
+    """Every document in ``value``, once each, depth first in the order they appear
+    (so a store numbers them as the result lists them); containers met again are
+    skipped."""
     pending = [value]
     seen: set[int] = set()
     while pending:
         item = pending.pop()
-        if isinstance(item, Document):
-            return True
-        if isinstance(item, BaseModel):
-            pending.extend(getattr(item, name) for name in _document_fields(type(item)))
-        elif isinstance(item, Mapping | list | tuple):
+        if isinstance(item, Document | Mapping | list | tuple | BaseModel):
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            pending.extend(item.values() if isinstance(item, Mapping) else item)
-    return False
-
-
-async def save_documents(value: Any, store: DocumentStore, job: JobInfo) -> Any:
-    """``value`` with every :class:`Document` replaced by the reference ``store`` returns
-    (containers copied; a container met again is left as it is)."""
-    return await _save(value, store, job, set())
-
-
-async def _save(value: Any, store: DocumentStore, job: JobInfo, seen: set[int]) -> Any:
-    if isinstance(value, Document):
-        return await store.save(value, job)
-    if not isinstance(value, Mapping | list | tuple) or id(value) in seen:
-        return value
-    seen.add(id(value))
-    if isinstance(value, Mapping):
-        return {key: await _save(item, store, job, seen) for key, item in value.items()}
-    return [await _save(item, store, job, seen) for item in value]
+        children: list[Any]
+        if isinstance(item, Document):
+            yield item
+            continue
+        if isinstance(item, BaseModel):
+            children = [getattr(item, name) for name in _document_fields(type(item))]
+        elif isinstance(item, Mapping):
+            children = list(item.values())
+        elif isinstance(item, list | tuple):
+            children = list(item)
+        else:
+            continue
+        pending.extend(reversed(children))  # the stack pops the first child next
 
 
 @functools.cache

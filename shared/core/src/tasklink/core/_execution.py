@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel
-
 from ._camunda_mapping import (
     BpmnErrorDecision,
     ExpressionCache,
@@ -26,7 +24,7 @@ from ._camunda_mapping import (
 )
 from ._connector import Operation
 from ._context import CancellationToken, Context, JobInfo
-from ._documents import DocumentStore, InlineDocumentStore, contains_documents, save_documents
+from ._documents import DocumentStore, InlineDocumentStore, contains_documents, store_documents
 from ._durations import parse_duration
 from ._errors import (
     BpmnError,
@@ -75,12 +73,6 @@ EXPRESSION_TIMEOUT = 5.0
 # Seconds an evaluation may hold the event loop before it moves to a thread: cheap
 # expressions (microseconds, nearly all of them) never pay for a thread.
 INLINE_EVALUATION = 0.002
-
-
-def _may_hold_documents(operation: Operation, result: Any) -> bool:
-    if isinstance(result, BaseModel) or operation.output_model is None:
-        return contains_documents(result)
-    return False
 
 
 def _has_expressions(headers: Mapping[str, str]) -> bool:
@@ -291,6 +283,8 @@ class JobExecutor:
                 else:  # inline: the hot path of cheap synchronous operations
                     args = (model, context) if operation.takes_context else (model,)
                     result = operation.function(*args)
+                if contains_documents(result):
+                    await self._store_documents(result, job)
             else:
                 import asyncio  # deferred: importing tasklink.core stays cheap
 
@@ -298,6 +292,9 @@ class JobExecutor:
                 try:
                     async with timer:
                         result = await self.call(operation, model, context)
+                        # Storing what it returns is part of the job, within its time.
+                        if contains_documents(result):
+                            await self._store_documents(result, job)
                 except TimeoutError:
                     if not timer.expired():
                         raise  # the operation's own timeout (a socket read, say)
@@ -317,11 +314,6 @@ class JobExecutor:
             outcome_of = ConnectorError(bug, code=ErrorCode.UNKNOWN_ERROR)
         else:
             step, outcome_of = self._on_success, result
-            if _may_hold_documents(operation, result):
-                try:
-                    outcome_of = await self._save_documents(result, job)
-                except TasklinkError as error:
-                    step, outcome_of = self._on_error, error
         if evaluating:
             return await self._conclude_evaluating(
                 step, operation, (outcome_of, headers, retries, backoff), limit, deadline
@@ -370,11 +362,9 @@ class JobExecutor:
         except ExpressionTimeoutError as timeout:
             return self._overran(timeout, args, limit, until == deadline)
 
-    async def _save_documents(self, result: Any, job: Job) -> Any:
-        """The result with every document it returns stored and replaced by its reference."""
-        if isinstance(result, BaseModel):
-            result = result.__pydantic_serializer__.to_python(result, by_alias=True)
-        return await save_documents(result, job.documents or self.documents, job.info)
+    async def _store_documents(self, result: Any, job: Job) -> None:
+        """Store every document the result holds; each then serializes as its reference."""
+        await store_documents(result, job.documents or self.documents, job.info)
 
     async def _in_thread(self, function: Callable[[], T]) -> T:
         if self._run_sync is not None:

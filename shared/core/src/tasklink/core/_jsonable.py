@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ._documents import Document, document_json
+
 __all__ = ["to_jsonable"]
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -54,4 +56,6 @@ def to_jsonable(value: Any) -> Any:
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, Enum):
         return to_jsonable(value.value)
+    if isinstance(value, Document):
+        return document_json(value)
     return str(value)
