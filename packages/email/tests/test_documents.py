@@ -49,14 +49,16 @@ class CamundaLikeStore(InlineDocumentStore):
         async def opener() -> AsyncIterator[bytes]:
             if document_id not in self.files:
                 raise ConnectorError(
-                    f"{field}: no document {document_id!r} in the store",
+                    # The field as it is when read, as Camunda's store names it.
+                    f"{document.field}: no document {document_id!r} in the store",
                     code="DOCUMENT_NOT_FOUND",
                     retryable=False,
                 )
             yield self.files[document_id]
 
         metadata = DocumentMetadata.from_json(reference.get("metadata"))
-        return Document(opener, metadata, reference=reference, field=field)
+        document = Document(opener, metadata, reference=reference, field=field)
+        return document
 
     async def save(self, document: Document, job: JobInfo) -> dict[str, Any]:
         # Streamed as Camunda's store uploads it: a large document is never read whole.

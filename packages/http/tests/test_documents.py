@@ -172,3 +172,31 @@ async def test_bad_references_name_their_field(
     assert isinstance(outcome, Failed) and outcome.retries == 0
     assert f"{field}: " in outcome.message and problem in outcome.message
     assert len(server.log) == sent, "nothing was sent"
+
+
+async def test_a_document_failing_as_it_is_sent_names_its_place(
+    server: httpbin.TestServer,
+) -> None:
+    outcome = await arun_job(
+        connector,
+        {
+            "url": f"{server.url}/upload",
+            "method": "POST",
+            "bodyType": "multipart",
+            "body": {"files": [{DOCUMENT_TYPE: "external", "url": f"{server.url}/status/404"}]},
+        },
+    )
+    assert isinstance(outcome, Failed) and outcome.code == "NOT_FOUND"
+    assert outcome.message.startswith("body.files[0]: the document at "), outcome.message
+
+
+async def test_a_stored_response_is_bounded_by_the_document_store(
+    server: httpbin.TestServer,
+) -> None:
+    outcome = await arun_job(
+        connector,
+        {"url": f"{server.url}/large?size={2 * MIB}&chunked=1", "storeResponse": True},
+        documents=InlineDocumentStore(max_bytes=MIB, inline_max_bytes=4 * MIB),
+    )
+    assert isinstance(outcome, Failed) and outcome.code == "RESPONSE_TOO_LARGE"
+    assert outcome.variables["maxResponseBytes"] == MIB

@@ -20,8 +20,14 @@ from camunda_fakes.documents import pattern
 from camunda_fakes.rest import OAUTH, FakeRestGateway, Fault
 from document_fixtures import files
 
-from tasklink.core import DOCUMENT_TYPE, ConnectorError, Document, DocumentMetadata, JobInfo
-from tasklink.core import DocumentError
+from tasklink.core import (
+    DOCUMENT_TYPE,
+    ConnectorError,
+    Document,
+    DocumentError,
+    DocumentMetadata,
+    JobInfo,
+)
 from tasklink.runtime import Pipeline, RuntimeSettings
 from tasklink.runtime.camunda import (
     CamundaDocumentStore,

@@ -36,25 +36,19 @@ async def read_attachments(documents: Sequence[Document], limit: int) -> list[At
     total = 0
     for index, document in enumerate(documents):
         where = f"attachments[{index}]"
-        document.field = where  # the document's own limit names the attachment
+        document.field = where  # what goes wrong reading it names the attachment
         chunks: list[bytes] = []
-        try:
-            async for chunk in document.chunks():
-                total += len(chunk)
-                if total > limit:
-                    raise ConnectorError(
-                        f"{where}: the attachments have more than maxAttachmentBytes "
-                        f"({limit}) bytes together",
-                        code=EmailErrorCode.DOCUMENT_TOO_LARGE,
-                        variables={"field": where, "maxAttachmentBytes": limit},
-                        retryable=False,
-                    )
-                chunks.append(chunk)
-        except (ConnectorError, InputError) as exc:
-            # A store names the list ("attachments: ..."), not which of its documents.
-            if not exc.message.startswith(where):
-                exc.message = f"{where}: {exc.message.removeprefix('attachments: ')}"
-            raise
+        async for chunk in document.chunks():
+            total += len(chunk)
+            if total > limit:
+                raise ConnectorError(
+                    f"{where}: the attachments have more than maxAttachmentBytes "
+                    f"({limit}) bytes together",
+                    code=EmailErrorCode.DOCUMENT_TOO_LARGE,
+                    variables={"field": where, "maxAttachmentBytes": limit},
+                    retryable=False,
+                )
+            chunks.append(chunk)
         # After reading: a document fetched from a URL learns its content type then.
         files.append(_file(where, document.metadata, b"".join(chunks)))
     return files

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasklink.core import ConnectorError, ErrorCode
+from tasklink.core import ConnectorError, DocumentCode, ErrorCode
 
 __all__ = ["EmailErrorCode", "network_error", "too_large"]
 
@@ -34,7 +34,7 @@ class EmailErrorCode:
     SMTP_ERROR = "SMTP_ERROR"
     #: The attachments of ``send`` are larger than ``maxAttachmentBytes`` together (the
     #: core's code for a document over a limit). Not retried.
-    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    DOCUMENT_TOO_LARGE = DocumentCode.DOCUMENT_TOO_LARGE
     #: No message with the given uid / Message-ID in the folder. Not retried.
     MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
     #: The message is larger than ``maxMessageBytes`` (checked before fetching it). Not

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasklink.core import ConnectorError, Context, InputError
+from tasklink.core import ConnectorError, Context, InputError, spooled_file
 
 from ._errors import EmailErrorCode, too_large
 from ._imap import FetchedMessage, ImapSession, imap_date, imap_session
@@ -23,7 +23,6 @@ from ._mailbox_models import (
 )
 from ._mime import outline
 from ._parse import content_fields, parse, summary_fields
-from ._spool import spool
 from ._tls import register_credentials
 
 __all__ = [
@@ -139,7 +138,7 @@ def search_messages(data: ImapSearch, ctx: Context) -> ImapMessageList:
 def read_message(data: ImapRead, ctx: Context) -> ImapMessage:
     _check_selector(data)
     register_credentials(data.connection, ctx)
-    with spool() as raw:
+    with spooled_file() as raw:
         with imap_session(data.connection, ctx) as session:
             session.select(data.folder, readonly=not data.mark_as_seen)
             uid = max(_selected_uids(session, data))

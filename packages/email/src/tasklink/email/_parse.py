@@ -11,9 +11,7 @@ from email.policy import EmailPolicy, compat32, default
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from tasklink.core import Document, safe_file_name
-
-from ._spool import spool
+from tasklink.core import Document, safe_file_name, spooled_file
 
 if TYPE_CHECKING:
     from ._mime import Outline
@@ -225,7 +223,7 @@ def _attachment(part: EmailMessage, outline: Outline, with_documents: bool) -> d
         if with_documents:
             document = Document.from_bytes(data, file_name=file_name, content_type=content_type)
     elif with_documents:
-        target = spool()
+        target = spooled_file()
         try:
             size = outline.decode(body, target)
         except BaseException:

@@ -88,9 +88,16 @@ class Pop3Session:
         return b"\r\n".join(lines) + b"\r\n"
 
     def retrieve(
-        self, number: int, into: IO[bytes], *, limit: int, cancellation: CancellationToken
+        self,
+        number: int,
+        into: IO[bytes],
+        *,
+        limit: int,
+        cancellation: CancellationToken,
+        uid: str,
     ) -> int:
-        """RETR message ``number`` into ``into`` as it arrives; returns its size.
+        """RETR message ``number`` (``uid``, for messages) into ``into`` as it arrives;
+        returns its size.
 
         poplib's ``retr()`` gathers every line in a list, and then the caller joins them:
         twice the message in memory, plus an object per line. The command is sent here and
@@ -120,7 +127,7 @@ class Pop3Session:
             previous = piece
             written += into.write(piece)
             if written > limit:
-                raise too_large(written, limit, {"number": number})
+                raise too_large(written, limit, {"uid": uid})
             if written >= next_check:
                 cancellation.raise_if_cancelled()
                 next_check += _CANCEL_CHECK_BYTES

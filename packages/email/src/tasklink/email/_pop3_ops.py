@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasklink.core import Context
+from tasklink.core import Context, spooled_file
 
 from ._errors import too_large
 from ._mailbox_models import (
@@ -17,7 +17,6 @@ from ._mailbox_models import (
 from ._mime import outline
 from ._parse import content_fields, parse, summary_fields
 from ._pop3 import pop3_session
-from ._spool import spool
 from ._tls import register_credentials
 
 __all__ = ["delete_message", "list_messages", "read_message"]
@@ -45,14 +44,18 @@ def list_messages(data: Pop3List, ctx: Context) -> Pop3MessageList:
 
 def read_message(data: Pop3Read, ctx: Context) -> Pop3Message:
     register_credentials(data.connection, ctx)
-    with spool() as raw:
+    with spooled_file() as raw:
         with pop3_session(data.connection, ctx) as session:
             number = session.number_of(data.uid)
             listed = session.sizes().get(number)
             if listed is not None and listed > data.max_message_bytes:
                 raise too_large(listed, data.max_message_bytes, {"uid": data.uid})
             size = session.retrieve(
-                number, raw, limit=data.max_message_bytes, cancellation=ctx.cancellation
+                number,
+                raw,
+                limit=data.max_message_bytes,
+                cancellation=ctx.cancellation,
+                uid=data.uid,
             )
             if data.delete_after_read:
                 session.delete(number)

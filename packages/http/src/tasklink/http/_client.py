@@ -43,7 +43,7 @@ async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
         return _output(await client.send(outgoing, ctx), ctx)
     async with client.stream(outgoing, ctx) as streamed:
         if streamed.status >= 400:  # an error's body belongs in the error, as always
-            content = b"".join([chunk async for chunk in streamed.chunks()])
+            content = await streamed.read(request.max_response_bytes)
             return _output(_read(streamed, content), ctx)
         document = await Document.from_chunks(
             streamed.chunks(),

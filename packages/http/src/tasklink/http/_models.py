@@ -496,6 +496,7 @@ class HttpRequest(CamelInputModel):
     _headers: dict[str, str] = PrivateAttr(default_factory=dict)
     _query: list[tuple[str, str]] = PrivateAttr(default_factory=list)
     _body: EncodedBody | None = PrivateAttr(None)
+    _store_limit: int | None = PrivateAttr(DEFAULT_DOCUMENT_MAX_BYTES)
 
     @_model_validator(mode="after")
     def _prepare(self, info: ValidationInfo) -> HttpRequest:
@@ -524,6 +525,9 @@ class HttpRequest(CamelInputModel):
                 problems.append(problem)
         if problems:
             _fail(type(self), problems, None)
+        if self.store_response:
+            store = info.context.get("documents") if isinstance(info.context, Mapping) else None
+            self._store_limit = getattr(store, "max_bytes", DEFAULT_DOCUMENT_MAX_BYTES)
         return self
 
     @property
@@ -543,10 +547,11 @@ class HttpRequest(CamelInputModel):
 
     @property
     def document_limit(self) -> int:
-        """The most bytes of a response stored as a document."""
+        """The most bytes of a response stored as a document: ``maxResponseBytes`` when
+        the process chose it, else the job's document store's bound."""
         if self.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES:
             return self.max_response_bytes
-        return DEFAULT_DOCUMENT_MAX_BYTES
+        return self._store_limit if self._store_limit is not None else 2**62
 
 
 @functools.cache
@@ -566,9 +571,12 @@ def _open_documents(body_type: BodyType, body: Any, context: Any) -> Any:
         if not _is_reference(value):
             return value
         try:
-            return _document_adapter().validate_python(value, context=context)
+            opened: Document = _document_adapter().validate_python(value, context=context)
         except ValidationError as exc:
             raise BodyError(loc, exc.errors()[0]["msg"]) from None
+        # What goes wrong reading it later names its place: body.files[0].
+        opened.field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:]
+        return opened
 
     if body_type == "binary":
         return document(body, ("body",))

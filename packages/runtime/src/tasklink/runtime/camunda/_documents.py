@@ -109,9 +109,12 @@ class CamundaDocumentStore(InlineDocumentStore):
         )
 
         def opener() -> AsyncIterator[bytes]:
-            return self._download(document_id, query, field)
+            # The field as it is when the content is read: a connector may name the
+            # document more precisely after validation (``attachments[2]``).
+            return self._download(document_id, query, document.field)
 
-        return Document(opener, metadata, reference=reference, limit=limit, field=field)
+        document = Document(opener, metadata, reference=reference, limit=limit, field=field)
+        return document
 
     async def _download(
         self, document_id: str, query: tuple[tuple[str, str], ...], field: str

@@ -212,9 +212,13 @@ async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
         camunda.protocol,
         camunda.effective_auth,
     )
-    documents = build_document_store(
-        camunda, gateway, pipeline.redactor, max_bytes=settings.document_max_bytes
-    )
+    try:
+        documents = build_document_store(
+            camunda, gateway, pipeline.redactor, max_bytes=settings.document_max_bytes
+        )
+    except BaseException:
+        await gateway.aclose()
+        raise
     worker = CamundaWorker(pipeline, gateway, camunda.worker_options(), documents=documents)
     serving = asyncio.ensure_future(worker.serve())
     stopping = asyncio.ensure_future(pipeline.wait_stopping())
@@ -231,5 +235,7 @@ async def run(settings: RuntimeSettings, pipeline: Pipeline) -> None:
         unfinished = await pipeline.drain()
         if unfinished:
             _log.warning("%d jobs were handed back to Camunda unfinished", unfinished)
-        await gateway.aclose()
-        await documents.aclose()
+        try:
+            await gateway.aclose()
+        finally:
+            await documents.aclose()
