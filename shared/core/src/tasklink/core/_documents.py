@@ -514,6 +514,8 @@ def contains_documents(value: Any) -> bool:
     """Whether ``value`` (an operation's result) holds a :class:`Document` anywhere. Never
     raises, whatever the value (a container that holds itself, say). Of a model only the
     fields that may hold documents are looked at, so a large JSON body costs nothing."""
+    if isinstance(value, BaseModel) and not _document_fields(type(value)):
+        return False  # the common result: a model without document fields, ~0.1 us
     return next(_documents_in(value), None) is not None
 
 
@@ -524,6 +526,9 @@ async def store_documents(value: Any, store: DocumentStore, job: JobInfo) -> Non
         document.reference = await store.save(document, job)
 
 
+_CONTAINERS = (Document, Mapping, list, tuple, BaseModel)
+
+
 def _documents_in(value: Any) -> Iterator[Document]:
     """Every document in ``value``, once each, depth first in the order they appear
     (so a store numbers them as the result lists them); containers met again are
@@ -532,7 +537,7 @@ def _documents_in(value: Any) -> Iterator[Document]:
     seen: set[int] = set()
     while pending:
         item = pending.pop()
-        if isinstance(item, Document | Mapping | list | tuple | BaseModel):
+        if isinstance(item, _CONTAINERS):
             if id(item) in seen:
                 continue
             seen.add(id(item))
