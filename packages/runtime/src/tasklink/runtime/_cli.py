@@ -78,6 +78,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
                     for op in c.operations.values()
                 ],
                 "templates": templates,
+                "contracts": [
+                    {
+                        "engine": contract.engine,
+                        "key": contract.key,
+                        "name": contract.name,
+                        "title": contract.title,
+                        "actions": [op.action for op in contract.operations.values()],
+                    }
+                    for contract in c.contracts
+                ],
             }
         )
     for error in found.errors:
@@ -97,6 +107,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
         _say(f"{r['name']:<{width}}  {r['job_type']}  {r['id']}  ({package})")
         ops = ", ".join(f"{o['id']} ({o['qualified_name']})" for o in r["operations"])
         _say(f"{'':<{width}}  operations: {ops}")
+        for contract in r["contracts"]:
+            served = f"{contract['engine']} {contract['key']}"
+            if contract["engine"] == "activiti":
+                served += f" ({', '.join(contract['actions'])})"
+            _say(f"{'':<{width}}  vendor contract: {served}: {contract['title']}")
         _say(f"{'':<{width}}  templates: {len(r['templates'])} files")
         for path in r["templates"]:
             _say(f"{'':<{width}}    {path}")
@@ -270,6 +285,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "secrets_file": args.secrets_file,
         "connectors": args.connector or None,
         "load": args.load or None,
+        "vendor_contracts": args.vendor_contract or None,
         "discover": False if args.no_discover else None,
     }
     activiti = {
@@ -444,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve this Connector object (or list of them); repeatable",
     )
     p.add_argument("--no-discover", action="store_true", help="serve only --load connectors")
+    p.add_argument(
+        "--vendor-contract",
+        action="append",
+        metavar="KEY",
+        help="also serve this vendor connector's contract (a Camunda job type such as "
+        "io.camunda:http-json:1, an Activiti connector name such as rest, or all); repeatable",
+    )
     p.add_argument(
         "--option",
         "-o",

@@ -13,6 +13,7 @@ from tasklink.core import (
     PluginError,
     SecretChain,
     SecretProvider,
+    VendorContract,
     discover,
     load_plugin_secret_providers,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "matches",
     "secret_allow_lists",
     "select_connectors",
+    "served_contracts",
 ]
 
 _log = logging.getLogger("tasklink.runtime")
@@ -79,6 +81,9 @@ def secret_allow_lists(
             raise SettingsError(f"secrets_allowed: no connector {key!r} (known: {names_known})")
         for connector in found:
             lists[connector.id] = tuple(names)
+    for connector in known:  # a contract resolves what the connector it runs on may
+        if isinstance(connector, VendorContract) and connector.serves.id in lists:
+            lists.setdefault(connector.id, lists[connector.serves.id])
     return lists
 
 
@@ -135,3 +140,47 @@ def select_connectors(
             )
         selected = [c for c in selected if any(matches(c, k) for k in settings.connectors)]
     return selected, errors
+
+
+def served_contracts(
+    settings: RuntimeSettings, connectors: Iterable[Connector]
+) -> list[VendorContract]:
+    """The vendor contracts of ``connectors`` that ``vendor_contracts`` turns on for
+    ``settings.engine`` (every engine's when none is chosen), under the Activiti names
+    ``vendor_names`` gives. A key that names no contract is an error: a typo must not
+    leave a vendor's processes unserved."""
+    wanted = settings.vendor_contracts
+    declared = [contract for c in connectors for contract in c.contracts]
+    if not wanted:
+        if settings.vendor_names:
+            raise SettingsError("vendor_names: set vendor_contracts to serve contracts")
+        return []
+
+    def named(contract: VendorContract, key: str) -> bool:
+        return key in (contract.id, contract.name, contract.job_type)
+
+    known = ", ".join(sorted({c.key for c in declared})) or "none"
+    if "all" in wanted:
+        chosen = declared
+    else:
+        missing = [k for k in wanted if not any(named(c, k) for c in declared)]
+        if missing:
+            raise SettingsError(
+                f"vendor_contracts: no contract {', '.join(missing)} (installed: {known})"
+            )
+        chosen = [c for c in declared if any(named(c, k) for k in wanted)]
+    engine = settings.engine
+    chosen = [c for c in chosen if engine is None or c.engine == engine]
+    for key in settings.vendor_names:
+        if not any(c.engine == "activiti" and c.name == key for c in chosen):
+            raise SettingsError(
+                f"vendor_names: {key!r} is not a served Activiti contract (installed: {known})"
+            )
+    served: list[VendorContract] = []
+    for contract in chosen:
+        names = settings.vendor_names.get(contract.name) if contract.engine == "activiti" else None
+        if not names:
+            served.append(contract)
+            continue
+        served.extend(contract if n == contract.name else contract.renamed(n) for n in names)
+    return served

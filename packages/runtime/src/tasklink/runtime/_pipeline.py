@@ -30,6 +30,7 @@ from tasklink.core import (
     Outcome,
     Redactor,
     SecretProvider,
+    VendorContract,
 )
 
 from ._metrics import Metrics, MetricsRecorder, NullMetrics
@@ -357,7 +358,12 @@ class Pipeline:
         """Run the connectors' shutdown hooks (closing pooled clients) and release the
         thread pool (threads still running finish in the background). Call it after the
         last job; a failing hook is logged and the others still run."""
-        for connector in self.connectors:
+        # A vendor contract runs on the clients of the connector it serves: close those once.
+        owners = {
+            id(owner): owner
+            for owner in (c.serves if isinstance(c, VendorContract) else c for c in self.connectors)
+        }
+        for connector in owners.values():
             try:
                 await connector.aclose()
             except Exception:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, MutableMapping
 
 from tasklink.core import Connector, Redactor, SecretProvider
 
-from ._connectors import default_secrets, secret_allow_lists, select_connectors
+from ._connectors import default_secrets, secret_allow_lists, select_connectors, served_contracts
 from ._engines import EngineError, load_engine
 from ._http import start_http_server
 from ._pipeline import Pipeline
@@ -41,7 +41,8 @@ def build_pipeline(
     redactor: Redactor | None = None,
 ) -> Pipeline:
     """A pipeline for ``settings``: the given connectors, or the discovered / loaded ones
-    (broken plugins are logged and skipped), with the default secret chain."""
+    (broken plugins are logged and skipped), plus the vendor contracts
+    ``vendor_contracts`` turns on, with the default secret chain."""
     if connectors is None:
         selected, errors = select_connectors(settings)
         for error in errors:
@@ -53,6 +54,7 @@ def build_pipeline(
             )
         connectors = selected
     connectors = list(connectors)
+    connectors.extend(served_contracts(settings, connectors))
     if secrets is None:
         secrets = default_secrets(settings)
     allowed = secret_allow_lists(settings.secrets_allowed, connectors)

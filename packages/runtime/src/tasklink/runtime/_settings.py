@@ -19,7 +19,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from tasklink.core import DEFAULT_DOCUMENT_MAX_BYTES, DEFAULT_SECRET_PREFIX, EXPRESSION_TIMEOUT
 
@@ -38,9 +46,14 @@ CONFIG_ENV = "TASKLINK_CONFIG"
 #: Seconds a job may run when neither the operation nor the operator says otherwise.
 DEFAULT_JOB_TIMEOUT = 300.0
 # Generic settings whose values are TOML tables (every other table is an engine section).
-_TABLES = frozenset({"secrets_allowed"})
+_TABLES = frozenset({"secrets_allowed", "vendor_names"})
 
 M = TypeVar("M", bound=BaseModel)
+
+_NAME_LIST_EXAMPLES = {
+    "secrets_allowed": '{"http": ["API_TOKEN", "GITHUB_*"]}',
+    "vendor_names": '{"rest": ["rest", "billing"]}',
+}
 
 
 class SettingsError(ValueError):
@@ -116,6 +129,17 @@ class RuntimeSettings(BaseModel):
     load: tuple[str, ...] = Field(
         (), description="Extra connectors to serve, as module:attribute references"
     )
+    vendor_contracts: tuple[str, ...] = Field(
+        (),
+        description="Vendor connectors' contracts to serve for the engine, so processes "
+        "modelled with Camunda's or Alfresco's own connectors run unchanged: all, or job "
+        "types (Camunda) and connector names (Activiti), e.g. io.camunda:http-json:1,rest",
+    )
+    vendor_names: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="The Activiti connector names a served contract answers to, by its "
+        'name (APA projects name their connector instances): {"rest": ["rest", "billing"]}',
+    )
     discover: bool = Field(True, description="Serve the connectors installed as plugins")
     config_file: Path | None = Field(None, description="The TOML file the settings came from")
     engines: dict[str, dict[str, Any]] = Field(
@@ -145,21 +169,20 @@ class RuntimeSettings(BaseModel):
             raise ValueError("must be letters, digits and underscores, like TASKLINK_SECRET_")
         return value
 
-    @field_validator("secrets_allowed", mode="before")
+    @field_validator("secrets_allowed", "vendor_names", mode="before")
     @classmethod
-    def _allow_lists(cls, value: Any) -> Any:
+    def _name_lists(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str):  # from the environment: a JSON object
             try:
                 value = json.loads(value)
             except ValueError:
-                raise ValueError(
-                    'expected a JSON object such as {"http": ["API_TOKEN", "GITHUB_*"]}'
-                ) from None
+                example = _NAME_LIST_EXAMPLES[info.field_name or ""]
+                raise ValueError(f"expected a JSON object such as {example}") from None
         if isinstance(value, dict):
             return {k: (v.split(",") if isinstance(v, str) else v) for k, v in value.items()}
         return value
 
-    @field_validator("connectors", "load", mode="before")
+    @field_validator("connectors", "load", "vendor_contracts", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -11,7 +11,7 @@ from .__about__ import __version__
 # What a connector module needs is imported at once. What only runtimes and tools use (job
 # execution, Activiti variables, discovery) is imported on first access (PEP 562), so that
 # loading a connector, for discovery say, stays cheap.
-from ._connector import Connector, DeclarationError, Operation
+from ._connector import Connector, DeclarationError, Operation, VendorContract, VendorEngine
 from ._context import CancellationToken, Context, JobInfo
 from ._deferred import deferred_exports
 from ._documents import (
@@ -147,6 +147,8 @@ __all__ = [
     "SecretChain",
     "SecretProvider",
     "SecretResolver",
+    "VendorContract",
+    "VendorEngine",
     "__version__",
     "decode_variables",
     "deferred_exports",

@@ -26,16 +26,18 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, NoReturn, get_type_hints, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_type_hints, overload
 
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-__all__ = ["Connector", "Operation", "OperationFunction"]
+__all__ = ["Connector", "Operation", "OperationFunction", "VendorContract", "VendorEngine"]
 
 OperationFunction = Callable[..., Any]
+#: The engine whose vendor connectors a contract stands in for.
+VendorEngine = Literal["camunda", "activiti"]
 
 _OPERATION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Connector names are Activiti connector names (also used in destinations and the CLI).
@@ -218,6 +220,7 @@ class Connector:
         keywords: tuple[str, ...] = (),
         timeout: float | None = None,
         group_labels: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> None:
         if not _CONNECTOR_NAME.match(name):
             raise DeclarationError(
@@ -246,8 +249,14 @@ class Connector:
         self.timeout = timeout
         # Template group labels by group id; groups without one are labelled from the id.
         self.group_labels: dict[str, str] = dict(group_labels or {})
+        # The codes of the errors its operations raise, with what each means (the codes a
+        # process can catch; core's own codes are declared for every connector).
+        self.errors: dict[str, str] = dict(errors or {})
         self._operations: dict[str, Operation] = {}
         self._shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
+        self._contracts: list[VendorContract] = []
+        #: Whether jobs also resolve Camunda's legacy ``secrets.NAME`` placeholders.
+        self.legacy_secrets = False
 
     def __repr__(self) -> str:
         return f"Connector(id={self.id!r}, job_type={self.job_type!r})"
@@ -256,6 +265,49 @@ class Connector:
     def operations(self) -> Mapping[str, Operation]:
         """Operations by id, in declaration order."""
         return self._operations
+
+    @property
+    def contracts(self) -> tuple[VendorContract, ...]:
+        """The vendors' contracts this connector also serves, in declaration order."""
+        return tuple(self._contracts)
+
+    def vendor_contract(
+        self,
+        *,
+        engine: VendorEngine,
+        title: str,
+        description: str,
+        name: str,
+        job_type: str | None = None,
+        documentation_url: str | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> VendorContract:
+        """Declare a vendor connector's contract that this connector also serves, so that
+        processes modelled with the vendor's own connector run unchanged.
+
+        On Camunda (``engine="camunda"``) the contract answers the vendor's ``job_type``;
+        ``name`` is how tasklink names it (CLI, metrics). On Activiti it answers the
+        vendor's connector ``name`` with its action names. Declare its operations as for
+        any connector, with the vendor's input models and lazy targets that adapt to this
+        connector's implementation; the vendor's own templates are used, none are
+        generated. The runtime serves a contract only when the operator turns it on.
+        """
+        contract = VendorContract(
+            engine=engine,
+            serves=self,
+            id=f"{self.id}.{engine}.{name}",
+            name=name,
+            title=title,
+            job_type=job_type or f"{engine}:{name}:1",
+            description=description,
+            package=self.package,
+            icon=None,
+            documentation_url=documentation_url,
+            timeout=self.timeout,
+            errors=errors,
+        )
+        self._contracts.append(contract)
+        return contract
 
     @overload
     def operation(
@@ -440,3 +492,80 @@ class Connector:
                 elif entry.name.endswith(".json"):
                     found.append(entry)
         return sorted(found, key=str)
+
+
+class VendorContract(Connector):
+    """A vendor connector's contract served by a connector of ours (``serves``): the
+    vendor's job type (Camunda) or connector and action names (Activiti), input names
+    and shapes, results and errors. Declared with :meth:`Connector.vendor_contract`."""
+
+    def __init__(self, *, engine: VendorEngine, serves: Connector, **declaration: Any) -> None:
+        if engine not in ("camunda", "activiti"):
+            raise DeclarationError(
+                f"connector {serves.id!r}: a vendor contract's engine is camunda or "
+                f"activiti, not {engine!r}"
+            )
+        super().__init__(**declaration)
+        self.engine: VendorEngine = engine
+        self.serves = serves
+        # Camunda's connector runtime still replaces ``secrets.NAME`` in every input.
+        self.legacy_secrets = engine == "camunda"
+        # Its operations run on the served connector's clients: closing them is its hooks'.
+        self._shutdown_hooks = serves._shutdown_hooks
+
+    def __repr__(self) -> str:
+        return f"VendorContract(engine={self.engine!r}, id={self.id!r}, job_type={self.job_type!r})"
+
+    @property
+    def key(self) -> str:
+        """What processes call it by: the job type on Camunda, the connector name on
+        Activiti."""
+        return self.job_type if self.engine == "camunda" else self.name
+
+    def renamed(self, name: str) -> VendorContract:
+        """The same contract under another Activiti connector name: APA projects name
+        their connector instances (``rest`` in one, ``billing-api`` in another)."""
+        copy = VendorContract(
+            engine=self.engine,
+            serves=self.serves,
+            id=f"{self.serves.id}.{self.engine}.{name}",
+            name=name,
+            title=self.title,
+            job_type=f"{self.engine}:{name}:1" if self.engine == "activiti" else self.job_type,
+            description=self.description,
+            package=self.package,
+            icon=None,
+            documentation_url=self.documentation_url,
+            timeout=self.timeout,
+            errors=self.errors,
+        )
+        for operation in self.operations.values():
+            copy._register(_copy_operation(operation, copy))
+        return copy
+
+
+def _copy_operation(operation: Operation, connector: Connector) -> Operation:
+    """``operation`` declared again for ``connector``: the same target or function."""
+    if operation.target is not None and type(operation) is _LazyOperation:
+        return _LazyOperation(
+            connector=connector,
+            id=operation.id,
+            name=operation.name,
+            description=operation.description,
+            input_model=operation.input_model,
+            output_model=operation.output_model,
+            timeout=operation.timeout,
+            target=operation.target,
+        )
+    copy = Operation(
+        connector=connector,
+        id=operation.id,
+        name=operation.name,
+        description=operation.description,
+        input_model=operation.input_model,
+        output_model=operation.output_model,
+        timeout=operation.timeout,
+        target=operation.target,
+    )
+    _bind(copy, operation.function, operation.takes_context)
+    return copy

@@ -55,11 +55,16 @@ class Discovery:
     errors: list[PluginError] = field(default_factory=list)
 
     def find(self, key: str) -> DiscoveredConnector:
-        """Find a connector by id, short name or job type; :class:`KeyError` otherwise."""
+        """Find a connector by id, short name or job type, else a vendor contract a
+        connector serves (by its job type or name); :class:`KeyError` otherwise."""
         for found in self.connectors:
             c = found.connector
             if key in (c.id, c.name, c.job_type):
                 return found
+        for found in self.connectors:
+            for contract in found.connector.contracts:
+                if key in (contract.id, contract.name, contract.job_type):
+                    return DiscoveredConnector(contract, found.distribution, found.version)
         known = ", ".join(sorted(d.connector.name for d in self.connectors)) or "none"
         raise KeyError(f"no installed connector {key!r} (installed: {known})")
 

@@ -218,7 +218,9 @@ class JobExecutor:
         is neither resolved nor an error.
         """
         selected = select_input(operation.input_model, variables, strict=strict)
-        resolved = self.secrets_for(operation).resolve(selected)
+        resolved = self.secrets_for(operation).resolve(
+            selected, legacy=operation.connector.legacy_secrets
+        )
         # Every model gets the store: a connector may find references in free-form JSON
         # (the REST connector's multipart body) as well as in Document fields.
         context = {"documents": documents or self.documents}

@@ -48,6 +48,9 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 # One scanner for well-formed and malformed placeholders: the malformed branches exist so
 # that a typo gives a clear input error instead of a literal "{{secrets.x" sent upstream.
 _PLACEHOLDER = re.compile(r"\{\{\s*secrets\.(?:(?P<name>" + _NAME + r")\s*\}\}|(?P<bad>[^}\s]*))")
+# Camunda's legacy form, ``secrets.NAME`` anywhere in a string, as its connector runtime
+# matches it: served for processes modelled for Camunda's connectors (vendor contracts).
+_LEGACY_PLACEHOLDER = re.compile(r"\bsecrets\.((?:[a-zA-Z0-9]+[/._-])*[a-zA-Z0-9]+)")
 
 
 @runtime_checkable
@@ -283,9 +286,24 @@ class SecretResolver:
                 return value
         return self.get(name, field=_path_text(path) or None)  # raises the precise error
 
-    def resolve(self, data: Any) -> Any:
-        """Return ``data`` with placeholders replaced; unchanged parts are not copied."""
-        return self._resolve(data, None)
+    def resolve(self, data: Any, *, legacy: bool = False) -> Any:
+        """Return ``data`` with placeholders replaced; unchanged parts are not copied.
+        ``legacy`` also replaces Camunda's older ``secrets.NAME`` form, wherever it
+        stands in a string (after the ``{{secrets.NAME}}`` ones)."""
+        resolved = self._resolve(data, None)
+        return self._resolve_legacy(resolved, None) if legacy else resolved
+
+    def _resolve_legacy(self, data: Any, path: _Path) -> Any:
+        if isinstance(data, str):
+            if "secrets." not in data:
+                return data
+            field = _path_text(path) or None
+            return _LEGACY_PLACEHOLDER.sub(lambda m: self.get(m.group(1), field=field), data)
+        if isinstance(data, Mapping):
+            return {k: self._resolve_legacy(v, (path, k)) for k, v in data.items()}
+        if isinstance(data, list | tuple):
+            return [self._resolve_legacy(v, (path, i)) for i, v in enumerate(data)]
+        return data
 
     def _resolve(self, data: Any, path: _Path) -> Any:
         # Hot path: it runs over every job's whole input, so plain strings and scalars are
