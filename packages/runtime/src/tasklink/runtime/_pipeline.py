@@ -53,6 +53,19 @@ def outcome_label(outcome: Outcome) -> str:
     return "incident" if outcome.incident else "failed"
 
 
+def _takes_over(operation: Operation, other: Operation) -> bool:
+    """Whether ``operation`` of a vendor contract replaces ``other`` of a connector of
+    ours under the same Activiti name (our e-mail connector's ``email.SEND`` and APA's):
+    APA processes address the vendor's connector by its name, and the operator turned the
+    contract on."""
+    contract = operation.connector
+    return (
+        isinstance(contract, VendorContract)
+        and contract.engine == "activiti"
+        and not isinstance(other.connector, VendorContract)
+    )
+
+
 class Pipeline:
     """Runs jobs for a set of connectors with the limits of ``settings``.
 
@@ -90,11 +103,14 @@ class Pipeline:
                 )
             self._job_types[connector.job_type] = connector
             for operation in connector.operations.values():
-                if operation.qualified_name in self._operations:
-                    raise ValueError(
-                        f"two connectors declare the operation {operation.qualified_name}"
-                    )
-                self._operations[operation.qualified_name] = operation
+                name = operation.qualified_name
+                other = self._operations.get(name)
+                if other is None:
+                    self._operations[name] = operation
+                elif _takes_over(operation, other):
+                    self._operations[name] = operation
+                elif not _takes_over(other, operation):
+                    raise ValueError(f"two connectors declare the operation {name}")
         if secrets is None:
             from tasklink.core import SecretChain
 
