@@ -252,6 +252,27 @@ async def test_error_expression_sees_response_on_success(
     assert isinstance(passed, Completed)
 
 
+async def test_error_expression_scope_is_camundas(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    """The response's entries at the top, the response value as ``response`` (an error
+    is ``{"error": ...}``), and ``job.retries``."""
+    seen: list[dict[str, Any]] = []
+
+    def record(context: dict[str, Any]) -> None:
+        seen.append(context)
+
+    ex = executor(fake_evaluator({"see": record}))
+    await ex.execute(connector.get_operation("echo_message"), job({"errorExpression": "see"}))
+    await ex.execute(connector.get_operation("fail"), job({"errorExpression": "see"}, **FAIL))
+    success, failure = seen
+    output = {"message": "Ada", "count": 1, "token": "***"}
+    assert success == {**output, "response": output, "job": {"retries": 3}}
+    error = failure["error"]
+    assert error["code"] == "SERVICE_UNAVAILABLE" and "tok-0123456789" not in str(error)
+    assert failure == {"error": error, "response": {"error": error}, "job": {"retries": 3}}
+
+
 async def test_error_expression_without_evaluator_is_a_clear_input_error(
     connector: Connector, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -190,11 +190,16 @@ def evaluate_error_expression(
     *,
     response: Any = None,
     error: Mapping[str, Any] | None = None,
+    retries: int | None = None,
     expressions: ExpressionCache | None,
     deadline: float | None = None,
 ) -> BpmnErrorDecision | JobErrorDecision | None:
     """Evaluate ``errorExpression`` until ``deadline``; ``None`` means "no decision,
-    proceed as usual"."""
+    proceed as usual".
+
+    The scope is Camunda's: the entries of the response value (``{"error": error}`` on a
+    failure, else the operation's output), that value as ``response``, and
+    ``job.retries``."""
     text = _strip(expression)
     if not text:
         return None
@@ -205,5 +210,9 @@ def evaluate_error_expression(
             code=ErrorCode.INVALID_INPUT,
             field="errorExpression",
         )
-    scope: dict[str, Any] = {"response": response} if error is None else {"error": error}
+    value = response if error is None else {"error": error}
+    scope: dict[str, Any] = dict(value) if isinstance(value, Mapping) else {}
+    scope["response"] = value
+    if retries is not None:
+        scope["job"] = {"retries": retries}
     return _decision(expressions.evaluate(text, "errorExpression", scope, deadline))

@@ -404,16 +404,6 @@ class JobExecutor:
         deadline: float | None,
     ) -> Outcome:
         output = self.redactor.redact_data(to_jsonable(result))
-        decision = None
-        if headers.get(ERROR_EXPRESSION):
-            decision = evaluate_error_expression(
-                headers.get(ERROR_EXPRESSION),
-                response=output,
-                expressions=self._expression_cache(),
-                deadline=deadline,
-            )
-        if decision is not None:
-            return self._decided(decision, retries, backoff)
         expression = headers.get(RESULT_EXPRESSION)
         variables = map_result(
             output,
@@ -422,6 +412,18 @@ class JobExecutor:
             expressions=self._expression_cache() if expression and expression.strip() else None,
             deadline=deadline,
         )
+        if headers.get(ERROR_EXPRESSION):
+            # After the result mapping, as Camunda's runtime: a broken resultExpression is an
+            # incident even when the error expression would have decided otherwise.
+            decision = evaluate_error_expression(
+                headers.get(ERROR_EXPRESSION),
+                response=output,
+                retries=retries,
+                expressions=self._expression_cache(),
+                deadline=deadline,
+            )
+            if decision is not None:
+                return self._decided(decision, retries, backoff)
         # The variables derive from the redacted output (and expression text): no new secrets.
         return Completed(output, variables)
 
@@ -451,6 +453,7 @@ class JobExecutor:
                 decision = evaluate_error_expression(
                     headers.get(ERROR_EXPRESSION),
                     error=scope,
+                    retries=retries,
                     expressions=self._expression_cache(),
                     deadline=deadline,
                 )
