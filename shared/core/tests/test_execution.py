@@ -252,6 +252,19 @@ async def test_error_expression_sees_response_on_success(
     assert isinstance(passed, Completed)
 
 
+async def test_result_expression_sees_the_response_entries_too(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    def both(context: dict[str, Any]) -> Any:
+        return {"top": context["message"], "nested": context["response"]["message"]}
+
+    outcome = await executor(fake_evaluator({"both": both})).execute(
+        connector.get_operation("echo_message"), job({"resultExpression": "both"})
+    )
+    assert isinstance(outcome, Completed)
+    assert outcome.variables == {"top": "Ada", "nested": "Ada"}
+
+
 async def test_error_expression_scope_is_camundas(
     connector: Connector, fake_evaluator: Any
 ) -> None:

@@ -99,6 +99,14 @@ def _strip(expression: str | None) -> str | None:
     return text or None
 
 
+def _response_scope(value: Any) -> dict[str, Any]:
+    """Camunda's scope of result and error expressions: the entries of the response value
+    (when it is an object), and the value itself as ``response``."""
+    scope: dict[str, Any] = dict(value) if isinstance(value, Mapping) else {}
+    scope["response"] = value
+    return scope
+
+
 def map_result(
     response: Any,
     *,
@@ -118,7 +126,7 @@ def map_result(
         if expressions is None:
             raise ExpressionError("resultExpression needs an expression evaluator")
         value = expressions.evaluate(
-            expression, "resultExpression", {"response": response}, deadline
+            expression, "resultExpression", _response_scope(response), deadline
         )
         if value is None:
             return variables
@@ -210,9 +218,7 @@ def evaluate_error_expression(
             code=ErrorCode.INVALID_INPUT,
             field="errorExpression",
         )
-    value = response if error is None else {"error": error}
-    scope: dict[str, Any] = dict(value) if isinstance(value, Mapping) else {}
-    scope["response"] = value
+    scope = _response_scope(response if error is None else {"error": error})
     if retries is not None:
         scope["job"] = {"retries": retries}
     return _decision(expressions.evaluate(text, "errorExpression", scope, deadline))
