@@ -169,7 +169,9 @@ def test_a_lazy_contract_operation_is_copied_as_a_lazy_one() -> None:
         lazy.load()
 
 
-def test_a_contract_must_name_a_known_engine() -> None:
+def test_a_contract_must_name_a_known_engine_and_camundas_its_job_type() -> None:
+    with pytest.raises(DeclarationError, match="contract 'x' needs the vendor's job type"):
+        greeter().vendor_contract(engine="camunda", name="x", title="X", description="X")
     with pytest.raises(DeclarationError, match="camunda or activiti"):
         greeter().vendor_contract(
             engine="zeebe",  # type: ignore[arg-type]

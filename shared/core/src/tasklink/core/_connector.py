@@ -295,15 +295,11 @@ class Connector:
         contract = VendorContract(
             engine=engine,
             serves=self,
-            id=f"{self.id}.{engine}.{name}",
             name=name,
             title=title,
-            job_type=job_type or f"{engine}:{name}:1",
             description=description,
-            package=self.package,
-            icon=None,
+            job_type=job_type,
             documentation_url=documentation_url,
-            timeout=self.timeout,
             errors=errors,
         )
         self._contracts.append(contract)
@@ -499,13 +495,40 @@ class VendorContract(Connector):
     vendor's job type (Camunda) or connector and action names (Activiti), input names
     and shapes, results and errors. Declared with :meth:`Connector.vendor_contract`."""
 
-    def __init__(self, *, engine: VendorEngine, serves: Connector, **declaration: Any) -> None:
+    def __init__(
+        self,
+        *,
+        engine: VendorEngine,
+        serves: Connector,
+        name: str,
+        title: str,
+        description: str,
+        job_type: str | None = None,
+        documentation_url: str | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
         if engine not in ("camunda", "activiti"):
             raise DeclarationError(
                 f"connector {serves.id!r}: a vendor contract's engine is camunda or "
                 f"activiti, not {engine!r}"
             )
-        super().__init__(**declaration)
+        if engine == "camunda" and not job_type:
+            raise DeclarationError(
+                f"connector {serves.id!r}: contract {name!r} needs the vendor's job type"
+            )
+        super().__init__(
+            id=f"{serves.id}.{engine}.{name}",
+            name=name,
+            title=title,
+            # An Activiti contract is addressed by its name; the job type only names it.
+            job_type=job_type if engine == "camunda" and job_type else f"{engine}:{name}:1",
+            description=description,
+            package=serves.package,
+            icon=None,
+            documentation_url=documentation_url,
+            timeout=serves.timeout,
+            errors=errors,
+        )
         self.engine: VendorEngine = engine
         self.serves = serves
         # Camunda's connector runtime still replaces ``secrets.NAME`` in every input.
@@ -528,15 +551,11 @@ class VendorContract(Connector):
         copy = VendorContract(
             engine=self.engine,
             serves=self.serves,
-            id=f"{self.serves.id}.{self.engine}.{name}",
             name=name,
             title=self.title,
-            job_type=f"{self.engine}:{name}:1" if self.engine == "activiti" else self.job_type,
             description=self.description,
-            package=self.package,
-            icon=None,
+            job_type=self.job_type if self.engine == "camunda" else None,
             documentation_url=self.documentation_url,
-            timeout=self.timeout,
             errors=self.errors,
         )
         for operation in self.operations.values():
