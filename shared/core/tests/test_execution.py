@@ -339,11 +339,13 @@ async def test_operations_see_the_task_headers() -> None:
         ({"errorType": "jobError", "message": "m", "retries": -1}, "whole number >= 0"),
         ({"errorType": "jobError", "message": "m", "retries": float("inf")}, "whole number"),
         ({"errorType": "jobError", "message": "m", "retryBackoff": "soon"}, "retryBackoff"),
-        ({"errorType": "bpmnError", "message": "m"}, "needs a code"),
+        ({"errorType": "nonsense"}, "errorType is 'nonsense'; use bpmnError(...)"),
+        ({"code": "404"}, "errorType is None"),
+        ("oops", "must return null or a context"),
     ],
 )
 async def test_odd_error_expression_results_are_incidents_naming_the_problem(
-    connector: Connector, fake_evaluator: Any, decision: dict[str, Any], problem: str
+    connector: Connector, fake_evaluator: Any, decision: Any, problem: str
 ) -> None:
     ex = executor(fake_evaluator({"odd": lambda c: decision}))
     for operation in ("echo_message", "fail"):
@@ -353,6 +355,37 @@ async def test_odd_error_expression_results_are_incidents_naming_the_problem(
         assert isinstance(outcome, Failed), outcome
         assert outcome.input_error and outcome.retries == 0
         assert problem in outcome.message
+
+
+@pytest.mark.parametrize(
+    ("decision", "expected"),
+    [
+        # Camunda's own keys, as a context written out instead of bpmnError(...).
+        (
+            {"errorType": "bpmnError", "errorCode": "E1", "errorMessage": "m", "variables": {}},
+            BpmnErrorThrown("E1", "m", {}),
+        ),
+        # A BPMN error without a code decides nothing, as in Camunda's runtime.
+        ({"errorType": "bpmnError", "message": "m"}, None),
+        # ignoreError completes the job with only its variables.
+        (
+            {"errorType": "ignoreError", "variables": {"skipped": True}},
+            Completed({}, {"skipped": True}),
+        ),
+        ({}, None),
+    ],
+)
+async def test_error_expression_decisions_as_camunda_reads_them(
+    connector: Connector, fake_evaluator: Any, decision: Any, expected: Any
+) -> None:
+    ex = executor(fake_evaluator({"decide": lambda c: decision}))
+    outcome = await ex.execute(
+        connector.get_operation("fail"), job({"errorExpression": "=decide"}, **FAIL)
+    )
+    if expected is None:  # no decision: the connector error goes its way
+        assert isinstance(outcome, Failed) and outcome.code == "SERVICE_UNAVAILABLE"
+    else:
+        assert outcome == expected
 
 
 async def test_job_error_backoff_may_be_an_iso_duration(

@@ -104,12 +104,10 @@ class Pipeline:
             self._job_types[connector.job_type] = connector
             for operation in connector.operations.values():
                 name = operation.qualified_name
-                other = self._operations.get(name)
-                if other is None:
+                declared = self._operations.get(name)
+                if declared is None or _takes_over(operation, declared):
                     self._operations[name] = operation
-                elif _takes_over(operation, other):
-                    self._operations[name] = operation
-                elif not _takes_over(other, operation):
+                elif not _takes_over(declared, operation):
                     raise ValueError(f"two connectors declare the operation {name}")
         if secrets is None:
             from tasklink.core import SecretChain

@@ -3,7 +3,8 @@
 These follow Camunda's connector runtime: the result expression sees the operation's
 output as ``response`` and returns a context merged into the process variables; the error
 expression is evaluated after every execution with ``response`` (success) or ``error``
-(failure) in scope, and ``bpmnError(...)`` / ``jobError(...)`` in it decide the outcome.
+(failure) in scope, and ``bpmnError(...)`` / ``jobError(...)`` / ``ignoreError(...)`` in it
+decide the outcome.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from ._jsonable import to_jsonable
 
 __all__ = [
     "BpmnErrorDecision",
+    "Decision",
     "ExpressionCache",
+    "IgnoreErrorDecision",
     "JobErrorDecision",
     "evaluate_error_expression",
     "map_result",
@@ -41,6 +44,14 @@ class BpmnErrorDecision:
 
     code: str
     message: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreErrorDecision:
+    """``ignoreError(variables)`` from an error expression: complete the job with only
+    these variables."""
+
     variables: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,26 +152,46 @@ def map_result(
     return variables
 
 
-def _decision(value: Any) -> BpmnErrorDecision | JobErrorDecision | None:
-    if not isinstance(value, Mapping):
+Decision = BpmnErrorDecision | JobErrorDecision | IgnoreErrorDecision
+
+
+def _decision(value: Any) -> Decision | None:
+    """What an error expression's value decides, as Camunda's runtime reads it: null or an
+    empty context nothing; a context of ``errorType`` bpmnError, jobError or ignoreError
+    (its functions' keys, or Camunda's ``errorCode`` / ``errorMessage``) that outcome; a
+    BPMN error without a code nothing; any other value is a mistake in the expression."""
+    if value is None or (isinstance(value, Mapping) and not value):
         return None
+    if not isinstance(value, Mapping):
+        raise InputError(
+            "errorExpression must return null or a context such as bpmnError(...), got "
+            f"{type(value).__name__}",
+            field="errorExpression",
+        )
     kind = value.get("errorType")
     variables = to_jsonable(value.get("variables") or {})
     if not isinstance(variables, dict):
         variables = {}
+    message = value.get("message", value.get("errorMessage"))
     if kind == "bpmnError":
-        code = value.get("code")
+        code = value.get("code", value.get("errorCode"))
         if not code:
-            raise InputError("errorExpression: bpmnError needs a code", field="errorExpression")
-        return BpmnErrorDecision(str(code), str(value.get("message") or ""), variables)
+            return None  # as Camunda's runtime: a BPMN error needs a code to be thrown
+        return BpmnErrorDecision(str(code), str(message or ""), variables)
+    if kind == "ignoreError":
+        return IgnoreErrorDecision(variables)
     if kind == "jobError":
         return JobErrorDecision(
-            message=str(value.get("message") or ""),
+            message=str(message or ""),
             variables=variables,
             retries=_retries(value.get("retries")),
             backoff=_backoff(value.get("retryBackoff")),
         )
-    return None
+    raise InputError(
+        f"errorExpression returned a context whose errorType is {kind!r}; use bpmnError(...), "
+        "jobError(...) or ignoreError(...), or null for no error",
+        field="errorExpression",
+    )
 
 
 def _retries(value: Any) -> int | None:
@@ -201,7 +232,7 @@ def evaluate_error_expression(
     retries: int | None = None,
     expressions: ExpressionCache | None,
     deadline: float | None = None,
-) -> BpmnErrorDecision | JobErrorDecision | None:
+) -> Decision | None:
     """Evaluate ``errorExpression`` until ``deadline``; ``None`` means "no decision,
     proceed as usual".
 

@@ -17,8 +17,9 @@ from typing import Any, Literal, TypeVar
 
 from ._camunda_mapping import (
     BpmnErrorDecision,
+    Decision,
     ExpressionCache,
-    JobErrorDecision,
+    IgnoreErrorDecision,
     evaluate_error_expression,
     map_result,
 )
@@ -471,11 +472,13 @@ class JobExecutor:
 
     def _decided(
         self,
-        decision: BpmnErrorDecision | JobErrorDecision,
+        decision: Decision,
         retries: int,
         backoff: timedelta | None,
     ) -> Outcome:
         redact = self.redactor.redact_data
+        if isinstance(decision, IgnoreErrorDecision):
+            return Completed({}, redact(decision.variables))
         if isinstance(decision, BpmnErrorDecision):
             return BpmnErrorThrown(
                 decision.code, self.redactor.redact(decision.message), redact(decision.variables)
