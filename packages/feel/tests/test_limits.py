@@ -178,6 +178,7 @@ def test_backtracking_regex_stops_at_the_deadline() -> None:
         CATASTROPHIC_MATCHES,
         f'replace("{CATASTROPHIC_INPUT}", "^(a|a)*$", "x")',
         f'split("{CATASTROPHIC_INPUT}", "(a|a)+!!")',
+        f'extract("{CATASTROPHIC_INPUT}", "^(a|a)*$")',
     ],
 )
 @pytest.mark.usefixtures("short_regex_limit")
@@ -438,6 +439,14 @@ def test_huge_ranges_are_not_built_up_front(expression: str) -> None:
         "string length(string(ys))",
         'count(split(s, "y"))',
         'matches(s, "y")',
+        'count(extract(s, "x{64}"))',
+        "count(duplicate values(ys))",
+        "count(partition(ys, 2))",
+        "and(bs)",
+        "string length(to json(xs))",
+        "count(from json(j))",
+        "string length(to base64(s))",
+        "string length(from base64(b))",
     ],
 )
 def test_built_ins_charge_for_the_size_of_their_data(expression: str) -> None:
@@ -446,8 +455,11 @@ def test_built_ins_charge_for_the_size_of_their_data(expression: str) -> None:
         "xs": [{"a": i} for i in range(n)],
         "ys": list(range(n)),
         "zs": list(range(n)),
+        "bs": [True] * n,
         "ss": ["abcdefgh"] * n,
         "s": "x" * (64 * n),
+        "j": "[" + ",".join(["1.5"] * n) + "]",
+        "b": "eHh4" * (16 * n),
     }
     with pytest.raises(FeelLimitError):
         evaluate(expression, context, max_steps=n // 4)

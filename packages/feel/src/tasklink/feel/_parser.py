@@ -475,6 +475,11 @@ class Parser:
                 return self.function_def()
             if word in ("if", "for", "some", "every"):
                 return self.expression()
+            if word in ("and", "or") and self.peek().kind == OP and self.peek().value == "(":
+                # feel-scala's list functions `and(list)` and `or(list)`: where
+                # an operand is expected, the operator words can only be these.
+                self.advance()
+                return ast.Name(t.start, word)
             return ast.Name(t.start, self.parse_name())
         raise self.error("expected an expression")
 

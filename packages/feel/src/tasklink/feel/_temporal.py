@@ -24,6 +24,7 @@ _DURATION_RE = re.compile(
     r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
     r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?"
 )
+_OFFSET_RE = re.compile(r"[+-]\d\d:\d\d(?::\d\d)?")
 _UTC = UTC
 
 
@@ -38,6 +39,13 @@ def zone(name: str) -> tzinfo | None:
         return ZoneInfo(name)
     except Exception:  # unknown, malformed or unsafe zone key
         return None
+
+
+def parse_zone(text: str) -> tzinfo | None:
+    """A time zone written as ``Z``, an offset ``+HH:MM`` or an IANA id; ``None`` if invalid."""
+    if _OFFSET_RE.fullmatch(text):
+        return _offset(text)
+    return zone(text)
 
 
 def _offset(text: str) -> tzinfo | None:

@@ -6,7 +6,7 @@ Importing this package registers every built-in in :data:`BUILTINS`.
 from __future__ import annotations
 
 from .._registry import MULTI_WORD_NAMES as _MULTI
-from . import _conversion, _lists, _misc, _strings  # noqa: F401  (registration)
+from . import _conversion, _json, _lists, _misc, _strings  # noqa: F401  (registration)
 from ._core import BUILTINS, BuiltinFunction
 
 

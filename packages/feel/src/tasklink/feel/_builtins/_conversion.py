@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from .._ops import timedelta_seconds
 from .._runtime import EvalState
-from .._temporal import parse_date, parse_datetime, parse_duration, parse_time
+from .._temporal import parse_date, parse_datetime, parse_duration, parse_time, parse_zone
 from .._types import YearsMonthsDuration
 from .._values import kind, to_string
 from ._core import builtin, fail, need, to_int
@@ -84,15 +84,29 @@ def _datetime_from(state: EvalState, value: Any) -> Any:
 
 @builtin("date and time", "date", "time")
 def _datetime_combine(state: EvalState, d: Any, t: Any) -> Any:
+    if type(t) is str:
+        return _in_zone(d, t)
     need(kind(t) == "time", "second argument must be a time")
     return datetime.combine(_date_of(d), t)
+
+
+def _in_zone(value: Any, name: str) -> datetime:
+    """feel-scala's ``date and time(date and time, timezone)``: a local date
+    and time placed in the zone, a zoned one converted to it (same instant)."""
+    need(kind(value) == "date and time", "a timezone needs a date and time")
+    tz = parse_zone(name)
+    need(tz is not None, f"unknown timezone {name!r}")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=tz)  # type: ignore[no-any-return]
+    return value.astimezone(tz)  # type: ignore[no-any-return]
 
 
 @builtin("time", "from")
 def _time_from(state: EvalState, value: Any) -> Any:
     if type(value) is str:
         state.charge(_PARSE_STEPS)
-        t = parse_time(value)
+        # feel-scala also reads the ISO 8601 form with a leading `T` ("T23:59:00").
+        t = parse_time(value[1:] if value.startswith("T") else value)
         need(t is not None, f"invalid time {value!r}")
         return t
     k = kind(value)

@@ -177,6 +177,8 @@ def _mode(state: EvalState, *args: Any) -> Any:
     return sorted(v for v, c in counts.items() if c == top)
 
 
+# `and` and `or` are feel-scala's names of `all` and `any`.
+@builtin("and", "list...", nulls=True)
 @builtin("all", "list...", nulls=True)
 def _all(state: EvalState, *args: Any) -> Any:
     items = _scanned(state, args)
@@ -188,6 +190,7 @@ def _all(state: EvalState, *args: Any) -> Any:
     return None
 
 
+@builtin("or", "list...", nulls=True)
 @builtin("any", "list...", nulls=True)
 def _any(state: EvalState, *args: Any) -> Any:
     items = _scanned(state, args)
@@ -199,6 +202,7 @@ def _any(state: EvalState, *args: Any) -> Any:
     return None
 
 
+@builtin("sublist", "list", "start", "length?")  # feel-scala's parameter name
 @builtin("sublist", "list", "start position", "length?")
 def _sublist(state: EvalState, items: Any, start: Any, length: Any = None) -> Any:
     lst = _list(items)
@@ -217,6 +221,14 @@ def _append(state: EvalState, items: Any, *new: Any) -> Any:
     return [*lst, *new]
 
 
+# feel-scala names the variadic parameters of `append`, `concatenate` and
+# `union` `items` and `lists`; invoked by name, the parameter is the list of
+# the values the variadic call would take.
+@builtin("append", "list", "items", nulls=True)
+def _append_items(state: EvalState, items: Any, new: Any) -> Any:
+    return _append(state, items, *_list(new, "items"))
+
+
 @builtin("concatenate", "list...", nulls=True)
 def _concatenate(state: EvalState, *lists: Any) -> Any:
     out: list[Any] = []
@@ -225,6 +237,11 @@ def _concatenate(state: EvalState, *lists: Any) -> Any:
         state.charge(len(lst))
         out.extend(lst)
     return out
+
+
+@builtin("concatenate", "lists")
+def _concatenate_lists(state: EvalState, lists: Any) -> Any:
+    return _concatenate(state, *_list(lists, "lists"))
 
 
 @builtin("insert before", "list", "position", "newItem", nulls=True)
@@ -292,34 +309,44 @@ def _identity(value: Any, state: EvalState) -> Hashable | None:
     return None
 
 
-def _distinct(state: EvalState, values: list[Any]) -> list[Any]:
-    """``values`` without the items FEEL-equal to an earlier one, in order.
+def _occurrences(state: EvalState, values: list[Any]) -> tuple[list[Any], list[int]]:
+    """The distinct values of ``values`` (each the first of the items
+    FEEL-equal to it, in order) and how many items equal each.
 
-    Values with a hashable stand-in are looked up in a set, so the usual lists
-    of numbers, strings or contexts take linear time; only values without one
-    are compared pairwise, charging a step per comparison.
+    Values with a hashable stand-in are looked up in a dict, so the usual
+    lists of numbers, strings or contexts take linear time; only values
+    without one are compared pairwise, charging a step per comparison.
     """
     state.charge(len(values))
-    out: list[Any] = []
-    seen: set[Hashable] = set()
-    without_identity: list[Any] = []
+    firsts: list[Any] = []
+    counts: list[int] = []
+    index: dict[Hashable, int] = {}
+    without_identity: list[int] = []  # positions in `firsts`
     for v in values:
         key = _identity(v, state)
-        # A value without a stand-in may still equal one with (a host str
-        # subclass equals a str), so each kind is checked against the other.
-        others = out if key is None else without_identity
-        if key is not None and key in seen:
+        i = None if key is None else index.get(key)
+        if i is None:
+            # A value without a stand-in may still equal one with (a host str
+            # subclass equals a str), so each kind is checked against the other.
+            others = range(len(firsts)) if key is None else without_identity
+            if others:
+                state.charge(len(others))
+                i = next((j for j in others if equal(v, firsts[j], state) is True), None)
+        if i is not None:
+            counts[i] += 1
             continue
-        if others:
-            state.charge(len(others))
-            if any(equal(v, o, state) is True for o in others):
-                continue
         if key is None:
-            without_identity.append(v)
+            without_identity.append(len(firsts))
         else:
-            seen.add(key)
-        out.append(v)
-    return out
+            index[key] = len(firsts)
+        firsts.append(v)
+        counts.append(1)
+    return firsts, counts
+
+
+def _distinct(state: EvalState, values: list[Any]) -> list[Any]:
+    """``values`` without the items FEEL-equal to an earlier one, in order."""
+    return _occurrences(state, values)[0]
 
 
 @builtin("union", "list...", nulls=True)
@@ -330,9 +357,34 @@ def _union(state: EvalState, *lists: Any) -> Any:
     return _distinct(state, out)
 
 
+@builtin("union", "lists")
+def _union_lists(state: EvalState, lists: Any) -> Any:
+    return _union(state, *_list(lists, "lists"))
+
+
 @builtin("distinct values", "list")
 def _distinct_values(state: EvalState, items: Any) -> Any:
     return _distinct(state, _list(items))
+
+
+@builtin("duplicate values", "list")
+def _duplicate_values(state: EvalState, items: Any) -> Any:
+    firsts, counts = _occurrences(state, _list(items))
+    return [v for v, n in zip(firsts, counts, strict=True) if n > 1]
+
+
+@builtin("is empty", "list")
+def _is_empty(state: EvalState, items: Any) -> Any:
+    return not _list(items)
+
+
+@builtin("partition", "list", "size")
+def _partition(state: EvalState, items: Any, size: Any) -> Any:
+    lst = _list(items)
+    n = truncate(size, "size")
+    need(n > 0, f"size must be greater than zero but was {n}")
+    state.charge(len(lst) + len(lst) // n)  # the items and a list per part
+    return [lst[i : i + n] for i in range(0, len(lst), n)]
 
 
 def _flat(state: EvalState, value: list[Any], out: list[Any]) -> None:
@@ -429,6 +481,34 @@ def _decimal(state: EvalState, n: Any, scale: Any) -> Any:
     return _round(n, scale, decimal.ROUND_HALF_EVEN)
 
 
+# feel-scala's `decimal(n, scale, mode)` takes the names of java.math.RoundingMode.
+_ROUNDING_MODES: Final = {
+    "UP": decimal.ROUND_UP,
+    "DOWN": decimal.ROUND_DOWN,
+    "CEILING": decimal.ROUND_CEILING,
+    "FLOOR": decimal.ROUND_FLOOR,
+    "HALF_UP": decimal.ROUND_HALF_UP,
+    "HALF_DOWN": decimal.ROUND_HALF_DOWN,
+    "HALF_EVEN": decimal.ROUND_HALF_EVEN,
+}
+
+
+@builtin("decimal", "n", "scale", "mode")
+def _decimal_mode(state: EvalState, n: Any, scale: Any, mode: Any) -> Any:
+    need(type(mode) is str, "mode must be a string")
+    name = mode.upper()
+    if name == "UNNECESSARY":  # the number must not need rounding
+        result = _round(n, scale, decimal.ROUND_HALF_EVEN)
+        need(result == n, f"rounding to scale {scale} is necessary")
+        return result
+    rounding = _ROUNDING_MODES.get(name)
+    need(rounding is not None, f"unknown rounding mode {mode!r}")
+    assert rounding is not None
+    return _round(n, scale, rounding)
+
+
+# feel-scala spells the scale of `floor` and `round half down` `scala`.
+@builtin("floor", "n", "scala")
 @builtin("floor", "n", "scale?")
 def _floor(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
     return _round(n, scale, decimal.ROUND_FLOOR)
@@ -454,6 +534,7 @@ def _round_half_up(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
     return _round(n, scale, decimal.ROUND_HALF_UP)
 
 
+@builtin("round half down", "n", "scala")
 @builtin("round half down", "n", "scale?")
 def _round_half_down(state: EvalState, n: Any, scale: Any = Decimal(0)) -> Any:
     return _round(n, scale, decimal.ROUND_HALF_DOWN)

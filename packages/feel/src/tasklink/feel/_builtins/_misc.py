@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
+from .._errors import FeelEvaluationError
 from .._runtime import EvalState
 from .._types import Range
 from .._values import compare, equal, kind
@@ -28,6 +29,31 @@ def _same_zone(a: Any, b: Any) -> bool:
         return bool(ka == kb)
     ref = a if isinstance(a, datetime) else None
     return bool(za.utcoffset(ref) == zb.utcoffset(ref))
+
+
+# -- Camunda's boolean functions (feel-scala BooleanBuiltinFunctions) --------
+@builtin("is defined", "value", nulls=True)
+def _is_defined(state: EvalState, value: Any) -> Any:
+    # A missing variable or context entry is null here, as in feel-scala.
+    return value is not None
+
+
+@builtin("get or else", "value", "default", nulls=True)
+def _get_or_else(state: EvalState, value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+_ASSERT_MESSAGE: Final = "The condition is not fulfilled"
+
+
+@builtin("assert", "value", "condition", nulls=True)
+@builtin("assert", "value", "condition", "cause", nulls=True)
+def _assert(state: EvalState, value: Any, condition: Any, cause: Any = None) -> Any:
+    # feel-scala fails the whole evaluation (ASSERT_FAILURE) instead of
+    # returning null, so this is an error no caller can overlook.
+    if condition is True:
+        return value
+    raise FeelEvaluationError(cause if type(cause) is str else _ASSERT_MESSAGE)
 
 
 @builtin("is", "value1", "value2", nulls=True)
@@ -105,17 +131,20 @@ def _before(a: Any, b: Any) -> bool:
     return c < 0 or (c == 0 and (not r1.ei or not r2.si))
 
 
+# Decorators register bottom-up. Named arguments `point` and `range` fit both
+# `(point, range)` and `(range, point)`; as in feel-scala, which lists it
+# first, `(point, range)` takes them, so it is registered before the other.
 @builtin("before", "point1", "point2")
-@builtin("before", "point", "range")
 @builtin("before", "range", "point")
+@builtin("before", "point", "range")
 @builtin("before", "range1", "range2")
 def _before_fn(state: EvalState, a: Any, b: Any) -> Any:
     return _before(a, b)
 
 
 @builtin("after", "point1", "point2")
-@builtin("after", "point", "range")
 @builtin("after", "range", "point")
+@builtin("after", "point", "range")
 @builtin("after", "range1", "range2")
 def _after_fn(state: EvalState, a: Any, b: Any) -> Any:
     return _before(b, a)
@@ -265,10 +294,15 @@ def _ctx(value: Any, what: str = "context") -> dict[str, Any]:
     return value
 
 
+# feel-scala also names the parameters `context` and `keys`.
+@builtin("get value", "context", "keys")
+@builtin("get value", "context", "key")
 @builtin("get value", "m", "key")
 def _get_value(state: EvalState, m: Any, key: Any) -> Any:
     ctx = _ctx(m, "m")
     if type(key) is list:
+        if not key:
+            return None
         state.charge(len(key))
         v: Any = ctx
         for k in key:
@@ -281,6 +315,7 @@ def _get_value(state: EvalState, m: Any, key: Any) -> Any:
     return ctx.get(key)
 
 
+@builtin("get entries", "context")
 @builtin("get entries", "m")
 def _get_entries(state: EvalState, m: Any) -> Any:
     ctx = _ctx(m, "m")
@@ -321,6 +356,8 @@ def _put(state: EvalState, ctx: dict[str, Any], keys: list[Any], value: Any) -> 
 
 
 # Registered first so positional calls take it: it accepts a key or a key path.
+# `put` is feel-scala's deprecated name of `context put`.
+@builtin("put", "context", "keys", "value", nulls=True)
 @builtin("context put", "context", "keys", "value", nulls=True)
 def _context_put_path(state: EvalState, context: Any, keys: Any, value: Any) -> Any:
     if type(keys) is str:
@@ -329,15 +366,19 @@ def _context_put_path(state: EvalState, context: Any, keys: Any, value: Any) -> 
     return _put(state, _ctx(context), keys, value)
 
 
+@builtin("put", "context", "key", "value", nulls=True)
 @builtin("context put", "context", "key", "value", nulls=True)
 def _context_put(state: EvalState, context: Any, key: Any, value: Any) -> Any:
     need(type(key) is str, "key must be a string")
     return _put(state, _ctx(context), [key], value)
 
 
-@builtin("context merge", "contexts")
-def _context_merge(state: EvalState, contexts: Any) -> Any:
-    need(type(contexts) is list, "contexts must be a list")
+# A list of contexts, or (as in feel-scala) the contexts as arguments;
+# `put all` is feel-scala's deprecated name of `context merge`.
+@builtin("put all", "contexts...")
+@builtin("context merge", "contexts...")
+def _context_merge(state: EvalState, *args: Any) -> Any:
+    contexts = args[0] if len(args) == 1 and type(args[0]) is list else args
     out: dict[str, Any] = {}
     for c in contexts:
         entries = _ctx(c, "each item")

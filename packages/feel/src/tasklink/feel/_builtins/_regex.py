@@ -1,4 +1,4 @@
-"""Regular expressions of ``matches``, ``replace`` and ``split``, bounded.
+"""Regular expressions of ``matches``, ``replace``, ``split`` and ``extract``, bounded.
 
 FEEL patterns are XPath regular expressions, run with the ``regex`` package
 (its VERSION0 syntax is that of the stdlib :mod:`re`, plus ``\\p{...}``
@@ -19,7 +19,7 @@ their size in steps when compiled; compiled patterns are cached.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Final, Protocol
 
 import regex  # type: ignore[import-untyped, unused-ignore]
@@ -32,6 +32,7 @@ __all__ = [
     "Match",
     "Pattern",
     "compile_pattern",
+    "find_all",
     "match_start",
     "search",
     "split",
@@ -64,6 +65,8 @@ class Pattern(Protocol):
     ) -> str: ...
 
     def split(self, string: str, *, concurrent: bool, timeout: float) -> list[str | None]: ...
+
+    def finditer(self, string: str, *, concurrent: bool, timeout: float) -> Iterator[Match]: ...
 
 
 # Above this many unrolled items regex's compile time grows faster than
@@ -232,3 +235,20 @@ def split(state: EvalState, pattern: Pattern, text: str) -> list[str | None]:
         raise state.regex_timed_out() from None
     state.charge(len(parts))
     return parts
+
+
+def find_all(state: EvalState, pattern: Pattern, text: str) -> list[str]:
+    """Every non-overlapping match of ``pattern`` in ``text``, within the time limit."""
+    state.charge_scan(len(text))
+    state.charge(_CALL_STEPS)
+    timeout = state.regex_time_limit()
+    found: list[str] = []
+    try:
+        for m in pattern.finditer(text, concurrent=True, timeout=timeout):
+            match = m.group(0) or ""
+            state.charge(1)  # a step per match (and its list item) ...
+            state.charge_output(len(match))  # ... and for the text it copies
+            found.append(match)
+    except TimeoutError:
+        raise state.regex_timed_out() from None
+    return found

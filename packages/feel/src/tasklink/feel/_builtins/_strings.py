@@ -7,6 +7,11 @@ built-in charges the step budget for the text it scans or produces.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
+import time
+import uuid
 from decimal import Decimal
 from typing import Any, Final
 
@@ -14,7 +19,7 @@ from .._runtime import EvalState
 from . import _regex
 from ._core import builtin, fail, need, truncate
 
-# A uuid4 costs about eight microseconds (os.urandom plus formatting).
+# A uuid costs about eight microseconds (os.urandom plus formatting).
 _UUID_STEPS: Final = 8
 
 
@@ -188,17 +193,29 @@ def _split(state: EvalState, s: Any, delimiter: Any) -> Any:
     return _regex.split(state, rx, _str(s))
 
 
-@builtin("string join", "list", "delimiter?", nulls=True)
-def _string_join(state: EvalState, items: Any, delimiter: Any = None) -> Any:
+# The prefix and suffix are feel-scala's (given together, or both null).
+@builtin("string join", "list", "delimiter?", "prefix?", "suffix?", nulls=True)
+def _string_join(
+    state: EvalState, items: Any, delimiter: Any = None, prefix: Any = None, suffix: Any = None
+) -> Any:
     need(items is not None, "list must not be null")
     if type(items) is not list:
         items = [items]  # a single value stands for a singleton list
     parts = [v for v in items if v is not None]
     need(all(type(v) is str for v in parts), "list items must be strings")
     sep = "" if delimiter is None else _str(delimiter, "delimiter")
+    need((prefix is None) == (suffix is None), "prefix and suffix go together")
+    start = "" if prefix is None else _str(prefix, "prefix")
+    end = "" if suffix is None else _str(suffix, "suffix")
     state.charge(len(parts))
-    state.charge_output(sum(map(len, parts)) + len(sep) * len(parts))
-    return sep.join(parts)
+    state.charge_output(sum(map(len, parts)) + len(sep) * len(parts) + len(start) + len(end))
+    return start + sep.join(parts) + end
+
+
+@builtin("extract", "input", "pattern")
+def _extract(state: EvalState, s: Any, pattern: Any) -> Any:
+    rx = _regex_of(state, pattern, None)
+    return _regex.find_all(state, rx, _str(s, "input"))
 
 
 @builtin("trim", "string")
@@ -215,7 +232,31 @@ def _is_blank(state: EvalState, s: Any) -> Any:
 
 @builtin("uuid")
 def _uuid(state: EvalState) -> Any:
-    import uuid
-
+    # A version 7 UUID (RFC 9562: Unix time in milliseconds, then random
+    # bits), as feel-scala's generator makes: ids sort by creation time.
     state.charge(_UUID_STEPS)
-    return str(uuid.uuid4())
+    millis = time.time_ns() // 1_000_000
+    random = int.from_bytes(os.urandom(10))
+    value = (millis & 0xFFFF_FFFF_FFFF) << 80 | random & ~(0xF << 76 | 0x3 << 62)
+    return str(uuid.UUID(int=value | 0x7 << 76 | 0x2 << 62))
+
+
+@builtin("to base64", "value")
+def _to_base64(state: EvalState, value: Any) -> Any:
+    text = _str(value, "value")
+    # UTF-8, an unpaired surrogate becoming "?" as in Java's `getBytes(UTF_8)`.
+    return _produced(state, base64.b64encode(text.encode("utf-8", "replace")).decode())
+
+
+@builtin("from base64", "value")
+def _from_base64(state: EvalState, value: Any) -> Any:
+    text = _str(value, "value")
+    state.charge_scan(len(text))
+    # Java's basic decoder, which feel-scala uses, accepts missing padding.
+    padded = text + "=" * (-len(text) % 4) if len(text) % 4 != 1 else text
+    try:
+        data = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        fail("invalid Base64 value")
+    # Bytes that are not UTF-8 become U+FFFD, as Java's `new String(bytes, UTF_8)` does.
+    return _produced(state, data.decode("utf-8", "replace"))
