@@ -136,20 +136,22 @@ def test_builtin(expression: str, expected: Any) -> None:
 def test_bpmn_error() -> None:
     assert evaluate('bpmnError("E1", "boom")') == {
         "errorType": "bpmnError",
-        "code": "E1",
-        "message": "boom",
+        "errorCode": "E1",
+        "errorMessage": "boom",
         "variables": {},
     }
     assert evaluate('bpmnError("E1", "boom", {a: 1})')["variables"] == {"a": D(1)}
+    named = evaluate('bpmnError(errorCode: "E2", errorMessage: "m")')
+    assert (named["errorCode"], named["errorMessage"]) == ("E2", "m")
 
 
 def test_job_error() -> None:
     assert evaluate('jobError("failed")') == {
         "errorType": "jobError",
-        "message": "failed",
+        "errorMessage": "failed",
         "variables": {},
         "retries": 0,
-        "retryBackoff": None,
+        "retryBackoff": None,  # the job's retryBackoff header then
     }
     result = evaluate('jobError("failed", {x: 1}, 3, @"PT10S")')
     assert result["retries"] == 3
@@ -157,12 +159,35 @@ def test_job_error() -> None:
     assert result["retryBackoff"] == timedelta(seconds=10)
 
 
+def test_ignore_error() -> None:
+    assert evaluate("ignoreError()") == {"errorType": "ignoreError", "variables": {}}
+    assert evaluate("ignoreError({skipped: true})")["variables"] == {"skipped": True}
+
+
+def test_backoff_grows_to_its_maximum_within_the_jitter() -> None:
+    def millis(expression: str) -> float:
+        value = evaluate(expression)
+        assert type(value) is timedelta
+        return value.total_seconds() * 1000
+
+    assert millis('backoff(1, @"PT1S", 2, @"PT10S", 0)') == 1000
+    assert millis('backoff(3, @"PT1S", 2, @"PT10S", 0)') == 4000
+    assert millis('backoff(9, @"PT1S", 2, @"PT10S", 0)') == 10000
+    assert millis("backoff(1000000, 100, 3, 2000, 0)") == 2000  # milliseconds work too
+    for _ in range(50):
+        assert 45 <= millis("backoff(1)") <= 55  # 50 ms +- 10 %
+    assert evaluate("backoff(0)") is None
+    assert evaluate('backoff(1, @"PT9S", 2, @"PT1S")') is None
+
+
 def test_typical_connector_error_expression() -> None:
     expression = (
         '= if response.status = 404 then bpmnError("NOT_FOUND", "no " + id) '
         'else if response.status >= 500 then jobError("server error", {}, 2) else null'
     )
-    assert evaluate(expression, {"response": {"status": 404}, "id": "x"})["code"] == "NOT_FOUND"
+    assert (
+        evaluate(expression, {"response": {"status": 404}, "id": "x"})["errorCode"] == "NOT_FOUND"
+    )
     assert evaluate(expression, {"response": {"status": 503}, "id": "x"})["retries"] == 2
     assert evaluate(expression, {"response": {"status": 200}, "id": "x"}) is None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -387,21 +389,23 @@ def _context_merge(state: EvalState, *args: Any) -> Any:
     return out
 
 
-# -- Camunda connector functions -------------------------------------------
-@builtin("bpmnError", "code", "message", "variables?", nulls=True)
+# -- Camunda connector functions (Camunda's FeelConnectorFunctionProvider) ------------
+# Their contexts carry Camunda's keys: its runtime, and ours, read errorCode and
+# errorMessage (ours also the code / message of tasklink 0.1).
+@builtin("bpmnError", "errorCode", "errorMessage", "variables?", nulls=True)
 def _bpmn_error(state: EvalState, code: Any, message: Any, variables: Any = None) -> Any:
-    need(type(code) is str, "code must be a string")
-    need(message is None or type(message) is str, "message must be a string")
+    need(type(code) is str, "errorCode must be a string")
+    need(message is None or type(message) is str, "errorMessage must be a string")
     need(variables is None or type(variables) is dict, "variables must be a context")
     return {
         "errorType": "bpmnError",
-        "code": code,
-        "message": message,
+        "errorCode": code,
+        "errorMessage": message,
         "variables": variables or {},
     }
 
 
-@builtin("jobError", "message", "variables?", "retries?", "retryBackoff?", nulls=True)
+@builtin("jobError", "errorMessage", "variables?", "retries?", "retryBackoff?", nulls=True)
 def _job_error(
     state: EvalState,
     message: Any,
@@ -409,7 +413,7 @@ def _job_error(
     retries: Any = None,
     retry_backoff: Any = None,
 ) -> Any:
-    need(message is None or type(message) is str, "message must be a string")
+    need(message is None or type(message) is str, "errorMessage must be a string")
     need(variables is None or type(variables) is dict, "variables must be a context")
     count = 0 if retries is None else to_int(retries, "retries")
     need(count >= 0, "retries must not be negative")
@@ -419,11 +423,71 @@ def _job_error(
     )
     return {
         "errorType": "jobError",
-        "message": message,
+        "errorMessage": message,
         "variables": variables or {},
         "retries": count,
         "retryBackoff": retry_backoff,
     }
+
+
+@builtin("ignoreError", "variables?", nulls=True)
+def _ignore_error(state: EvalState, variables: Any = None) -> Any:
+    need(variables is None or type(variables) is dict, "variables must be a context")
+    return {"errorType": "ignoreError", "variables": variables or {}}
+
+
+_BACKOFF_MIN = timedelta(milliseconds=50)
+_BACKOFF_MAX = timedelta(seconds=5)
+
+
+@builtin("backoff", "attempt", "minDelay?", "factor?", "maxDelay?", "jitterFactor?", nulls=True)
+def _backoff(  # noqa: PLR0917 - FEEL passes the arguments by position
+    state: EvalState,
+    attempt: Any,
+    min_delay: Any = None,
+    factor: Any = None,
+    max_delay: Any = None,
+    jitter: Any = None,
+) -> Any:
+    """Exponential backoff for ``jobError``'s retryBackoff, as Camunda's: minDelay times
+    factor to the power attempt - 1, at most maxDelay, then spread by +- jitterFactor."""
+    tries = to_int(attempt, "attempt")
+    need(tries >= 1, "attempt must be 1 or more")
+    low = _delay(min_delay, _BACKOFF_MIN, "minDelay")
+    high = _delay(max_delay, _BACKOFF_MAX, "maxDelay")
+    need(low <= high, "minDelay must not be longer than maxDelay")
+    growth = _fraction(factor, 1.6, "factor")
+    spread = _fraction(jitter, 0.1, "jitterFactor")
+    need(growth >= 1, "factor must be 1 or more")
+    need(0 <= spread <= 1, "jitterFactor must be between 0 and 1")
+    first, last = low.total_seconds(), high.total_seconds()
+    # Compared in logarithms: a thousandth attempt must not overflow to get to maxDelay.
+    exponent = tries - 1
+    if first == 0 or exponent * math.log(growth) < math.log(last / first):
+        seconds = first * growth**exponent
+    else:
+        seconds = last
+    seconds *= 1 + random.uniform(-spread, spread)  # noqa: S311 - spreading retries, not secrets
+    return timedelta(milliseconds=round(seconds * 1000))
+
+
+def _delay(value: Any, default: timedelta, what: str) -> timedelta:
+    """A delay given as a days and time duration or a number of milliseconds."""
+    if value is None:
+        return default
+    if type(value) is timedelta:
+        need(value >= timedelta(0), f"{what} must not be negative")
+        return value
+    millis = to_int(value, what)
+    need(millis >= 0, f"{what} must not be negative")
+    return timedelta(milliseconds=millis)
+
+
+def _fraction(value: Any, default: float, what: str) -> float:
+    if value is None:
+        return default
+    need(type(value) in (Decimal, int), f"{what} must be a number")
+    return float(value)
 
 
 __all__: list[str] = []
