@@ -200,25 +200,33 @@ async def test_bad_requests_get_invalid_input_errors_and_serving_goes_on(
     )
     no_id = bundle.request("echo.ECHO_MESSAGE", {"message": "x"})
     no_id["integrationContext"]["id"] = 12345
+    # Bad input is an error the connector definition declares: a BPMN error a process can
+    # catch. A request that cannot be served as it is stays an integration error.
+    bpmn, integration = CLOUD_BPMN_ERROR, INPUT_ERROR_CLASS
     cases = {
-        "missing": (missing, "MISSING_INPUT", "message"),
-        "wrong_type": (wrong_type, "INVALID_INPUT", "count"),
-        "bad_typed": (bad_typed, "INVALID_INPUT", "'count'"),
-        "unknown_action": (unknown_action, "INVALID_INPUT", "echo.NO_SUCH_ACTION"),
-        "unknown_connector": (unknown_connector, "INVALID_INPUT", "nosuch.THING"),
-        "list_variables": (list_variables, "INVALID_INPUT", "inBoundVariables"),
-        "result_destination": (bad_result_destination, "INVALID_INPUT", "result destination"),
-        "no_id": (no_id, "INVALID_INPUT", "integrationContext.id"),
+        "missing": (missing, "MISSING_INPUT", "message", bpmn),
+        "wrong_type": (wrong_type, "INVALID_INPUT", "count", bpmn),
+        "bad_typed": (bad_typed, "INVALID_INPUT", "'count'", bpmn),
+        "unknown_action": (unknown_action, "INVALID_INPUT", "echo.NO_SUCH_ACTION", integration),
+        "unknown_connector": (unknown_connector, "INVALID_INPUT", "nosuch.THING", integration),
+        "list_variables": (list_variables, "INVALID_INPUT", "inBoundVariables", integration),
+        "result_destination": (
+            bad_result_destination,
+            "INVALID_INPUT",
+            "result destination",
+            integration,
+        ),
+        "no_id": (no_id, "INVALID_INPUT", "integrationContext.id", integration),
     }
-    for document, _, _ in cases.values():
+    for document, *_ in cases.values():
         await bundle.publish(destination, document)
-    for name, (document, code, named) in cases.items():
+    for name, (document, code, named, class_name) in cases.items():
         context_id = str(document["integrationContext"]["id"])
         [error] = await bundle.wait_for(context_id)
         assert bundle.kinds[context_id] == ["error"], name
         assert error["errorCode"] == code, name
         assert named in error["errorMessage"], name
-        assert error["errorClassName"] == INPUT_ERROR_CLASS, name
+        assert error["errorClassName"] == class_name, name
 
     good = bundle.request("echo.ECHO_MESSAGE", {"message": "still here"})
     await bundle.publish(destination, good)

@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
-from tasklink.core import InputError
+from tasklink.core import BpmnErrorThrown, Failed, InputError
 from tasklink.runtime.activiti import (
     CLOUD_BPMN_ERROR,
+    CONNECTOR_ERROR_CLASS,
+    INPUT_ERROR_CLASS,
     UnusableMessageError,
     display_url,
+    error_class,
     error_document,
     parse_request,
     result_document,
@@ -135,3 +138,23 @@ def test_result_and_error_documents() -> None:
 def test_display_url_hides_the_password() -> None:
     assert display_url("amqp://bob:s3cret@host:5673/vh") == "amqp://bob:***@host:5673/vh"
     assert display_url("amqp://host/") == "amqp://host/"
+
+
+def test_which_failures_become_bpmn_errors() -> None:
+    declared = {"NOT_FOUND", "INVALID_INPUT"}
+    # A BPMN error always, declared or not.
+    assert error_class(BpmnErrorThrown("ORDER_REJECTED", "no"), declared) == CLOUD_BPMN_ERROR
+    # A final failure whose code the definition declares: the process can catch it.
+    assert error_class(Failed("NOT_FOUND", "gone", 0), declared) == CLOUD_BPMN_ERROR
+    assert (
+        error_class(Failed("INVALID_INPUT", "bad", 0, input_error=True), declared)
+        == CLOUD_BPMN_ERROR
+    )
+    # Any other code keeps our class: an integration error, the task waits.
+    assert error_class(Failed("SERVICE_UNAVAILABLE", "down", 0), declared) == (
+        CONNECTOR_ERROR_CLASS
+    )
+    assert error_class(Failed("BLOCKED", "no", 0, input_error=True), declared) == (
+        INPUT_ERROR_CLASS
+    )
+    assert error_class(Failed("NOT_FOUND", "gone", 0), set()) == CONNECTOR_ERROR_CLASS

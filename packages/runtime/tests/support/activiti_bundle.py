@@ -1,7 +1,19 @@
 """A stand-in for an Activiti runtime bundle: publishes integration requests exactly as
 Activiti Cloud does (a JSON ``IntegrationRequest`` on the topic exchange named by the
 destination, routing key = destination) and records what comes back on the result and
-error destinations it listens on (queues ``<destination>.<service>`` bound with ``#``)."""
+error destinations it listens on (queues ``<destination>.<service>`` bound with ``#``).
+
+It also models what the runtime bundle does with a reply (``executions``), after
+Activiti/activiti-cloud ``activiti-cloud-runtime-bundle-service/.../connectors/channel/``
+``ServiceTaskIntegrationResultEventHandler`` and ``ServiceTaskIntegrationErrorEventHandler``
+with Activiti/Activiti ``ErrorPropagation``: the integration context of the reply is
+deleted (a second reply for it is ignored); a result whose ``clientId`` is the waiting
+task's completes it; an error whose ``errorClassName`` is ``CloudBpmnError``'s is
+propagated as a BPMN error with ``errorCode`` (``errorMessage`` when the code is null) to
+the first error boundary event of the task that catches the code (or every code: an error
+event definition without ``errorRef``); any other error, or a BPMN error nothing catches,
+records an integration error and leaves the task waiting.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +23,51 @@ import json
 import subprocess
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+#: ``CloudBpmnError.class.getName()``, which ServiceTaskIntegrationErrorEventHandler
+#: compares ``errorClassName`` with (written out here, not imported from the runtime under
+#: test, so a wrong constant there fails the tests).
+CLOUD_BPMN_ERROR_CLASS = "org.activiti.cloud.api.process.model.CloudBpmnError"
+
+
+@dataclass(frozen=True)
+class ErrorBoundary:
+    """An error boundary event attached to the service task: it catches ``error_code``
+    (the ``errorCode`` its ``errorRef`` resolves to), or any code when ``None``."""
+
+    id: str
+    error_code: str | None = None
+
+    def catches(self, code: str) -> bool:
+        return self.error_code is None or self.error_code == code
+
+
+@dataclass
+class Execution:
+    """The service task's execution, waiting for its integration context's reply.
+
+    ``state``: ``waiting`` (no reply yet, or an integration error: the task waits, its
+    integration context deleted), ``completed`` (a result triggered it), ``caught`` (a
+    BPMN error went to the boundary event ``caught_by``).
+    """
+
+    context_id: str
+    activity_id: str
+    boundaries: tuple[ErrorBoundary, ...] = ()
+    state: Literal["waiting", "completed", "caught"] = "waiting"
+    variables: dict[str, Any] = field(default_factory=dict)
+    caught_by: str | None = None
+    bpmn_error: str | None = None
+    integration_errors: list[dict[str, Any]] = field(default_factory=list)
+    context_deleted: bool = False
 
 
 class RuntimeBundle:
@@ -30,6 +81,10 @@ class RuntimeBundle:
         self.headers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.kinds: dict[str, list[str]] = defaultdict(list)
         self.received = 0
+        #: The modelled engine state, by integration context id.
+        self.executions: dict[str, Execution] = {}
+        #: Replies for an integration context that no longer exists (ignored, as Activiti).
+        self.ignored: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
         self._exchanges: set[str] = set()
         self._queues: set[str] = set()
@@ -57,9 +112,54 @@ class RuntimeBundle:
         self.replies[context_id].append(document)
         self.headers[context_id].append(dict(message.headers or {}))
         self.kinds[context_id].append(kind)
+        if kind == "result":
+            self._on_result(document)
+        else:
+            self._on_error(document)
         self.received += 1
         await message.ack()
         self._changed.set()
+
+    def _waiting(self, document: dict[str, Any]) -> Execution | None:
+        """The execution whose integration context the reply names, its context deleted
+        (DeleteIntegrationContextCmd); ``None`` when the context is gone already."""
+        context = document.get("integrationContext") or {}
+        execution = self.executions.get(str(context.get("id")))
+        if execution is None or execution.context_deleted:
+            self.ignored.append(document)
+            return None
+        execution.context_deleted = True
+        return execution
+
+    def _on_result(self, document: dict[str, Any]) -> None:
+        execution = self._waiting(document)
+        if execution is None:
+            return
+        context = document["integrationContext"]
+        if context.get("clientId") == execution.activity_id:  # TriggerCmd
+            execution.state = "completed"
+            execution.variables.update(context.get("outBoundVariables") or {})
+
+    def _on_error(self, document: dict[str, Any]) -> None:
+        execution = self._waiting(document)
+        if execution is None:
+            return
+        context = document["integrationContext"]
+        if (
+            document.get("errorClassName") == CLOUD_BPMN_ERROR_CLASS
+            and context.get("clientId") == execution.activity_id
+        ):
+            # PropagateCloudBpmnErrorCmd: the code, else the message, as the error code.
+            code = document.get("errorCode") or document.get("errorMessage")
+            catcher = next((b for b in execution.boundaries if b.catches(str(code))), None)
+            if catcher is not None:
+                execution.state = "caught"
+                execution.caught_by = catcher.id
+                execution.bpmn_error = code
+                return
+            # ErrorPropagation throws "No catching boundary event found": the handler
+            # falls back to recording the integration error.
+        execution.integration_errors.append(document)
 
     def request(
         self,
@@ -67,10 +167,15 @@ class RuntimeBundle:
         variables: dict[str, Any] | None = None,
         *,
         context_id: str | None = None,
+        boundaries: Sequence[ErrorBoundary] = (),
         **overrides: Any,
     ) -> dict[str, Any]:
-        """An IntegrationRequest document as the runtime bundle serialises it."""
+        """An IntegrationRequest document as the runtime bundle serialises it, for the
+        service task ``ServiceTask_1`` with the error boundary events ``boundaries``; its
+        execution waits in :attr:`executions`."""
         process = str(uuid.uuid4())
+        context_id = context_id or str(uuid.uuid4())
+        self.executions[context_id] = Execution(context_id, "ServiceTask_1", tuple(boundaries))
         document: dict[str, Any] = {
             "appName": "test-app",
             "appVersion": "1",
@@ -81,7 +186,7 @@ class RuntimeBundle:
             "resultDestination": self.result_destination,
             "errorDestination": self.error_destination,
             "integrationContext": {
-                "id": context_id or str(uuid.uuid4()),
+                "id": context_id,
                 "processInstanceId": process,
                 "rootProcessInstanceId": process,
                 "parentProcessInstanceId": None,

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from pydantic import Field
 from tasklink_template_examples import greeter, shop, webcall
 
-from tasklink.core import Connector, InputModel
+from tasklink.core import Connector, Document, InputModel, OutputModel, field
+from tasklink.core._errors import ERROR_DESCRIPTIONS
 from tasklink.core.templates import (
     ACTIVITI_NAME_PATTERN,
     ACTIVITI_TYPES,
     TemplateError,
+    activiti_config,
     activiti_definition,
+    activiti_error_codes,
 )
+from tasklink.testing import validate_activiti_definition
 
 
 def test_definition_has_one_action_per_operation() -> None:
@@ -117,3 +122,152 @@ def test_unsupported_input_type_is_rejected() -> None:
     connector.operation(name="Run", description="Run it")(run)
     with pytest.raises(TemplateError, match="field 'raw'"):
         activiti_definition(connector)
+
+
+# -- errors ------------------------------------------------------------------------------
+
+CORE_CODES = ["MISSING_INPUT", "INVALID_INPUT", "TIMEOUT", "UNKNOWN_ERROR"]
+
+
+class _Text(InputModel):
+    text: str = Field(description="Some text")
+
+
+class _Upload(InputModel):
+    document: Document = Field(description="The file to upload")
+
+
+class _Auth(InputModel):
+    client_secret: str = field(description="Client secret", secret=True, alias="clientSecret")
+
+
+class _Nested(InputModel):
+    auth: _Auth = Field(description="Credentials")
+
+
+class _Stored(OutputModel):
+    document: Document | None = Field(None, description="The stored file")
+
+
+def _connector(name: str, **declaration: Any) -> Connector:
+    return Connector(
+        id=f"io.tasklink.tests.{name}",
+        name=name,
+        title=name.title(),
+        job_type=f"tasklink:{name}:1",
+        description=f"The {name} test connector",
+        package="tasklink_template_examples",
+        **declaration,
+    )
+
+
+def test_every_definition_declares_the_core_codes() -> None:
+    errors = activiti_definition(shop)["errors"]
+    assert [e["code"] for e in errors] == CORE_CODES
+    for error in errors:
+        assert error["name"] == error["code"]  # as Alfresco's own definitions name them
+        assert error["description"] == ERROR_DESCRIPTIONS[error["code"]]
+    assert activiti_error_codes(shop) == set(CORE_CODES)
+
+
+def test_a_connectors_declared_codes_come_first_and_win() -> None:
+    connector = _connector(
+        "ordering",
+        errors={
+            "ORDER_NOT_FOUND": "  No order with this id  ",
+            "TIMEOUT": "The shop did not answer within 30 seconds",
+        },
+    )
+
+    @connector.operation(name="Run", description="Run it")
+    def run(input: _Text) -> dict[str, Any]:
+        return {}
+
+    errors = activiti_definition(connector)["errors"]
+    assert [e["code"] for e in errors] == [
+        "ORDER_NOT_FOUND",
+        "TIMEOUT",
+        *CORE_CODES[:2],
+        "UNKNOWN_ERROR",
+    ]
+    by_code = {e["code"]: e for e in errors}
+    assert by_code["ORDER_NOT_FOUND"] == {
+        "name": "ORDER_NOT_FOUND",
+        "description": "No order with this id",
+        "code": "ORDER_NOT_FOUND",
+    }
+    assert by_code["TIMEOUT"]["description"] == "The shop did not answer within 30 seconds"
+    assert activiti_error_codes(connector) == {e["code"] for e in errors}
+    assert validate_activiti_definition(activiti_definition(connector)) == []
+
+
+@pytest.mark.parametrize("where", ["input", "output"])
+def test_document_limits_are_declared_where_documents_travel(where: str) -> None:
+    connector = _connector(f"files-{where}")
+    if where == "input":
+
+        @connector.operation(name="Upload", description="Upload a file")
+        def upload(input: _Upload) -> dict[str, Any]:
+            return {}
+
+    else:
+
+        @connector.operation(name="Store", description="Store a file")
+        def store(input: _Text) -> _Stored:
+            return _Stored()
+
+    codes = [e["code"] for e in activiti_definition(connector)["errors"]]
+    assert codes == [*CORE_CODES, "DOCUMENT_TOO_LARGE"]
+    # Found only by Camunda's document store: never on Activiti.
+    assert "DOCUMENT_NOT_FOUND" not in codes
+    assert "DOCUMENT_TOO_LARGE" not in activiti_error_codes(greeter)
+
+
+# -- config ------------------------------------------------------------------------------
+
+
+def test_secret_inputs_become_secure_config() -> None:
+    config = activiti_definition(webcall)["config"]
+    assert [c["name"] for c in config] == [
+        "TASKLINK_SECRET_WEBCALL_AUTHENTICATION_PASSWORD",
+        "TASKLINK_SECRET_WEBCALL_AUTHENTICATION_TOKEN",
+    ]
+    password = config[0]
+    assert password["secure"] is True and password["required"] is False
+    assert password["value"] == ""
+    # Names the placeholder a task writes, and where (both actions take it).
+    assert "{{secrets.WEBCALL_AUTHENTICATION_PASSWORD}}" in password["description"]
+    assert "authentication.password (every action)" in password["description"]
+    assert password["description"].startswith("Password. ")
+    # A SecretStr is a secret too; a connector without secrets has no config.
+    [api_key] = activiti_config(greeter)
+    assert api_key["name"] == "TASKLINK_SECRET_GREETER_API_KEY"
+    assert "api_key (GREET)" in api_key["description"]
+    assert activiti_definition(shop)["config"] == []
+
+
+def test_config_names_follow_the_runtimes_secret_prefix() -> None:
+    connector = _connector("my-api")
+
+    @connector.operation(name="Run", description="Run it")
+    def run(input: _Nested) -> dict[str, Any]:
+        return {}
+
+    [entry] = activiti_config(connector, prefix="ACME_")
+    assert entry["name"] == "ACME_MY_API_AUTH_CLIENT_SECRET"
+    assert (
+        "{{secrets.MY_API_AUTH_CLIENT_SECRET}} in the input auth.clientSecret (RUN)"
+        in (entry["description"])
+    )
+
+
+def test_definitions_with_errors_and_config_pass_the_schema() -> None:
+    for connector in (greeter, shop, webcall):
+        definition = activiti_definition(connector)
+        assert validate_activiti_definition(definition) == []
+    twice = activiti_definition(webcall)
+    twice["errors"].append(dict(twice["errors"][0]))
+    twice["config"].append({**twice["config"][0], "secure": "yes"})
+    problems = "\n".join(validate_activiti_definition(twice))
+    assert "errors: repeated codes ['MISSING_INPUT']" in problems
+    assert "'yes' is not of type 'boolean'" in problems

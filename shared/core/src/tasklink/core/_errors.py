@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = [
+    "ERROR_DESCRIPTIONS",
     "BpmnError",
     "ConnectorError",
     "ErrorCode",
@@ -49,6 +50,34 @@ class ErrorCode:
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
+
+
+#: What each :class:`ErrorCode` means, for templates and documentation (a connector
+#: declaring a code in ``Connector(errors=...)`` may reuse these words).
+ERROR_DESCRIPTIONS: Mapping[str, str] = {
+    ErrorCode.MISSING_INPUT: "A required input is missing, or a {{secrets.NAME}} placeholder "
+    "names a secret the runtime does not have",
+    ErrorCode.INVALID_INPUT: "An input is invalid (wrong type, out of range, not a usable "
+    "document reference); the message names the field",
+    ErrorCode.UNKNOWN_ERROR: "An unexpected failure inside the connector; the message says "
+    "what was raised",
+    ErrorCode.TIMEOUT: "The operation did not finish within its time limit",
+    ErrorCode.CONNECTION_FAILED: "The system could not be reached: refused, reset, unreachable, "
+    "or a host name that does not resolve",
+    ErrorCode.TLS_FAILED: "The TLS handshake failed: a certificate not trusted, a client "
+    "certificate refused",
+    ErrorCode.AUTHENTICATION_FAILED: "The credentials were refused, by the system or by its "
+    "token endpoint",
+    ErrorCode.BAD_REQUEST: "The system refused the request as malformed (HTTP 400)",
+    ErrorCode.UNAUTHORIZED: "The system asked for valid credentials (HTTP 401)",
+    ErrorCode.FORBIDDEN: "The credentials may not do this (HTTP 403)",
+    ErrorCode.NOT_FOUND: "What the request names does not exist (HTTP 404)",
+    ErrorCode.CONFLICT: "The request conflicts with the current state (HTTP 409)",
+    ErrorCode.TOO_MANY_REQUESTS: "Rate limited by the system (HTTP 429)",
+    ErrorCode.INTERNAL_SERVER_ERROR: "The system failed (HTTP 500)",
+    ErrorCode.SERVICE_UNAVAILABLE: "The system is unavailable for now (HTTP 503)",
+    ErrorCode.GATEWAY_TIMEOUT: "A gateway in front of the system timed out (HTTP 504)",
+}
 
 
 def status_code_name(status: int) -> str:

@@ -73,8 +73,34 @@ ACTIVITI_DEFINITION_SCHEMA: dict[str, Any] = {
             "minProperties": 1,
             "additionalProperties": {"$ref": "#/$defs/action"},
         },
+        # What a process catches by code (boundary and error start events).
+        "errors": {"type": "array", "items": {"$ref": "#/$defs/error"}},
+        # Parameters set per connector instance, at deployment for secure ones.
+        "config": {"type": "array", "items": {"$ref": "#/$defs/config"}},
     },
     "$defs": {
+        "error": {
+            "type": "object",
+            "required": ["name", "code"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "description": {"type": "string"},
+                "code": {"type": "string", "minLength": 1},
+            },
+        },
+        "config": {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "description": {"type": "string"},
+                "value": {"type": "string"},
+                "required": {"type": "boolean"},
+                "secure": {"type": "boolean"},
+            },
+        },
         "action": {
             "type": "object",
             "required": ["id", "name", "inputs", "outputs"],
@@ -299,7 +325,8 @@ def check_template_collection(templates: Iterable[Mapping[str, Any]]) -> list[st
 
 def validate_activiti_definition(definition: Mapping[str, Any]) -> list[str]:
     """Validate an Activiti connector definition against :data:`ACTIVITI_DEFINITION_SCHEMA`
-    and the rules the schema cannot say (action keys, unique parameter names)."""
+    and the rules the schema cannot say (action keys, unique parameter names, error codes
+    and config names)."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(ACTIVITI_DEFINITION_SCHEMA)
@@ -325,4 +352,11 @@ def validate_activiti_definition(definition: Mapping[str, Any]) -> list[str]:
                     repeated = sorted({str(v) for v in values if values.count(v) > 1})
                     if repeated:
                         problems.append(f"actions/{key}/{direction}: repeated {label}s {repeated}")
+    for section, key in (("errors", "code"), ("config", "name")):
+        items = definition.get(section)
+        if isinstance(items, list):
+            values = [item.get(key) for item in items if isinstance(item, Mapping)]
+            repeated = sorted({str(v) for v in values if values.count(v) > 1})
+            if repeated:
+                problems.append(f"{section}: repeated {key}s {repeated}")
     return problems

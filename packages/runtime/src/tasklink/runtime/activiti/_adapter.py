@@ -25,25 +25,28 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from tasklink.core import (
-    BpmnErrorThrown,
     Completed,
+    Connector,
     Failed,
     InlineDocumentStore,
     InputError,
     Job,
     Operation,
     Outcome,
+    VendorContract,
 )
+from tasklink.core.templates import activiti_error_codes
 
 from .._backoff import Backoff
 from .._engines import EngineError
 from .._pipeline import Pipeline
 from ._protocol import (
-    CLOUD_BPMN_ERROR,
     CONNECTOR_ERROR_CLASS,
     INPUT_ERROR_CLASS,
     IntegrationRequest,
     UnusableMessageError,
+    check_request,
+    error_class,
     error_document,
     job_for,
     parse_request,
@@ -102,6 +105,7 @@ class ActivitiAdapter:
         self._declared: set[str] = set()
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._stopping = False
+        self._error_codes: dict[Connector, frozenset[str]] = {}
         # Activiti has no document store of its own: documents travel inline in the
         # variables (Alfresco nodes are the Alfresco package's to add), so the returned
         # ones are bounded to keep replies small.
@@ -306,57 +310,83 @@ class ActivitiAdapter:
         except UnusableMessageError as exc:
             await self._dead_letter(message, queue, str(exc), "not_a_request")
             return
-        operation: Operation | None = None
+        redact = self.pipeline.redactor.redact
         try:
             operation = self._operation_for(request, queued)
-            job = job_for(request, operation, self.settings.retries, self.documents)
+            check_request(request)
         except InputError as exc:
-            _log.warning(
-                "invalid integration request %s on %s: %s",
-                request.context_id,
-                queue,
-                exc.message,
-                extra={"job_key": request.context_id, "code": exc.code},
-            )
-            self.pipeline.metrics.rejected(ENGINE, "invalid_request")
+            # The message cannot be served as it is (no context id, nowhere to send the
+            # result, an action nobody serves): an integration error, never a BPMN error,
+            # since no process modelled this.
+            self._rejected(request, queue, exc)
             document = error_document(
                 request,
                 code=exc.code,
-                message=self.pipeline.redactor.redact(exc.message),
+                message=redact(exc.message),
                 class_name=INPUT_ERROR_CLASS,
                 variables=exc.variables,
             )
             await self._reply(message, queue, request.error_destination, document, request)
             return
-        outcome = await self._execute(operation, job)
+        outcome: Outcome | None
+        try:
+            job = job_for(request, operation, self.settings.retries, self.documents)
+        except InputError as exc:  # inbound variables that do not decode: bad input
+            self._rejected(request, queue, exc)
+            outcome = Failed(
+                exc.code,
+                redact(exc.message),
+                0,
+                variables=self.pipeline.redactor.redact_data(exc.variables),
+                input_error=True,
+            )
+        else:
+            outcome = await self._execute(operation, job)
         if outcome is None:  # shutting down while waiting to retry
             await self._settle(message, "requeue")
             return
         if isinstance(outcome, Completed):
-            assert request.result_destination is not None  # checked by job_for
+            assert request.result_destination is not None  # checked by check_request
             destination = request.result_destination
             document = result_document(request, outcome.output)
-        elif isinstance(outcome, BpmnErrorThrown):
-            destination = request.error_destination
-            document = error_document(
-                request,
-                code=outcome.code,
-                message=outcome.message,
-                class_name=CLOUD_BPMN_ERROR,
-                variables=outcome.variables,
-                stack=stack_trace(operation),
-            )
         else:
+            # A BPMN error, or a failure whose code the connector definition declares,
+            # goes to the process as a BPMN error; boundary events catch it by code.
             destination = request.error_destination
             document = error_document(
                 request,
                 code=outcome.code,
                 message=outcome.message,
-                class_name=INPUT_ERROR_CLASS if outcome.input_error else CONNECTOR_ERROR_CLASS,
+                class_name=error_class(outcome, self.declared_errors(operation)),
                 variables=outcome.variables,
                 stack=stack_trace(operation),
             )
         await self._reply(message, queue, destination, document, request)
+
+    def _rejected(self, request: IntegrationRequest, queue: str, exc: InputError) -> None:
+        _log.warning(
+            "invalid integration request %s on %s: %s",
+            request.context_id,
+            queue,
+            exc.message,
+            extra={"job_key": request.context_id, "code": exc.code},
+        )
+        self.pipeline.metrics.rejected(ENGINE, "invalid_request")
+
+    def declared_errors(self, operation: Operation) -> frozenset[str]:
+        """The error codes of the connector definition the process was modelled with:
+        those become BPMN errors. Ours declares the connector's codes and the core's; a
+        vendor contract's is the vendor's own definition, with the vendor's codes alone."""
+        connector = operation.connector
+        codes = self._error_codes.get(connector)
+        if codes is None:
+            codes = (
+                frozenset(connector.errors)
+                if isinstance(connector, VendorContract)
+                else activiti_error_codes(connector)
+            )
+            self._error_codes[connector] = codes
+        return codes
 
     async def _execute(self, operation: Operation, job: Job) -> Outcome | None:
         """Run the job, retrying retryable failures with backoff while attempts remain.

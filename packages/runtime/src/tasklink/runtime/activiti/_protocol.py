@@ -2,7 +2,9 @@
 
 Pure functions over JSON documents, no broker. A result is the request with its
 integration context's ``outBoundVariables`` filled; an error adds ``errorCode``,
-``errorMessage``, ``errorClassName`` and ``stackTraceElements``. See, in
+``errorMessage``, ``errorClassName`` and ``stackTraceElements``. An error whose class is
+Activiti's ``CloudBpmnError`` is thrown into the process as a BPMN error with its
+``errorCode`` (:func:`error_class` decides which are). See, in
 Activiti/activiti-cloud, ``IntegrationResultBuilder`` / ``IntegrationErrorBuilder`` of
 ``activiti-cloud-starter-connector`` (headers ``targetAppName``, ``targetService``,
 ``resultDestination``, ``errorDestination``) and ``IntegrationErrorImpl``.
@@ -13,13 +15,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tasklink.core import (
+    BpmnErrorThrown,
     DocumentStore,
     ErrorCode,
+    Failed,
     InputError,
     Job,
     JobInfo,
@@ -33,6 +37,7 @@ __all__ = [
     "INPUT_ERROR_CLASS",
     "IntegrationRequest",
     "UnusableMessageError",
+    "error_class",
     "error_document",
     "job_for",
     "parse_request",
@@ -46,7 +51,11 @@ __all__ = [
 #   org/activiti/cloud/api/process/model/CloudBpmnError.java, compared in
 #   activiti-cloud-runtime-bundle-service/.../connectors/channel/
 #   ServiceTaskIntegrationErrorEventHandler.java:
-#   ``if (CloudBpmnError.class.getName().equals(errorClassName))``.
+#   ``if (CloudBpmnError.class.getName().equals(errorClassName))``; then
+#   PropagateCloudBpmnErrorCmd calls ErrorPropagation.propagateError(errorCode, execution)
+#   (errorMessage when errorCode is null). When no boundary event or error start event
+#   catches the code, the handler falls back to what it does for any other class: the
+#   integration context is deleted, an integration error event recorded, the task waits.
 CLOUD_BPMN_ERROR = "org.activiti.cloud.api.process.model.CloudBpmnError"
 CONNECTOR_ERROR_CLASS = "tasklink.core.ConnectorError"
 INPUT_ERROR_CLASS = "tasklink.core.InputError"
@@ -228,6 +237,16 @@ def error_document(
         "errorClassName": class_name,
         "stackTraceElements": stack or [],
     }
+
+
+def error_class(outcome: Failed | BpmnErrorThrown, declared: Collection[str]) -> str:
+    """The ``errorClassName`` of a job's failure: Activiti's BPMN error class for a BPMN
+    error, and for a failure whose code the connector definition declares (``declared``,
+    its ``errors``: what a process catches); else the class of our error, which leaves the
+    task waiting. ``outcome`` is final: retries are over or there were none."""
+    if isinstance(outcome, BpmnErrorThrown) or outcome.code in declared:
+        return CLOUD_BPMN_ERROR
+    return INPUT_ERROR_CLASS if outcome.input_error else CONNECTOR_ERROR_CLASS
 
 
 def stack_trace(operation: Operation | None) -> list[dict[str, Any]]:

@@ -7,12 +7,20 @@ modeler shows can never drift from what the runtime accepts::
 
     template = camunda_template(connector)                # the element template
     hybrid = camunda_template(connector, hybrid=True)     # editable task type
-    definition = activiti_definition(connector)           # one action per operation
+    definition = activiti_definition(connector)           # one action per operation,
+                                                          # its errors and config
 
 Import it as ``tasklink.core.templates``; ``tasklink.core`` itself does not load it.
 """
 
-from ._activiti import ACTIVITI_NAME_PATTERN, ACTIVITI_TYPES, activiti_definition
+from ._activiti import (
+    ACTIVITI_NAME_PATTERN,
+    ACTIVITI_TYPES,
+    activiti_config,
+    activiti_definition,
+    activiti_error_codes,
+    activiti_errors,
+)
 from ._camunda import ENGINES, SCHEMA_URL, camunda_template
 from ._errors import TemplateError
 from ._export import Engine, collect_templates, export_templates
@@ -25,7 +33,10 @@ __all__ = [
     "SCHEMA_URL",
     "Engine",
     "TemplateError",
+    "activiti_config",
     "activiti_definition",
+    "activiti_error_codes",
+    "activiti_errors",
     "camunda_template",
     "collect_templates",
     "export_templates",
