@@ -252,6 +252,28 @@ async def test_error_expression_sees_response_on_success(
     assert isinstance(passed, Completed)
 
 
+async def test_error_expression_decides_on_input_errors_too(
+    connector: Connector, fake_evaluator: Any
+) -> None:
+    """As in Camunda's runtime: a task configured wrongly can be caught as well."""
+
+    def any_error(context: dict[str, Any]) -> Any:
+        error = context.get("error")
+        return {"errorType": "bpmnError", "errorCode": "BROKEN", "errorMessage": error["code"]}
+
+    ex = executor(fake_evaluator({"any": any_error}))
+    outcome = await ex.execute(
+        connector.get_operation("echo_message"),
+        job({"errorExpression": "=any"}, token="{{secrets.MISSING}}"),
+    )
+    assert outcome == BpmnErrorThrown("BROKEN", "MISSING_INPUT", {})
+    # Without a decision it stays an incident.
+    plain = await executor().execute(
+        connector.get_operation("echo_message"), job(token="{{secrets.MISSING}}")
+    )
+    assert isinstance(plain, Failed) and plain.input_error and plain.retries == 0
+
+
 async def test_result_expression_sees_the_response_entries_too(
     connector: Connector, fake_evaluator: Any
 ) -> None:

@@ -265,8 +265,12 @@ class JobExecutor:
         step: Callable[..., Outcome]
         outcome_of: Any  # the result, or the error, the outcome is made of
         try:
-            # A broken task configuration fails before the operation has any side effect.
+            # A broken task configuration fails before the operation has any side effect,
+            # and before the error expression (Camunda's runtime reads the header first).
             backoff = self._header_backoff(headers)
+        except InputError as error:
+            return Failed(error.code, self.redactor.redact(error.message), 0, input_error=True)
+        try:
             model = self.bind(operation, job.variables, strict=job.strict, documents=job.documents)
             # Only an operation that takes a context can read it: build it for those only.
             context = (
@@ -439,10 +443,10 @@ class JobExecutor:
         redact = self.redactor.redact
         message = redact(error.message)
         variables = self.redactor.redact_data(to_jsonable(error.variables))
-        if isinstance(error, InputError):
-            return Failed(error.code, message, 0, variables=variables, input_error=True)
         if isinstance(error, BpmnError):
             return BpmnErrorThrown(error.code, message, variables)
+        # Input errors too, as in Camunda's runtime: `if error != null then bpmnError(...)`
+        # catches a task configured wrongly as well.
         if headers.get(ERROR_EXPRESSION):
             scope = {
                 "code": error.code,
@@ -462,6 +466,8 @@ class JobExecutor:
                 return Failed(exc.code, redact(str(exc)), 0, variables=variables, input_error=True)
             if decision is not None:
                 return self._decided(decision, retries, backoff)
+        if isinstance(error, InputError):
+            return Failed(error.code, message, 0, variables=variables, input_error=True)
         left = max(retries - 1, 0)
         if isinstance(error, RetryError) and error.retries is not None:
             left = error.retries
