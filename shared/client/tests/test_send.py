@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tasklink import client
-from tasklink.core import MASK, ConnectorError
+from tasklink.core import MASK, ConnectorError, Context
 from tasklink.testing import httpbin
 
 Fetch = Callable[..., Awaitable[client.Response]]
@@ -88,6 +88,19 @@ async def test_response_headers_by_lower_case_name(
     assert response.headers["x-request-id"] == "r-1"
     assert response.headers["vary"] == "Accept, Origin"  # repeated ones joined
     assert response.headers["www-authenticate"] == 'Bearer realm="x"'
+    # As sent: names in their own case, each line, in order.
+    sent = [(k, v) for k, v in response.raw_headers if k in ("X-Request-Id", "Vary")]
+    assert sent == [("X-Request-Id", "r-1"), ("Vary", "Accept"), ("Vary", "Origin")]
+
+
+async def test_a_streamed_response_keeps_the_raw_headers_too(
+    server: httpbin.TestServer, ctx: Context
+) -> None:
+    query = [("X-Trace", "a"), ("X-Trace", "b")]
+    request = client.Request("GET", f"{server.url}/response-headers", query=query)
+    async with client.stream(request, ctx) as streamed:
+        raw = [(k, v) for k, v in streamed.raw_headers if k == "X-Trace"]
+    assert raw == [("X-Trace", "a"), ("X-Trace", "b")]
 
 
 @pytest.mark.parametrize("name", sorted(client.SENSITIVE_RESPONSE_HEADERS))
@@ -98,6 +111,7 @@ async def test_credential_headers_are_masked(
     response = await fetch(f"{server.url}/response-headers", query=query)
     assert response.headers[name] == MASK
     assert "s3cr3t" not in json.dumps(response.headers)
+    assert "s3cr3t" not in json.dumps(response.raw_headers)
 
 
 async def test_no_cookie_travels_from_one_request_to_another(

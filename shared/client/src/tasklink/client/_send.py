@@ -98,7 +98,10 @@ class Response:
     """A response read whole (within the size limit).
 
     ``headers``: by lower-case name, repeated ones joined with ``", "``, credentials
-    (:data:`SENSITIVE_RESPONSE_HEADERS`) masked. ``url``: the final URL, after redirects.
+    (:data:`SENSITIVE_RESPONSE_HEADERS`) masked. ``raw_headers``: the same lines as the
+    server sent them, in order, names in their own case (credentials masked too), for
+    callers whose contract keeps names and repetitions (a vendor's result shape).
+    ``url``: the final URL, after redirects.
     ``content`` is decoded from its ``Content-Encoding`` (gzip, deflate) unless
     ``encoded``: a coding the client does not decode (br, zstd, more than two stacked),
     returned as it came.
@@ -111,6 +114,7 @@ class Response:
     headers: dict[str, str]
     content: bytes
     encoded: bool = False
+    raw_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def content_type(self) -> str | None:
@@ -121,6 +125,16 @@ class Response:
         import json
 
         return json.loads(self.content)
+
+
+def _raw_headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, MASK if name.lower() in SENSITIVE_RESPONSE_HEADERS else value)
+        for name, value in (
+            (raw_name.decode("latin-1"), raw_value.decode("latin-1"))
+            for raw_name, raw_value in response.headers.raw
+        )
+    )
 
 
 def _response_headers(response: httpx.Response) -> dict[str, str]:
@@ -393,6 +407,7 @@ class _Exchange:
             headers=headers,
             content=content,
             encoded=is_left_encoded(headers.get("content-encoding")),
+            raw_headers=_raw_headers(response),
         )
 
     async def body(
@@ -427,6 +442,7 @@ class StreamedResponse:
     encoded: bool
     _body: AsyncIterator[bytes] = field(repr=False)
     _too_large: Callable[[int], ConnectorError] = field(repr=False)
+    raw_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def content_type(self) -> str | None:
@@ -478,6 +494,7 @@ async def stream(request: Request, ctx: Context) -> AsyncIterator[StreamedRespon
                     _too_large=functools.partial(
                         exchange.too_large, response.status_code, method, target
                     ),
+                    raw_headers=_raw_headers(response),
                 )
             finally:
                 await response.aclose()

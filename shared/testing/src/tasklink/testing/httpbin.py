@@ -251,6 +251,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # http.server dispatches to do_<METHOD>.
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any  # noqa: N815
+    do_TRACE = handle_any  # noqa: N815
 
     def route_anything(self, rest: list[str], args: Any, body: bytes, parts: Any) -> None:
         self._json(200, self._echo(body, parts))
