@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 __all__ = [
     "CheckError",
     "check_header_name",
     "check_header_value",
     "check_url",
+    "encode_url",
     "normalize_headers",
     "normalize_query",
     "scalar_text",
@@ -29,6 +30,9 @@ _MANAGED = frozenset({"content-length", "transfer-encoding"})
 _SCHEMES = ("http", "https")
 # Schemes written without "//" that deserve a clearer message than "not absolute".
 _OTHER_SCHEMES = frozenset({"mailto", "data", "javascript", "tel", "urn", "news", "file"})
+# RFC 3986 reserved and unreserved characters, and '%' of escapes already made: kept.
+_URL_SAFE = "!#$&'()*+,/:;=?@[]~%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class CheckError(ValueError):
@@ -70,6 +74,31 @@ def check_url(value: str, loc: tuple[str | int, ...] = ()) -> str:
     if port == 0:
         raise CheckError(loc, "has an invalid port")
     return url
+
+
+def encode_url(value: str) -> str:
+    """``value`` with what a URL may not hold percent-encoded in its path, query and
+    fragment (spaces, non-ASCII as UTF-8, a ``%`` that starts no escape); escapes already
+    made and the host stay as they are. For contracts that encode the URL they are given
+    (Camunda's REST connector unless ``skipEncoding``; APA's ``restUrlEncoded``)."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text  # check_url reports it
+
+    def escaped(part: str) -> str:
+        return quote(_LONE_PERCENT.sub("%25", part), safe=_URL_SAFE)
+
+    return urlunsplit(
+        (
+            parts.scheme,
+            parts.netloc,
+            escaped(parts.path),
+            escaped(parts.query),
+            escaped(parts.fragment),
+        )
+    )
 
 
 def check_header_name(name: str, loc: tuple[str | int, ...]) -> None:

@@ -11,6 +11,9 @@ is streamed into a document (spooled to disk past 1 MiB) instead of being read w
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 from tasklink import client
 from tasklink.core import Context, Document
 
@@ -18,7 +21,7 @@ from .__about__ import __version__
 from ._models import DEFAULT_MAX_RESPONSE_BYTES, HttpRequest, HttpResponse
 from ._response import file_name, response_output
 
-__all__ = ["FIELDS", "USER_AGENT", "send"]
+__all__ = ["FIELDS", "USER_AGENT", "Fetched", "fetch", "send"]
 
 USER_AGENT = f"tasklink-http/{__version__}"
 
@@ -36,15 +39,36 @@ FIELDS = client.FieldNames(
 )
 
 
-async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """Send ``request`` and return its output; statuses >= 400 raise the status error."""
-    outgoing = _outgoing(request)
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A response read whole, or, with ``storeResponse``, its head with the body stored
+    as ``document`` (``response.content`` empty then, unless the status is an error)."""
+
+    response: client.Response
+    document: Document | None = None
+
+
+async def fetch(
+    request: HttpRequest,
+    ctx: Context,
+    *,
+    auth: client.AuthScheme | None = None,
+    fields: client.FieldNames = FIELDS,
+    method: str | None = None,
+) -> Fetched:
+    """Send ``request`` and return the response whatever its status. ``auth`` replaces
+    the request's own authentication, ``fields`` its field names in messages and
+    ``method`` its method (APA's TRACE, which the connector's own model does not offer):
+    the vendor contracts send their requests through here, in their own terms."""
+    outgoing = _outgoing(request, auth, fields)
+    if method is not None:
+        outgoing = dataclasses.replace(outgoing, method=method)
     if not request.store_response:
-        return _output(await client.send(outgoing, ctx), ctx)
+        return Fetched(await client.send(outgoing, ctx))
     async with client.stream(outgoing, ctx) as streamed:
         if streamed.status >= 400:  # an error's body belongs in the error, as always
             content = await streamed.read(request.max_response_bytes)
-            return _output(_read(streamed, content), ctx)
+            return Fetched(_read(streamed, content))
         document = await Document.from_chunks(
             streamed.chunks(),
             file_name=file_name(streamed.headers.get("content-disposition"))
@@ -53,12 +77,22 @@ async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
             limit=None,  # the stream holds to the request's limit
             field="response",
         )
-    output = response_output(_read(streamed, b""))
-    output.update(body=None, bodyType="document", document=document)
+    return Fetched(_read(streamed, b""), document)
+
+
+async def send(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """Send ``request`` and return its output; statuses >= 400 raise the status error."""
+    fetched = await fetch(request, ctx)
+    if fetched.document is None:
+        return _output(fetched.response, ctx)
+    output = response_output(fetched.response)
+    output.update(body=None, bodyType="document", document=fetched.document)
     return HttpResponse.model_validate(output)
 
 
-def _outgoing(request: HttpRequest) -> client.Request:
+def _outgoing(
+    request: HttpRequest, auth: client.AuthScheme | None, fields: client.FieldNames
+) -> client.Request:
     body = request.encoded_body
     limit = request.document_limit if request.store_response else request.max_response_bytes
     return client.Request(
@@ -68,7 +102,7 @@ def _outgoing(request: HttpRequest) -> client.Request:
         query=request.query,
         content=body.content if body is not None else None,
         content_type=body.content_type if body is not None else None,
-        auth=request.authentication.scheme(),
+        auth=auth if auth is not None else request.authentication.scheme(),
         tls=request.tls.config(),
         timeouts=client.Timeouts(
             connect=request.connection_timeout_in_seconds,
@@ -82,7 +116,7 @@ def _outgoing(request: HttpRequest) -> client.Request:
         follow_redirects=request.follow_redirects,
         max_redirects=request.max_redirects,
         user_agent=USER_AGENT,
-        fields=FIELDS,
+        fields=fields,
     )
 
 
@@ -95,6 +129,7 @@ def _read(streamed: client.StreamedResponse, content: bytes) -> client.Response:
         headers=streamed.headers,
         content=content,
         encoded=streamed.encoded,
+        raw_headers=streamed.raw_headers,
     )
 
 
