@@ -81,7 +81,7 @@ def dovecot(certificates: Certificates) -> Iterator[Dovecot]:
 
 
 _user_numbers = itertools.count(1)
-MAILBOXES = 60  # users created up front; each test taking a mailbox gets the next one
+MAILBOXES = 100  # users created up front; each test taking a mailbox gets the next one
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,27 @@ def _attach_message(message: EmailMessage, raw: bytes, subtype: str, file_name: 
     )
 
 
-def compose(data: SendEmail, attachments: Sequence[AttachmentFile]) -> Composed:
-    """Build the message with the ``attachments`` read from ``data.attachments``; raises
-    :class:`InputError` naming the field for bad input."""
+def _bodies_in(message: EmailMessage, text: str | None, html: str | None, charset: str) -> None:
+    """The text and/or HTML body in ``charset``; text the charset cannot write is an
+    input error naming ``charset``."""
+    try:
+        if text and text.strip():
+            message.set_content(text, charset=charset)
+            if html and html.strip():
+                message.add_alternative(html, subtype="html", charset=charset)
+        else:
+            message.set_content(html or "", subtype="html", charset=charset)
+    except (UnicodeError, LookupError) as exc:
+        raise InputError(
+            f"charset: the body cannot be written in {charset}: {exc}", field="charset"
+        ) from None
+
+
+def compose(
+    data: SendEmail, attachments: Sequence[AttachmentFile], *, charset: str = "utf-8"
+) -> Composed:
+    """Build the message with the ``attachments`` read from ``data.attachments``, its
+    bodies in ``charset``; raises :class:`InputError` naming the field for bad input."""
     subject, text, html = _bodies(data)
     sender = addr_spec(data.sender)
     domain = sender.rpartition("@")[2]
@@ -127,12 +145,7 @@ def compose(data: SendEmail, attachments: Sequence[AttachmentFile]) -> Composed:
     for name, value in data.headers.items():
         message[name] = value
 
-    if text and text.strip():
-        message.set_content(text)
-        if html and html.strip():
-            message.add_alternative(html, subtype="html")
-    else:
-        message.set_content(html or "", subtype="html")
+    _bodies_in(message, text, html, charset)
 
     for attachment in attachments:
         if attachment.maintype == "message":

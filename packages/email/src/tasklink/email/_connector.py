@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from tasklink.core import Connector
 
+from ._apa._errors import APA_ERRORS
+from ._apa._models import ApaSendEmail
+from ._camunda._models import CamundaEmailRequest
+from ._errors import ERRORS
 from ._mailbox_models import (
     FolderList,
     ImapFolders,
@@ -31,7 +35,7 @@ from ._mailbox_models import (
 )
 from ._models import SendEmail, SendResult
 
-__all__ = ["connector"]
+__all__ = ["apa", "camunda", "connector"]
 
 connector = Connector(
     id="io.tasklink.email",
@@ -44,6 +48,7 @@ connector = Connector(
     # 2: caCertificate names the shared default store (certifi or SSL_CERT_FILE).
     template_version=2,
     keywords=("email", "smtp", "imap", "pop3", "mail"),
+    errors=ERRORS,
 )
 
 connector.operation(
@@ -133,4 +138,49 @@ connector.operation(
     target="._pop3_ops:delete_message",
     input_model=Pop3Select,
     output_model=Pop3Deleted,
+)
+
+
+# --- the vendors' e-mail connectors, served by this one (when the operator turns them on) ---
+
+camunda = connector.vendor_contract(
+    engine="camunda",
+    name="camunda-email",
+    job_type="io.camunda:email:1",
+    title="Camunda Email",
+    description="Camunda's e-mail connector: its ten SMTP, IMAP and POP3 operations with "
+    "its discriminators, inputs and results, run by this connector",
+    documentation_url="https://docs.camunda.io/docs/components/connectors/out-of-the-box-connectors/email/",
+    errors=ERRORS,
+)
+camunda.operation(
+    "email",
+    name="Email",
+    description="The operation protocol and data.<protocol>ActionDiscriminator choose",
+    target="._camunda._run:run",
+    input_model=CamundaEmailRequest,
+    output_model=None,
+)
+
+# Named ``email`` like APA's e-mail connector instances usually are (its documentation's
+# ``email-connector``, the issue's ``email``). Our own connector is ``email`` too: once the
+# operator turns the contract on, ``email.SEND`` takes APA's inputs (the runtime lets a
+# served contract answer the name), and ``vendor_names`` gives it the project's instance
+# names (``{"email": ["email-connector"]}``).
+apa = connector.vendor_contract(
+    engine="activiti",
+    name="email",
+    title="Alfresco Process Automation Email",
+    description="APA's e-mail connector: SEND with its inputs, its connection configuration "
+    "(EMAIL_HOST...) and its error codes, run by this connector",
+    documentation_url="https://docs.alfresco.com/process-automation/latest/model/connectors/email/",
+    errors=APA_ERRORS,
+)
+apa.operation(
+    "send",
+    name="Send",
+    description="Send an e-mail over SMTP with the configured server",
+    target="._apa._send:send",
+    input_model=ApaSendEmail,
+    output_model=None,
 )

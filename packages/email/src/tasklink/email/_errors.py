@@ -6,7 +6,7 @@ from typing import Any
 
 from tasklink.core import ConnectorError, DocumentCode, ErrorCode
 
-__all__ = ["EmailErrorCode", "network_error", "too_large"]
+__all__ = ["ERRORS", "EmailErrorCode", "network_error", "too_large"]
 
 
 class EmailErrorCode:
@@ -46,6 +46,27 @@ class EmailErrorCode:
     IMAP_ERROR = "IMAP_ERROR"
     #: The POP3 server refused a command for another reason. Retried.
     POP3_ERROR = "POP3_ERROR"
+
+
+#: The codes the operations raise, with what each means (``Connector(errors=...)``).
+ERRORS = {
+    EmailErrorCode.AUTHENTICATION_FAILED: "The server rejected the credentials, or offers "
+    "no way to log in",
+    EmailErrorCode.CONNECTION_FAILED: "The server could not be reached or dropped the connection",
+    EmailErrorCode.TIMEOUT: "The server did not answer in time",
+    EmailErrorCode.TLS_FAILED: "Untrusted certificate, STARTTLS not offered, or TLS / plain "
+    "mismatch with the port",
+    EmailErrorCode.RECIPIENTS_REFUSED: "The SMTP server refused every recipient",
+    EmailErrorCode.SENDER_REFUSED: "The SMTP server refused the sender",
+    EmailErrorCode.MESSAGE_REFUSED: "The SMTP server refused the message content",
+    EmailErrorCode.SMTP_ERROR: "Another SMTP failure",
+    EmailErrorCode.DOCUMENT_TOO_LARGE: "The attachments are larger than maxAttachmentBytes",
+    EmailErrorCode.MESSAGE_NOT_FOUND: "No message with that uid, Message-ID or unique id",
+    EmailErrorCode.MESSAGE_TOO_LARGE: "The message is larger than maxMessageBytes",
+    EmailErrorCode.FOLDER_NOT_FOUND: "The IMAP folder does not exist",
+    EmailErrorCode.IMAP_ERROR: "The IMAP server refused a command",
+    EmailErrorCode.POP3_ERROR: "The POP3 server refused a command",
+}
 
 
 def network_error(exc: BaseException, *, protocol: str, host: str, port: int) -> ConnectorError:

@@ -171,19 +171,34 @@ class ImapSession:
         return int(first) if isinstance(first, bytes) and first.isdigit() else 0
 
     def search(
-        self, criteria: Sequence[bytes], texts: Sequence[tuple[bytes, str]] = ()
+        self,
+        criteria: Sequence[bytes | tuple[bytes, str]],
+        texts: Sequence[tuple[bytes, str]] = (),
     ) -> list[int]:
         """UIDs matching ``criteria`` and the ``(KEY, text)`` pairs, ascending.
 
-        Non-ASCII text goes with ``CHARSET UTF-8`` as a literal, as RFC 3501 asks: inline
-        non-synchronizing literals where the server has LITERAL+ / LITERAL-, otherwise
-        imaplib's one literal (placed last) and, beyond that, 8-bit quoted strings, which
-        lenient servers accept.
+        ``criteria`` are search keys in order; a ``(KEY, text)`` pair among them stays in
+        its place (``OR FROM "a" SUBJECT "b"``), while those of ``texts`` may be moved (they
+        are ANDed). Non-ASCII text goes with ``CHARSET UTF-8`` as a literal, as RFC 3501
+        asks: inline non-synchronizing literals where the server has LITERAL+ / LITERAL-,
+        otherwise imaplib's one literal (placed last, so for ``texts`` only) and, beyond
+        that, 8-bit quoted strings, which lenient servers accept.
         """
-        args: list[bytes] = list(criteria)
+        args: list[bytes] = []
         literal: bytes | None = None
         utf8 = False
         plus = bool({"LITERAL+", "LITERAL-"} & self.capabilities)
+        for item in criteria:
+            if isinstance(item, bytes):
+                args.append(item)
+                continue
+            key, text = item
+            utf8 = utf8 or not text.isascii()
+            if text.isascii() or not plus:
+                args += [key, quote(text)]
+            else:
+                encoded = text.encode("utf-8")
+                args += [key, b"{%d+}\r\n" % len(encoded) + encoded]
         for key, text in texts:
             if text.isascii():
                 args += [key, quote(text)]
@@ -197,6 +212,7 @@ class ImapSession:
                 last = key
             else:
                 args += [key, quote(text)]
+        args = _parenthesized(args)
         if literal is not None:
             args.append(last)  # imaplib appends the literal after the last argument
             self.client.literal = literal  # type: ignore[assignment]  # bytes work, see _command
@@ -216,6 +232,30 @@ class ImapSession:
             if isinstance(chunk, bytes):
                 uids.extend(int(part) for part in chunk.split() if part.isdigit())
         return sorted(set(uids))
+
+    def separator(self) -> str:
+        """The server's hierarchy delimiter (``LIST "" ""``), ``/`` when it has none."""
+        typ, data = self.client.list('""', '""')
+        if typ != "OK":
+            raise self._failed("LIST", data)
+        for item in data:
+            match = _LIST.match(item.strip()) if isinstance(item, bytes) else None
+            if match and match.group("delim") != b"NIL":
+                return _unquote(match.group("delim"))
+        return "/"
+
+    def exists(self, folder: str) -> bool:
+        """Whether ``folder`` exists (``LIST "" <folder>`` answers it)."""
+        typ, data = self.client.list('""', encode_mailbox(folder))
+        if typ != "OK":
+            raise self._failed("LIST", data)
+        return any(isinstance(item, bytes | tuple) for item in data if item)
+
+    def create_folder(self, folder: str) -> None:
+        """CREATE ``folder``."""
+        typ, data = self.client.create(encode_mailbox(folder))
+        if typ != "OK":
+            raise self._failed(f"CREATE {folder!r}", data)
 
     def fetch(self, uids: Sequence[int], *, header: bool = True) -> list[FetchedMessage]:
         """FETCH metadata and, with ``header``, the header (never setting \\Seen)."""
@@ -347,6 +387,23 @@ class ImapSession:
             flags = match.group("flags").decode("ascii", "replace").split()
             out.append((decode_mailbox(name), delimiter, flags))
         return out
+
+
+def _parenthesized(args: list[bytes]) -> list[bytes]:
+    """Search keys with ``(`` joined to the key after it and ``)`` to the one before:
+    imaplib puts a space between arguments, which a parenthesized list must not start or
+    end with (``(FROM "a" SUBJECT "b")``)."""
+    out: list[bytes] = []
+    opening = b""
+    for arg in args:
+        if arg == b"(":
+            opening += b"("
+        elif arg == b")" and out:
+            out[-1] += b")"
+        else:
+            out.append(opening + arg)
+            opening = b""
+    return out
 
 
 def _unquote(raw: bytes) -> str:

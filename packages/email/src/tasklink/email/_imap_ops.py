@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 from tasklink.core import ConnectorError, Context, InputError, spooled_file
 
 from ._errors import EmailErrorCode, too_large
@@ -27,12 +29,15 @@ from ._tls import register_credentials
 
 __all__ = [
     "delete_message",
+    "download",
     "list_folders",
     "list_messages",
     "mark_message",
     "move_message",
     "read_message",
     "search_messages",
+    "selected_uids",
+    "summaries",
 ]
 
 SEEN = "\\Seen"
@@ -45,7 +50,7 @@ def _check_selector(data: ImapSelect) -> None:
         raise InputError("uid: give either uid or messageId, not both", field="uid")
 
 
-def _selected_uids(session: ImapSession, data: ImapSelect) -> list[int]:
+def selected_uids(session: ImapSession, data: ImapSelect) -> list[int]:
     if data.uid is not None:
         uids = session.search([b"UID", str(data.uid).encode("ascii")])
         what = f"uid {data.uid}"
@@ -63,7 +68,7 @@ def _selected_uids(session: ImapSession, data: ImapSelect) -> list[int]:
     return uids
 
 
-def _summaries(session: ImapSession, uids: list[int], ctx: Context) -> list[ImapMessageSummary]:
+def summaries(session: ImapSession, uids: list[int], ctx: Context) -> list[ImapMessageSummary]:
     out: list[ImapMessageSummary] = []
     # Fetch in batches so a large limit neither builds one huge command nor ignores
     # cancellation for long.
@@ -97,7 +102,7 @@ def list_messages(data: ImapList, ctx: Context) -> ImapMessageList:
         session.select(data.folder, readonly=True)
         uids = session.search([b"UNSEEN"] if data.unseen_only else [b"ALL"])
         newest = sorted(uids, reverse=True)[: data.limit]
-        messages = _summaries(session, newest, ctx)
+        messages = summaries(session, newest, ctx)
     return ImapMessageList(folder=data.folder, total=len(uids), messages=messages)
 
 
@@ -131,8 +136,29 @@ def search_messages(data: ImapSearch, ctx: Context) -> ImapMessageList:
         session.select(data.folder, readonly=True)
         uids = session.search(criteria, texts)
         newest = sorted(uids, reverse=True)[: data.limit]
-        messages = _summaries(session, newest, ctx)
+        messages = summaries(session, newest, ctx)
     return ImapMessageList(folder=data.folder, total=len(uids), messages=messages)
+
+
+def download(
+    session: ImapSession, uid: int, into: IO[bytes], *, limit: int, ctx: Context
+) -> tuple[FetchedMessage, int]:
+    """Copy message ``uid`` of the selected folder into ``into``: its metadata and size.
+    A message over ``limit`` bytes fails before it is fetched (``MESSAGE_TOO_LARGE``)."""
+    folder = session.selected
+    described = session.fetch([uid], header=False)
+    if not described:  # expunged between SEARCH and FETCH
+        raise ConnectorError(
+            f"the message with uid {uid} disappeared from {folder!r}",
+            code=EmailErrorCode.MESSAGE_NOT_FOUND,
+            variables={"folder": folder, "uid": uid},
+            retryable=False,
+        )
+    message = described[0]
+    if message.size > limit:
+        raise too_large(message.size, limit, {"folder": folder, "uid": uid})
+    size = session.fetch_raw(uid, into, limit=limit, cancellation=ctx.cancellation)
+    return message, size
 
 
 def read_message(data: ImapRead, ctx: Context) -> ImapMessage:
@@ -141,22 +167,8 @@ def read_message(data: ImapRead, ctx: Context) -> ImapMessage:
     with spooled_file() as raw:
         with imap_session(data.connection, ctx) as session:
             session.select(data.folder, readonly=not data.mark_as_seen)
-            uid = max(_selected_uids(session, data))
-            described = session.fetch([uid], header=False)
-            if not described:  # expunged between SEARCH and FETCH
-                raise ConnectorError(
-                    f"the message with uid {uid} disappeared from {data.folder!r}",
-                    code=EmailErrorCode.MESSAGE_NOT_FOUND,
-                    variables={"folder": data.folder, "uid": uid},
-                    retryable=False,
-                )
-            message = described[0]
-            if message.size > data.max_message_bytes:
-                where = {"folder": data.folder, "uid": uid}
-                raise too_large(message.size, data.max_message_bytes, where)
-            size = session.fetch_raw(
-                uid, raw, limit=data.max_message_bytes, cancellation=ctx.cancellation
-            )
+            uid = max(selected_uids(session, data))
+            message, size = download(session, uid, raw, limit=data.max_message_bytes, ctx=ctx)
             flags = list(message.flags)
             if data.mark_as_seen and SEEN not in flags:
                 session.store_flags([uid], SEEN, add=True)
@@ -177,7 +189,7 @@ def move_message(data: ImapMove, ctx: Context) -> ImapUpdated:
     register_credentials(data.connection, ctx)
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=False)
-        uids = _selected_uids(session, data)
+        uids = selected_uids(session, data)
         targets, expunged = session.move(uids, data.target_folder)
     if not expunged:
         ctx.logger.warning(
@@ -199,7 +211,7 @@ def delete_message(data: ImapSelect, ctx: Context) -> ImapUpdated:
     register_credentials(data.connection, ctx)
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=False)
-        uids = _selected_uids(session, data)
+        uids = selected_uids(session, data)
         expunged = session.delete(uids)
     if not expunged:
         ctx.logger.warning(
@@ -215,6 +227,6 @@ def mark_message(data: ImapMark, ctx: Context) -> ImapUpdated:
     register_credentials(data.connection, ctx)
     with imap_session(data.connection, ctx) as session:
         session.select(data.folder, readonly=False)
-        uids = _selected_uids(session, data)
+        uids = selected_uids(session, data)
         session.store_flags(uids, SEEN, add=data.seen)
     return ImapUpdated(folder=data.folder, uids=uids)

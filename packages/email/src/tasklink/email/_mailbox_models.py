@@ -66,7 +66,7 @@ def _text(value: str) -> str:
     return value
 
 
-def _message_id(value: str | None) -> str | None:
+def check_message_id(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     check_header_text(value)
@@ -78,7 +78,7 @@ def _message_id(value: str | None) -> str | None:
 
 SearchText = Annotated[str, AfterValidator(_text)]
 FolderName = Annotated[str, AfterValidator(_text)]
-MessageId = Annotated[str | None, AfterValidator(_message_id)]
+MessageId = Annotated[str | None, AfterValidator(check_message_id)]
 
 
 # --- inputs ---------------------------------------------------------------------------

@@ -66,6 +66,8 @@ def _host(value: str) -> str:
     return value
 
 
+#: A mail server's host name or IP address (surrounding blanks removed).
+Host = Annotated[str, AfterValidator(_host)]
 HeaderText = Annotated[str, AfterValidator(check_header_text)]
 AddressList = Annotated[
     list[str],
@@ -77,9 +79,7 @@ AddressList = Annotated[
 class Connection(CamelInputModel):
     """Where and how to reach a mail server; shared by SMTP, IMAP and POP3 operations."""
 
-    host: Annotated[str, AfterValidator(_host)] = field(
-        description="Host name or IP address of the mail server", group="connection"
-    )
+    host: Host = field(description="Host name or IP address of the mail server", group="connection")
     port: int | None = field(
         None,
         description=(

@@ -16,7 +16,7 @@ from tasklink.core import Document, safe_file_name, spooled_file
 if TYPE_CHECKING:
     from ._mime import Outline
 
-__all__ = ["LENIENT", "content_fields", "parse", "summary_fields"]
+__all__ = ["LENIENT", "content_fields", "header_pairs", "parse", "summary_fields"]
 
 
 class _LenientPolicy(EmailPolicy):
@@ -179,6 +179,11 @@ def _body(message: EmailMessage, subtype: str) -> Message | None:
         return None
 
 
+def header_pairs(message: Message) -> list[tuple[str, str]]:
+    """Every header as ``(name, decoded text)``, in order, repeated ones each on its own."""
+    return [(name, _decoded(message, name, raw)) for name, raw in message.raw_items()]
+
+
 def content_fields(outline: Outline, size: int, *, with_documents: bool) -> dict[str, Any]:
     """Summary plus headers, bodies and attachments of a whole message; each attachment
     as a :class:`~tasklink.core.Document` when ``with_documents``."""
@@ -186,8 +191,7 @@ def content_fields(outline: Outline, size: int, *, with_documents: bool) -> dict
     text_part = _body(message, "plain")
     html_part = _body(message, "html")
     headers: dict[str, str] = {}
-    for name, raw in message.raw_items():
-        text = _decoded(message, name, raw)
+    for name, text in header_pairs(message):
         headers[name] = f"{headers[name]}, {text}" if name in headers else text
     attachments = [
         _attachment(part, outline, with_documents)

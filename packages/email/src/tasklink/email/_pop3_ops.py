@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 from tasklink.core import Context, spooled_file
 
 from ._errors import too_large
@@ -16,10 +18,10 @@ from ._mailbox_models import (
 )
 from ._mime import outline
 from ._parse import content_fields, parse, summary_fields
-from ._pop3 import pop3_session
+from ._pop3 import Pop3Session, pop3_session
 from ._tls import register_credentials
 
-__all__ = ["delete_message", "list_messages", "read_message"]
+__all__ = ["delete_message", "download", "list_messages", "read_message"]
 
 
 def list_messages(data: Pop3List, ctx: Context) -> Pop3MessageList:
@@ -42,20 +44,24 @@ def list_messages(data: Pop3List, ctx: Context) -> Pop3MessageList:
     return Pop3MessageList(total=len(by_number), messages=messages)
 
 
+def download(
+    session: Pop3Session, number: int, into: IO[bytes], *, uid: str, limit: int, ctx: Context
+) -> int:
+    """Copy message ``number`` (unique id ``uid``) into ``into``; returns its size. A
+    message over ``limit`` bytes fails before it is fetched (``MESSAGE_TOO_LARGE``)."""
+    listed = session.sizes().get(number)
+    if listed is not None and listed > limit:
+        raise too_large(listed, limit, {"uid": uid})
+    return session.retrieve(number, into, limit=limit, cancellation=ctx.cancellation, uid=uid)
+
+
 def read_message(data: Pop3Read, ctx: Context) -> Pop3Message:
     register_credentials(data.connection, ctx)
     with spooled_file() as raw:
         with pop3_session(data.connection, ctx) as session:
             number = session.number_of(data.uid)
-            listed = session.sizes().get(number)
-            if listed is not None and listed > data.max_message_bytes:
-                raise too_large(listed, data.max_message_bytes, {"uid": data.uid})
-            size = session.retrieve(
-                number,
-                raw,
-                limit=data.max_message_bytes,
-                cancellation=ctx.cancellation,
-                uid=data.uid,
+            size = download(
+                session, number, raw, uid=data.uid, limit=data.max_message_bytes, ctx=ctx
             )
             if data.delete_after_read:
                 session.delete(number)
