@@ -67,6 +67,24 @@ def test_list_reports_connectors_and_broken_plugins(cli_env: dict[str, str]) -> 
     assert "noop (echo.NOOP)" in text.stdout
 
 
+def test_list_shows_the_vendor_contracts_and_invoke_runs_them(cli_env: dict[str, str]) -> None:
+    listed = {e["name"]: e for e in json.loads(tasklink(cli_env, "list", "--json").stdout)}
+    contracts = {(c["engine"], c["key"]): c for c in listed["http"]["contracts"]}
+    assert set(contracts) >= {("camunda", "io.camunda:http-json:1"), ("activiti", "rest")}
+    assert contracts["activiti", "rest"]["actions"][:2] == ["GET", "HEAD"]
+    text = tasklink(cli_env, "list").stdout
+    assert "vendor contract: camunda io.camunda:http-json:1: Camunda REST connector" in text
+    assert "vendor contract: activiti rest (GET, HEAD, POST," in text
+
+    # By the vendor's job type or connector name, with the vendor's input names.
+    camunda = tasklink(cli_env, "invoke", "io.camunda:http-json:1", "--input", "{}")
+    assert camunda.returncode == 2, camunda.stderr
+    assert "url" in error_of(camunda)["message"]
+    apa = tasklink(cli_env, "invoke", "rest", "-p", "GET", "--input", "{}")
+    assert apa.returncode == 2, apa.stderr
+    assert "restUrl" in error_of(apa)["message"]
+
+
 def test_list_imports_no_engine_or_client_library(cli_env: dict[str, str]) -> None:
     code = (
         "import io, sys, contextlib\n"
