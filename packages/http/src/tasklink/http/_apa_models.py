@@ -22,17 +22,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tasklink.core import CamelInputModel, field
 
 from ._checks import CheckError, check_url, encode_url
 from ._models import HttpRequest
+from ._vendor import Location, our_request, problem
 
 if TYPE_CHECKING:
     from tasklink.client import AuthScheme
@@ -54,11 +53,7 @@ _LOCATIONS: dict[tuple[str | int, ...], tuple[str | int, ...]] = {
 }
 
 
-def _problem(message: str) -> PydanticCustomError:
-    return PydanticCustomError("invalid", "{message}", {"message": message})
-
-
-def _location(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _location(loc: Location) -> Location:
     """Our field path as APA names it."""
     return _LOCATIONS.get(loc[:1], loc[:1]) + loc[1:]
 
@@ -106,8 +101,8 @@ class ApaClientCredentials(_ApaModel):
     def _endpoint(cls, value: str) -> str:
         try:
             return check_url(value)
-        except CheckError as problem:
-            raise _problem(problem.message) from None
+        except CheckError as exc:
+            raise problem(exc.message) from None
 
     def scheme(self) -> AuthScheme:
         from tasklink import client
@@ -132,7 +127,7 @@ def _json_object(value: Any) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise _problem("must be a JSON object") from None
+            raise problem("must be a JSON object") from None
     return value
 
 
@@ -188,20 +183,7 @@ class ApaRequest(_ApaModel):
                 readTimeoutInSeconds=seconds,
                 totalTimeoutInSeconds=0,
             )
-        try:
-            self._request = HttpRequest.model_validate(ours, context=info.context)
-        except ValidationError as exc:
-            raise ValidationError.from_exception_data(
-                type(self).__name__,
-                [
-                    InitErrorDetails(
-                        type=_problem(error["msg"]),
-                        loc=_location(tuple(error["loc"])),
-                        input=None,
-                    )
-                    for error in exc.errors(include_input=False, include_url=False)
-                ],
-            ) from None
+        self._request = our_request(ours, info.context, title=type(self).__name__, locate=_location)
         return self
 
     @property

@@ -101,32 +101,32 @@ def _body(input: CamundaHttpRequest, content: bytes) -> Any:
         ) from None
 
 
-def _legacy_body(content: bytes) -> Any:
-    """Without documentReturnFormat: a JSON object or array parsed, anything else as text,
-    nothing as null."""
+def _text_and_structure(content: bytes) -> tuple[str | None, dict[str, Any] | list[Any] | None]:
+    """A body as text (``None`` when blank) and, when it is a JSON object or array, that."""
     text = content.decode("utf-8", errors="replace")
     if not text.strip():
-        return None
+        return None, None
     try:
         parsed = json.loads(text)
     except ValueError:
-        return text
-    return parsed if isinstance(parsed, dict | list) else text
+        return text, None
+    return text, parsed if isinstance(parsed, dict | list) else None
+
+
+def _legacy_body(content: bytes) -> Any:
+    """Without documentReturnFormat: a JSON object or array parsed, anything else as text,
+    nothing as null."""
+    text, structure = _text_and_structure(content)
+    return structure if structure is not None else text
 
 
 def _error_body(content: bytes) -> Any:
     """An error response's body: a JSON object as an object, text as text, a JSON array
     or nothing as null (Camunda's ``ConnectorExceptionMapper``)."""
-    text = content.decode("utf-8", errors="replace")
-    if not text.strip():
+    text, structure = _text_and_structure(content)
+    if isinstance(structure, list):
         return None
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(parsed, dict):
-        return parsed
-    return None if isinstance(parsed, list) else text
+    return structure if structure is not None else text
 
 
 def _status_error(

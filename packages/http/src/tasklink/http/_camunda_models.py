@@ -22,18 +22,17 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tasklink.core import CamelInputModel, field
 
 from ._camunda_body import camunda_body
 from ._checks import CheckError, check_url, encode_url
 from ._models import HttpRequest
+from ._vendor import Location, our_request, problem
 
 if TYPE_CHECKING:
     from tasklink.client import AuthScheme
@@ -63,8 +62,9 @@ _LOCATIONS: dict[tuple[str | int, ...], tuple[str | int, ...]] = {
 }
 
 
-def _problem(message: str) -> PydanticCustomError:
-    return PydanticCustomError("invalid", "{message}", {"message": message})
+def _located(loc: Location) -> Location:
+    """Our field path as Camunda names it."""
+    return _LOCATIONS.get(loc, loc)
 
 
 class _CamundaModel(CamelInputModel):
@@ -137,8 +137,8 @@ class CamundaBearer(_CamundaModel):
 def _token_endpoint(value: str) -> str:
     try:
         return check_url(value)
-    except CheckError as problem:
-        raise _problem(problem.message) from None
+    except CheckError as exc:
+        raise problem(exc.message) from None
 
 
 class CamundaOAuthClientCredentials(_CamundaModel):
@@ -250,7 +250,7 @@ class CamundaClientTls(_CamundaModel):
     @model_validator(mode="after")
     def _pair(self) -> CamundaClientTls:
         if bool(self.client_certificate) != bool(self.client_private_key):
-            raise _problem("clientCertificate and clientPrivateKey go together: give both")
+            raise problem("clientCertificate and clientPrivateKey go together: give both")
         return self
 
 
@@ -269,7 +269,7 @@ class CamundaDocumentReturnFormat(_CamundaModel):
             try:
                 codecs.lookup(value)
             except LookupError:
-                raise _problem("is not a charset Python knows, e.g. UTF-8") from None
+                raise problem("is not a charset Python knows, e.g. UTF-8") from None
         return value
 
     @field_validator("choice", mode="before")
@@ -373,20 +373,7 @@ class CamundaHttpRequest(_CamundaModel):
                 "clientKey": tls.client_private_key,
                 "clientKeyPassword": tls.private_key_password,
             }
-        try:
-            self._request = HttpRequest.model_validate(ours, context=info.context)
-        except ValidationError as exc:
-            raise ValidationError.from_exception_data(
-                type(self).__name__,
-                [
-                    InitErrorDetails(
-                        type=_problem(error["msg"]),
-                        loc=_LOCATIONS.get(tuple(error["loc"]), tuple(error["loc"])),
-                        input=None,
-                    )
-                    for error in exc.errors(include_input=False, include_url=False)
-                ],
-            ) from None
+        self._request = our_request(ours, info.context, title=type(self).__name__, locate=_located)
         return self
 
     @property
