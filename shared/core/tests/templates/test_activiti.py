@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import Field
@@ -244,6 +244,60 @@ def test_secret_inputs_become_secure_config() -> None:
     assert api_key["name"] == "TASKLINK_SECRET_GREETER_API_KEY"
     assert "api_key (GREET)" in api_key["description"]
     assert activiti_definition(shop)["config"] == []
+
+
+class _Basic(InputModel):
+    type: Literal["basic"] = field(description="Kind")
+    password: str = field(description="Password", secret=True)
+
+
+class _Ticket(InputModel):
+    type: Literal["ticket"] = field(description="Kind")
+    password: str = field(description="Password", secret=True)
+
+
+class _Login(InputModel):
+    login: _Basic | _Ticket = Field(discriminator="type", description="How to log in")
+
+
+class _Nodes(InputModel):
+    file: list[dict[str, Any]] | None = field(
+        None, description="File variable", activiti_type="file"
+    )
+    folder: list[dict[str, Any]] | None = field(
+        None, description="Folder variable", activiti_type="folder"
+    )
+    other: list[dict[str, Any]] | None = field(None, description="Plain JSON")
+
+
+def test_apa_file_and_folder_variables_keep_their_type() -> None:
+    connector = _connector("nodes")
+
+    @connector.operation(name="Pick", description="Pick nodes")
+    def pick(input: _Nodes) -> dict[str, Any]:
+        return {}
+
+    definition = activiti_definition(connector)
+    [action] = definition["actions"].values()
+    types = {p["name"]: p["type"] for p in action["inputs"]}
+    assert types == {"file": "file", "folder": "folder", "other": "json"}
+    assert validate_activiti_definition(definition) == []
+
+
+def test_a_secret_shared_by_union_members_names_each_action_once() -> None:
+    connector = _connector("shared-secret")
+
+    @connector.operation(name="One", description="First")
+    def one(input: _Login) -> dict[str, Any]:
+        return {}
+
+    @connector.operation(name="Two", description="Second")
+    def two(input: _Login) -> dict[str, Any]:
+        return {}
+
+    [entry] = activiti_config(connector)
+    assert entry["name"] == "TASKLINK_SECRET_SHARED_SECRET_LOGIN_PASSWORD"
+    assert "login.password (every action)" in entry["description"]
 
 
 def test_config_names_follow_the_runtimes_secret_prefix() -> None:

@@ -41,6 +41,7 @@ def field(
     hidden: bool = False,
     choice_labels: Mapping[str, str] | None = None,
     show_when: Mapping[str, Sequence[str] | str] | None = None,
+    activiti_type: Literal["file", "folder"] | None = None,
     **kwargs: Any,
 ) -> Any:
     """A pydantic ``Field`` that also carries template options.
@@ -57,6 +58,10 @@ def field(
     values: it maps a field name of the same model (a ``Literal`` or ``Enum`` field declared
     before this one) to one value or several, e.g. ``{"method": ["POST", "PUT"]}``; with
     several names every one must match. Only the form changes: validation does not.
+
+    ``activiti_type`` gives the parameter Alfresco Process Automation's variable type
+    ``file`` or ``folder`` in the Activiti definition (its modeler then offers File and
+    Folder variables), for a field that takes or returns them in APA's shape.
     """
     options: dict[str, Any] = {}
     if group:
@@ -75,6 +80,8 @@ def field(
         options["choice_labels"] = _checked_labels(choice_labels)
     if show_when:
         options["show_when"] = _checked_show_when(show_when)
+    if activiti_type:
+        options["activiti_type"] = activiti_type
     extra = dict(kwargs.pop("json_schema_extra", None) or {})
     if options:
         extra[TEMPLATE_KEY] = options

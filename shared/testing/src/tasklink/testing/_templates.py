@@ -121,7 +121,16 @@ ACTIVITI_DEFINITION_SCHEMA: dict[str, Any] = {
                 "id": {"type": "string", "minLength": 1},
                 "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                 "type": {
-                    "enum": ["string", "integer", "boolean", "date", "datetime", "json", "file"]
+                    "enum": [
+                        "string",
+                        "integer",
+                        "boolean",
+                        "date",
+                        "datetime",
+                        "json",
+                        "file",
+                        "folder",
+                    ]
                 },
                 "required": {"type": "boolean"},
                 "description": {"type": "string"},

@@ -33,7 +33,7 @@ __all__ = [
 
 # Connector names are checked when a Connector is declared; the pattern is Activiti's.
 ACTIVITI_NAME_PATTERN = CONNECTOR_NAME_PATTERN
-ACTIVITI_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "file")
+ACTIVITI_TYPES = ("string", "integer", "boolean", "date", "datetime", "json", "file", "folder")
 
 # Activiti variables are flat: nested values travel as one json variable. Floats have no
 # type of their own in connector definitions; json keeps them numbers (string would not).
@@ -90,7 +90,8 @@ def _parameters(
         parameter: dict[str, Any] = {
             "id": f"{action}.{direction}.{variable}",
             "name": variable,
-            "type": _activiti_type(type_info),
+            # A field in APA's File / Folder shape says so; the rest follows its type.
+            "type": field_options(info).get("activiti_type") or _activiti_type(type_info),
             "required": info.is_required() and not type_info.nullable,
         }
         if description:
@@ -233,7 +234,8 @@ def activiti_config(
         for binding, text in _secret_fields(operation.input_model):
             secret = f"{_snake(connector.name)}_{_snake(binding)}"
             entry = found.setdefault(secret, (binding, text, []))
-            entry[2].append(operation.action)
+            if operation.action not in entry[2]:  # union members may share a secret field
+                entry[2].append(operation.action)
     config: list[dict[str, Any]] = []
     for secret, (binding, text, actions) in found.items():
         what = f"{text.rstrip('.')}. " if text else ""
