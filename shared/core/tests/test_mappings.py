@@ -25,6 +25,8 @@ def test_map_result_without_expressions() -> None:
         ({"type": "bigdecimal", "value": "0.1"}, Decimal("0.1")),
         ({"type": "date", "value": "2024-02-29"}, "2024-02-29"),
         ({"type": "json", "value": '{"a": [1]}'}, {"a": [1]}),
+        ({"type": "file", "value": '[{"id": "n1"}]'}, [{"id": "n1"}]),
+        ({"type": "folder", "value": '[{"id": "f1"}]'}, [{"id": "f1"}]),
         ({"type": "integer", "value": 7}, 7),
         ({"type": "string", "value": None}, None),
         ({"type": "custom", "value": "x"}, {"type": "custom", "value": "x"}),

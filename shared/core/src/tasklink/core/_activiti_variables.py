@@ -33,6 +33,11 @@ _TYPED = {
     "json",
     "object",
     "array",
+    # Alfresco Process Automation's File, Folder and content variables: JSON text of
+    # repository nodes.
+    "file",
+    "folder",
+    "content",
     "null",
 }
 
@@ -80,7 +85,7 @@ def decode_typed_value(value: Any, name: str = "value") -> Any:
             return (day.date() if isinstance(day, datetime) else day).isoformat()
         if kind == "datetime":
             return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
-        return json.loads(raw)  # json, object, array
+        return json.loads(raw)  # json, object, array, file, folder, content
     except RecursionError:
         raise InputError(
             f"variable '{name}': the {kind} value is nested too deeply", field=name
