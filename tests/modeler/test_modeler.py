@@ -63,6 +63,13 @@ def _templates() -> tuple[dict[str, dict[str, Any]], str]:
 TEMPLATES, SCREENSHOT_KEY = _templates()
 
 
+def _typed(prop: dict[str, Any], text: str) -> str:
+    """The value the form holds once a user types ``text`` into ``prop``: a field with
+    ``feel: required`` only takes a FEEL expression (the panel's FEEL editor stores it with
+    a leading ``=``, and rewrites a plain value it is shown into one)."""
+    return f'="{text}"' if prop.get("feel") == "required" else text
+
+
 def _active(prop: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> bool:
     """Whether a property is shown when every other property holds its default."""
     condition = prop.get("condition")
@@ -129,7 +136,7 @@ def _switch_cases(key: str, template: dict[str, Any]) -> list[dict[str, Any]]:
             "id": prop["id"],
             "name": prop["binding"]["name"],
             "label": prop["label"],
-            "value": SHARED_VALUE,
+            "value": _typed(prop, SHARED_VALUE),
         }
         for prop, _ in shared.values()
     ]
@@ -208,7 +215,7 @@ def _required_field(template: dict[str, Any]) -> dict[str, str] | None:
             and prop.get("constraints", {}).get("notEmpty")
             and _active(prop, by_id)
         ):
-            return {"name": prop["binding"]["name"], "value": SET_VALUE}
+            return {"name": prop["binding"]["name"], "value": _typed(prop, SET_VALUE)}
     return None
 
 
@@ -317,7 +324,7 @@ def test_applied_template_is_in_the_exported_xml(modeler_run: dict[str, Any], ke
             assert inputs[prop["binding"]["name"]] == _persisted(prop), prop["id"]
     field = modeler_run["cases_sent"][key]["field"]
     if field is not None:
-        assert inputs[field["name"]] == SET_VALUE
+        assert inputs[field["name"]] == field["value"]
     # conditions work in the modeler: nothing of another operation or auth type is written
     assert set(inputs) <= {p["binding"]["name"] for p in input_props}
 
@@ -366,7 +373,7 @@ def test_shared_fields_keep_their_value_when_the_operation_changes(
     inputs = {i.get("target"): i.get("source") for i in task.iterfind(".//zeebe:input", NS)}
     for field in case["fields"]:
         if field["name"] in case["kept"]:
-            assert inputs.get(field["name"]) == SHARED_VALUE, (field["id"], inputs)
+            assert inputs.get(field["name"]) == field["value"], (field["id"], inputs)
         else:
             assert field["name"] not in inputs, (field["id"], inputs)
     # the form shows each kept field once, still holding the value

@@ -34,6 +34,12 @@ async function load(templates) {
   modeler = new Modeler({
     container: '#canvas',
     propertiesPanel: { parent: '#properties' },
+    // The panel commits what its entries change at once rather than after a 600 ms
+    // debounce, so each check exports everything the panel does in it (such as a FEEL
+    // editor rewriting a plain value into an expression). A commit still pending when the
+    // next check imports its diagram would land on the removed task: diagram-js then makes
+    // an implicit root without DI and saveXML fails (`rootDi.set` in BpmnDiOrdering).
+    debounceInput: false,
   });
   modeler.on('elementTemplates.errors', (event) => {
     templateErrors.push(...event.errors.map(message));
@@ -214,9 +220,11 @@ function entryLabels() {
   );
 }
 
-// Labels of the properties panel entries whose text field shows one of `values`.
+// Labels of the properties panel entries whose text field shows one of `values` (a FEEL
+// editor shows an expression without its leading `=`).
 function entriesShowing(values) {
   expandGroups();
+  values = values.flatMap((value) => (value.startsWith('=') ? [value, value.slice(1)] : [value]));
   return [...document.querySelectorAll('.bio-properties-panel-entry')]
     .filter((entry) =>
       [...entry.querySelectorAll('input, textarea, [contenteditable]')].some((field) =>
