@@ -1,0 +1,115 @@
+"""tasklink-alfresco: the Alfresco Content Services connector.
+
+Create, find, read, change and delete files and folders in Alfresco Content Services,
+with the actions, inputs, outputs and error codes of Alfresco Process Automation's
+``content-service`` connector (``implementation="content-service.CREATE_FILE"`` runs
+unchanged), plus search, children, downloads, versions and shared links.
+
+Calls go through the shared outbound client (``tasklink.client``): its operator settings,
+failure codes and trust policy apply. Importing this package is cheap; httpx is imported
+when the first request is sent.
+"""
+
+from .__about__ import __version__
+from ._connection import (
+    CONNECTION_SECRET,
+    Authentication,
+    BasicAuth,
+    BearerAuth,
+    Connection,
+    OAuth2ClientCredentials,
+    TicketAuth,
+)
+from ._connector import connector
+from ._errors import APA_ERRORS
+from ._inputs import (
+    ActionInput,
+    AddAspect,
+    AddSecurityMarks,
+    CreateFile,
+    CreateFolder,
+    CreateSharedLink,
+    DeclareRecord,
+    DeleteFile,
+    DeleteFolder,
+    DownloadContent,
+    GetSecurityMarks,
+    ListChildren,
+    LockNode,
+    NodeInput,
+    RemoveAspect,
+    RevertVersion,
+    Search,
+    SelectFile,
+    SelectFolder,
+    SelectMetadata,
+    SetPermissions,
+    SetType,
+    TransferFile,
+    TransferFolder,
+    UpdateFileContent,
+    UpdateMetadata,
+    UpdateTag,
+)
+from ._outputs import (
+    ActionResult,
+    ContentResult,
+    FileResult,
+    FolderResult,
+    MetadataResult,
+    NodesResult,
+    SecurityMarksResult,
+    SharedLinkResult,
+    VersionResult,
+    VersionsResult,
+)
+
+__all__ = [
+    "APA_ERRORS",
+    "CONNECTION_SECRET",
+    "ActionInput",
+    "ActionResult",
+    "AddAspect",
+    "AddSecurityMarks",
+    "Authentication",
+    "BasicAuth",
+    "BearerAuth",
+    "Connection",
+    "ContentResult",
+    "CreateFile",
+    "CreateFolder",
+    "CreateSharedLink",
+    "DeclareRecord",
+    "DeleteFile",
+    "DeleteFolder",
+    "DownloadContent",
+    "FileResult",
+    "FolderResult",
+    "GetSecurityMarks",
+    "ListChildren",
+    "LockNode",
+    "MetadataResult",
+    "NodeInput",
+    "NodesResult",
+    "OAuth2ClientCredentials",
+    "RemoveAspect",
+    "RevertVersion",
+    "Search",
+    "SecurityMarksResult",
+    "SelectFile",
+    "SelectFolder",
+    "SelectMetadata",
+    "SetPermissions",
+    "SetType",
+    "SharedLinkResult",
+    "TicketAuth",
+    "TransferFile",
+    "TransferFolder",
+    "UpdateFileContent",
+    "UpdateMetadata",
+    "UpdateTag",
+    "VersionResult",
+    "VersionsResult",
+    "__version__",
+    "connector",
+]
