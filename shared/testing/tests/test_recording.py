@@ -74,6 +74,11 @@ def test_recording_scrubs_headers_query_and_bodies(server: str, tmp_path: Path) 
     body = interaction["response"]["body"]["string"]
     assert json.loads(body)["echo"] == "plain"
     assert interaction["response"]["headers"]["Content-Length"] == [str(len(body.encode()))]
+    # The request's length is the scrubbed body's: the original one tells a secret's.
+    sent = interaction["request"]["body"]
+    sent_bytes = sent.encode() if isinstance(sent, str) else sent
+    lengths = {k.lower(): v for k, v in interaction["request"]["headers"].items()}
+    assert lengths["content-length"] == [str(len(sent_bytes))]
 
 
 def test_known_secret_anywhere_is_masked(server: str, tmp_path: Path) -> None:
