@@ -129,3 +129,28 @@ def test_requests_with_scrubbed_query_credentials_replay(
     assert SECRET not in recorded
     with recording_vcr(tmp_path, known_secrets=known).use_cassette("q.yaml"):
         assert post(url, {"note": "q"}, {})["echo"] == first["echo"]
+
+
+def test_a_file_like_request_body_is_recorded_as_its_content() -> None:
+    import io
+
+    from vcr.request import Request
+
+    from tasklink.testing._recording import Scrubber
+
+    request = Request(
+        "PUT", "http://127.0.0.1/upload", io.BytesIO(b"part one"), {"Content-Length": "8"}
+    )
+    scrubbed = Scrubber().request(request)
+    # The content, not "<_io.BytesIO object at ...>" nor the file object itself.
+    assert scrubbed.body == b"part one"
+    assert scrubbed._to_dict()["body"] == b"part one"
+    assert scrubbed.headers["Content-Length"] == "8"
+
+
+def test_a_body_left_as_it_was_keeps_its_content_length() -> None:
+    from tasklink.testing._recording import Scrubber
+
+    # A HEAD answer: no body, the entity's length in the header.
+    head = {"headers": {"Content-Length": ["67108864"]}, "body": {"string": b""}}
+    assert Scrubber().response(head)["headers"]["Content-Length"] == ["67108864"]

@@ -57,7 +57,7 @@ from ._tls import DEFAULT_TLS, TlsConfig, TlsFields, ssl_context
 from ._urls import safe_url, url_file_name
 
 if TYPE_CHECKING:
-    from ._guard import BlockedAddressError
+    from ._guard import BlockedAddressError, check_endpoint
     from ._httpx_auth import HttpxAuth
     from ._pool import aclose_clients, use_transport
     from ._send import (
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 # What imports httpx, by module: loaded on first access (PEP 562). Keep in step with the
 # TYPE_CHECKING imports above (a test checks).
 _DEFERRED = {
-    "_guard": ("BlockedAddressError",),
+    "_guard": ("BlockedAddressError", "check_endpoint"),
     "_httpx_auth": ("HttpxAuth",),
     "_pool": ("aclose_clients", "use_transport"),
     "_send": (
@@ -126,6 +126,7 @@ __all__ = [
     "TokenCache",
     "__version__",
     "aclose_clients",
+    "check_endpoint",
     "external_document",
     "is_retryable_status",
     "multipart",

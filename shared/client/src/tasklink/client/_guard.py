@@ -34,7 +34,7 @@ import httpx
 from ._policy import IPAddress, OutboundPolicy
 from ._urls import DEFAULT_PORTS
 
-__all__ = ["BlockedAddressError", "GuardedBackend", "preflight"]
+__all__ = ["BlockedAddressError", "GuardedBackend", "check_endpoint", "preflight"]
 
 _log = logging.getLogger("tasklink.client.guard")
 
@@ -157,3 +157,26 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+async def check_endpoint(url: str, *, timeout: float | None = 10.0) -> None:
+    """Check the host of ``url`` against the operator's outbound policy, for a client that
+    opens its own connections (a vendor SDK such as boto3) to an endpoint a process may
+    name. Raises :class:`BlockedAddressError`.
+
+    Best effort, as :func:`preflight` through a proxy: the SDK resolves the name again
+    when it connects. A name that does not resolve passes (nothing can be reached by it).
+    """
+    from ._policy import current_settings
+
+    policy = current_settings().policy
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")
+    if policy.exempt(host) and not policy.blocked:
+        return
+    port = target.port or DEFAULT_PORTS.get(target.scheme, 0)
+    try:
+        addresses = await _resolve(host, port, timeout)
+    except (httpcore.ConnectTimeout, httpcore.ConnectError):
+        return
+    _check(policy, host, addresses)
