@@ -1,0 +1,2 @@
+"""The operations' implementations, imported when an operation first runs (boto3 with
+them, through :mod:`.._client`)."""
