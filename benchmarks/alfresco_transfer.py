@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _files import sha256_of, write_file
 from documents import MB, PeakMemory
 
 from tasklink.alfresco import connector
@@ -67,27 +66,6 @@ def fake_repository() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
-
-
-def write_file(path: Path, size: int) -> str:
-    """``size`` random bytes in ``path``; their SHA-256."""
-    digest = hashlib.sha256()
-    with path.open("wb") as handle:
-        left = size
-        while left:
-            piece = os.urandom(min(left, MB))
-            digest.update(piece)
-            handle.write(piece)
-            left -= len(piece)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while piece := handle.read(MB):
-            digest.update(piece)
-    return digest.hexdigest()
 
 
 class TasklinkSide:
