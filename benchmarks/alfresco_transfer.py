@@ -192,10 +192,10 @@ async def main_async(size: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
+    parser.add_argument("--quick", action="store_true", help="5 rounds instead of 9")
     parser.add_argument("--size", type=int, default=50, help="file size in MB (50)")
     options = parser.parse_args()
-    asyncio.run(main_async(options.size * MB, 3 if options.quick else 7))
+    asyncio.run(main_async(options.size * MB, 5 if options.quick else 9))
 
 
 if __name__ == "__main__":
