@@ -13,7 +13,7 @@ the Web API (below). Beyond APA: ``SLACK_REPLY_TIMEOUT`` (seconds, default 240).
 **SEND_MESSAGE.** The recipient is the first given of ``channelId`` (as is),
 ``channelName`` (``#name`` or ``name``, looked up among the channels the bot sees),
 ``userId`` (a direct message from the app) and ``userEmail`` (``users.lookupByEmail``).
-``text`` is rendered with ``metadata`` (:mod:`._apa_freemarker`). ``requestResponse``
+``text`` is rendered with ``metadata`` (core's ``render_freemarker``). ``requestResponse``
 ``no`` (or empty) returns once posted, with no output; ``any`` waits for the first
 message after ours in the channel from someone else, ``thread`` for the first reply in
 our message's thread, and returns its text as ``message``. Waiting polls
@@ -43,10 +43,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tasklink.core import ConnectorError, Context, ErrorCode, InputError
+from tasklink.core import ConnectorError, Context, ErrorCode, InputError, render_freemarker
 
 from . import _api
-from ._apa_freemarker import render_text
 from ._apa_models import ApaCreateChannel, ApaSendMessage
 from ._contracts import APA_ERRORS, vendor_connection
 
@@ -278,7 +277,16 @@ async def send_message(data: ApaSendMessage, ctx: Context) -> dict[str, Any]:
         if data.text is None:
             raise _missing("text", "required")
         mode = _mode(data.request_response)
-        text = render_text(data.text, data.metadata or {})
+        # APA's FreeMarker values, plain (Slack's mrkdwn is not HTML); a text beyond
+        # Slack's 40,000 characters is Slack's to refuse (MSG_TOO_LONG).
+        text = render_freemarker(
+            data.text,
+            data.metadata or {},
+            field="text",
+            syntax_code=ErrorCode.INVALID_INPUT,
+            metadata_code=ErrorCode.INVALID_INPUT,
+            max_output=1_000_000,
+        )
         timeout = _reply_timeout(ctx) if mode != "no" else 0.0
         connection = _connection(ctx)
         channel = await _recipient(ctx, connection, data)

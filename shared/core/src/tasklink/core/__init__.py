@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         Outcome,
     )
     from ._expressions import ExpressionEvaluator
+    from ._freemarker import render_freemarker
 
 # The deferred names by module: keep in step with the TYPE_CHECKING imports (a test checks).
 _DEFERRED = {
@@ -93,6 +94,7 @@ _DEFERRED = {
         "Outcome",
     ),
     "_expressions": ("ExpressionEvaluator",),
+    "_freemarker": ("render_freemarker",),
 }
 if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
     __getattr__, __dir__ = deferred_exports(__name__, _DEFERRED)
@@ -159,6 +161,7 @@ __all__ = [
     "input_names",
     "load_plugin_secret_providers",
     "parse_duration",
+    "render_freemarker",
     "safe_file_name",
     "spooled_file",
     "status_code_name",

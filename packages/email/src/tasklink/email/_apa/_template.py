@@ -3,8 +3,8 @@
 Which language renders it is told by its file name: ``.j2``, ``.jinja`` and ``.jinja2``
 files are Jinja2, rendered in this connector's sandbox with its limits (the way to write
 conditions and loops); any other file is a FreeMarker template, of which the
-interpolations are rendered (:mod:`._freemarker`). The result is the HTML body, unless the
-file is plain text (a ``.txt`` name, ``.txt.j2`` for Jinja2, or content type
+interpolations are rendered (core's ``render_freemarker``). The result is the HTML body,
+unless the file is plain text (a ``.txt`` name, ``.txt.j2`` for Jinja2, or content type
 ``text/plain``): then it is the text body. Problems carry APA's codes:
 ``TEMPLATE_READ_ERROR`` (the file cannot be read or is not UTF-8 text),
 ``TEMPLATE_SYNTAX_ERROR``, ``TEMPLATE_METADATA_ERROR`` (a value the template uses is
@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tasklink.core import ConnectorError, Document, InputError
+from tasklink.core import ConnectorError, Document, InputError, render_freemarker
 
-from ._freemarker import METADATA, SYNTAX, render_freemarker
+SYNTAX = "TEMPLATE_SYNTAX_ERROR"
+METADATA = "TEMPLATE_METADATA_ERROR"
 
 __all__ = ["MAX_TEMPLATE_BYTES", "Rendered", "render_template"]
 
@@ -90,5 +91,11 @@ async def render_template(template: Document, metadata: Mapping[str, Any]) -> Re
         # Rendering is CPU work of unknown size: keep it off the event loop.
         body = await asyncio.to_thread(_jinja, source, metadata, html)
     else:
-        body = render_freemarker(source, metadata, html=html, field="template")
+        body = render_freemarker(
+            source,
+            metadata,
+            html=html,
+            field="template",
+            directive_hint="Write the template as Jinja2 (a .j2 file) for conditions and loops",
+        )
     return Rendered(body, html)
