@@ -43,7 +43,14 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tasklink.core import ConnectorError, Context, ErrorCode, InputError, render_freemarker
+from tasklink.core import (
+    ConnectorError,
+    Context,
+    ErrorCode,
+    InputError,
+    apa_setting,
+    render_freemarker,
+)
 
 from . import _api
 from ._apa_models import ApaCreateChannel, ApaSendMessage
@@ -108,36 +115,8 @@ def _missing(name: str, what: str) -> InputError:
 # -- configuration ------------------------------------------------------------------------
 
 
-def _instance(ctx: Context) -> str | None:
-    """The APA connector instance the job addressed (``team-slack`` of the Activiti
-    runtime's ``team-slack.SEND_MESSAGE``), when it is not ``slack``."""
-    job_type = ctx.job.job_type or ""
-    name, dot, _ = job_type.partition(".")
-    if not dot:
-        parts = job_type.split(":")
-        name = parts[1] if len(parts) == 3 and parts[0] == "activiti" else "slack"
-    return name if name != "slack" else None
-
-
-def _setting(ctx: Context, name: str) -> str | None:
-    instance = _instance(ctx)
-    names = [name] if instance is None else [f"{instance.upper().replace('-', '_')}_{name}", name]
-    for key in names:
-        try:
-            value = ctx.secrets.provider.get_secret(key)
-        except Exception as exc:  # a provider's failure, never its value
-            raise InputError(
-                f"{key}: the setting could not be read ({type(exc).__name__})",
-                code=ErrorCode.MISSING_INPUT,
-                field=key,
-            ) from None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
 def _connection(ctx: Context) -> _api.Connection:
-    token = _setting(ctx, "SLACK_BOT_TOKEN")
+    token = apa_setting(ctx, "SLACK_BOT_TOKEN", connector="slack")
     if token is None:
         raise _missing(
             "SLACK_BOT_TOKEN",
@@ -148,7 +127,7 @@ def _connection(ctx: Context) -> _api.Connection:
 
 
 def _reply_timeout(ctx: Context) -> float:
-    value = _setting(ctx, "SLACK_REPLY_TIMEOUT")
+    value = apa_setting(ctx, "SLACK_REPLY_TIMEOUT", connector="slack")
     if value is None:
         return DEFAULT_REPLY_TIMEOUT
     try:

@@ -57,6 +57,7 @@ from ._secrets import (
 
 if TYPE_CHECKING:
     from ._activiti_variables import decode_variables
+    from ._apa_settings import apa_setting
     from ._discovery import PluginError, discover
     from ._durations import parse_duration
     from ._execution import (
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
 # The deferred names by module: keep in step with the TYPE_CHECKING imports (a test checks).
 _DEFERRED = {
     "_activiti_variables": ("decode_variables",),
+    "_apa_settings": ("apa_setting",),
     "_discovery": ("PluginError", "discover"),
     "_durations": ("parse_duration",),
     "_execution": (
@@ -152,6 +154,7 @@ __all__ = [
     "VendorContract",
     "VendorEngine",
     "__version__",
+    "apa_setting",
     "decode_variables",
     "deferred_exports",
     "discover",

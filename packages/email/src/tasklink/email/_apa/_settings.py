@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tasklink.core import Context, ErrorCode, InputError
+from tasklink.core import Context, ErrorCode, InputError, apa_setting
 
 from .._models import Connection
 
@@ -50,33 +50,8 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 _BY_FIELD = {"host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_USERNAME"}
 
 
-def _instance(ctx: Context) -> str | None:
-    """The APA connector instance the job addressed (``billing-mail`` of the Activiti
-    runtime's ``billing-mail.SEND``, or of the contract's own ``activiti:billing-mail:1``),
-    when it is not ``email``."""
-    job_type = ctx.job.job_type or ""
-    name, dot, _ = job_type.partition(".")
-    if not dot:
-        parts = job_type.split(":")
-        name = parts[1] if len(parts) == 3 and parts[0] == "activiti" else "email"
-    return name if name != "email" else None
-
-
 def _read(ctx: Context, name: str) -> str | None:
-    instance = _instance(ctx)
-    names = [name] if instance is None else [f"{instance.upper().replace('-', '_')}_{name}", name]
-    for key in names:
-        try:
-            value = ctx.secrets.provider.get_secret(key)
-        except Exception as exc:  # a provider's failure, never its value
-            raise InputError(
-                f"{key}: the setting could not be read ({type(exc).__name__})",
-                code=ErrorCode.MISSING_INPUT,
-                field=key,
-            ) from None
-        if isinstance(value, str) and value.strip():
-            return value if name == "EMAIL_PASSWORD" else value.strip()
-    return None
+    return apa_setting(ctx, name, connector="email", strip=name != "EMAIL_PASSWORD")
 
 
 def _flag(ctx: Context, name: str, default: bool) -> bool:
