@@ -7,11 +7,9 @@ aiosmtpd with APA's connection configuration from the secret providers."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email
 import json
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,8 +23,8 @@ import trustme
 
 from tasklink.core import MappingSecretProvider
 from tasklink.email import connector as email_connector
-from tasklink.runtime import Pipeline, RuntimeSettings, build_pipeline, serve
-from tasklink.runtime.activiti import CLOUD_BPMN_ERROR, ActivitiAdapter, ActivitiSettings
+from tasklink.runtime import Pipeline, build_pipeline
+from tasklink.runtime.activiti import CLOUD_BPMN_ERROR, ActivitiAdapter
 from tasklink.testing.dovecot import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +32,11 @@ SUPPORT = ROOT / "packages" / "runtime" / "tests" / "support"
 if str(SUPPORT) not in sys.path:
     sys.path.insert(0, str(SUPPORT))
 
-from activiti_bundle import RABBITMQ_URL, RuntimeBundle  # noqa: E402
+from activiti_bundle import RuntimeBundle  # noqa: E402
+from activiti_runtime import activiti_settings, served, started_bundle  # noqa: E402
 
 SMTP_USER = "apa-mailer"
 SMTP_PASSWORD = "apa-smtp-secret-9e2b7c"
-
-
-def rabbitmq_running() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 class _Recorder:
@@ -120,17 +111,8 @@ def prefix() -> str:
 
 @pytest.fixture
 async def bundle(prefix: str) -> AsyncIterator[RuntimeBundle]:
-    if not rabbitmq_running():
-        pytest.fail(
-            "RabbitMQ is not running on 127.0.0.1:5672: start it with "
-            "`rabbitmq-server -detached && rabbitmqctl await_startup`"
-        )
-    rb = RuntimeBundle(RABBITMQ_URL, prefix)
-    await rb.start()
-    try:
-        yield rb
-    finally:
-        await rb.close()
+    async with started_bundle(prefix) as started:
+        yield started
 
 
 class Runtime:
@@ -146,19 +128,11 @@ class Runtime:
 async def runtime(
     prefix: str, bundle: RuntimeBundle, smtp: tuple[int, _Recorder]
 ) -> AsyncIterator[Runtime]:
-    settings = RuntimeSettings(
-        engine="activiti",
+    settings = activiti_settings(
+        bundle,
+        retries=1,
         vendor_contracts=("email",),
         vendor_names={"email": ("email", "email-connector")},
-        engines={
-            "activiti": {
-                "url": RABBITMQ_URL,
-                "destination_prefix": prefix,
-                "retries": 1,
-                "retry_backoff": 0.01,
-                "connection_name": f"tasklink-test-{prefix}",
-            }
-        },
     )
     # APA's connection configuration, where the operator keeps the runtime's secrets.
     configuration = {
@@ -172,22 +146,8 @@ async def runtime(
     pipeline = build_pipeline(
         settings, connectors=[email_connector], secrets=MappingSecretProvider(configuration)
     )
-    adapter = ActivitiAdapter(settings.section("activiti", ActivitiSettings), pipeline)
-    task = asyncio.create_task(serve(settings, pipeline=pipeline, handle_signals=False))
-    ready = asyncio.ensure_future(pipeline.wait_ready())
-    await asyncio.wait([ready, task], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()
-    running = Runtime(pipeline, adapter)
-    try:
-        yield running
-    finally:
-        pipeline.stop()
-        await asyncio.wait_for(task, 30)
-        names = {adapter.destination(op) for op in pipeline.operations}
-        queues = {f"{n}.tasklink" for n in names} | {f"{n}.tasklink.dlq" for n in names}
-        await bundle.cleanup(names, queues)
+    async with served(bundle, pipeline) as adapter:
+        yield Runtime(pipeline, adapter)
 
 
 async def call(

@@ -6,9 +6,7 @@ named its connector instance otherwise)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -19,8 +17,8 @@ import pytest
 
 from tasklink.core import MappingSecretProvider
 from tasklink.http import connector as http_connector
-from tasklink.runtime import Pipeline, RuntimeSettings, build_pipeline, serve
-from tasklink.runtime.activiti import CLOUD_BPMN_ERROR, ActivitiAdapter, ActivitiSettings
+from tasklink.runtime import Pipeline, build_pipeline
+from tasklink.runtime.activiti import CLOUD_BPMN_ERROR, ActivitiAdapter
 from tasklink.testing import httpbin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,17 +26,10 @@ SUPPORT = ROOT / "packages" / "runtime" / "tests" / "support"
 if str(SUPPORT) not in sys.path:
     sys.path.insert(0, str(SUPPORT))
 
-from activiti_bundle import RABBITMQ_URL, RuntimeBundle  # noqa: E402
+from activiti_bundle import RuntimeBundle  # noqa: E402
+from activiti_runtime import activiti_settings, served, started_bundle  # noqa: E402
 
 TOKEN = "apa-rest-token-5d2e"
-
-
-def rabbitmq_running() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -48,17 +39,8 @@ def prefix() -> str:
 
 @pytest.fixture
 async def bundle(prefix: str) -> AsyncIterator[RuntimeBundle]:
-    if not rabbitmq_running():
-        pytest.fail(
-            "RabbitMQ is not running on 127.0.0.1:5672: start it with "
-            "`rabbitmq-server -detached && rabbitmqctl await_startup`"
-        )
-    rb = RuntimeBundle(RABBITMQ_URL, prefix)
-    await rb.start()
-    try:
-        yield rb
-    finally:
-        await rb.close()
+    async with started_bundle(prefix) as started:
+        yield started
 
 
 @pytest.fixture(autouse=True)
@@ -77,41 +59,19 @@ class Runtime:
 
 @pytest.fixture
 async def runtime(prefix: str, bundle: RuntimeBundle) -> AsyncIterator[Runtime]:
-    settings = RuntimeSettings(
-        engine="activiti",
+    settings = activiti_settings(
+        bundle,
+        retries=1,
         vendor_contracts=("rest",),
         vendor_names={"rest": ("rest", "billing-api")},
-        engines={
-            "activiti": {
-                "url": RABBITMQ_URL,
-                "destination_prefix": prefix,
-                "retries": 1,
-                "retry_backoff": 0.01,
-                "connection_name": f"tasklink-test-{prefix}",
-            }
-        },
     )
     pipeline = build_pipeline(
         settings,
         connectors=[http_connector],
         secrets=MappingSecretProvider({"API_TOKEN": TOKEN}),
     )
-    adapter = ActivitiAdapter(settings.section("activiti", ActivitiSettings), pipeline)
-    task = asyncio.create_task(serve(settings, pipeline=pipeline, handle_signals=False))
-    ready = asyncio.ensure_future(pipeline.wait_ready())
-    await asyncio.wait([ready, task], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()
-    running = Runtime(pipeline, adapter)
-    try:
-        yield running
-    finally:
-        pipeline.stop()
-        await asyncio.wait_for(task, 30)
-        names = {adapter.destination(op) for op in pipeline.operations}
-        queues = {f"{n}.tasklink" for n in names} | {f"{n}.tasklink.dlq" for n in names}
-        await bundle.cleanup(names, queues)
+    async with served(bundle, pipeline) as adapter:
+        yield Runtime(pipeline, adapter)
 
 
 async def call(

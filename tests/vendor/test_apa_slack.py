@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,8 +20,8 @@ from typing import Any
 import pytest
 
 from tasklink.core import MappingSecretProvider
-from tasklink.runtime import Pipeline, RuntimeSettings, build_pipeline, serve
-from tasklink.runtime.activiti import CLOUD_BPMN_ERROR, ActivitiAdapter, ActivitiSettings
+from tasklink.runtime import Pipeline, build_pipeline
+from tasklink.runtime.activiti import CLOUD_BPMN_ERROR, ActivitiAdapter
 from tasklink.slack import connector as slack_connector
 from tasklink.slack._contracts import BASE_URL_VARIABLE
 from tasklink.testing import shared_kit_dir
@@ -32,7 +31,8 @@ SUPPORT = ROOT / "packages" / "runtime" / "tests" / "support"
 if str(SUPPORT) not in sys.path:
     sys.path.insert(0, str(SUPPORT))
 
-from activiti_bundle import RABBITMQ_URL, ErrorBoundary, RuntimeBundle  # noqa: E402
+from activiti_bundle import ErrorBoundary, RuntimeBundle  # noqa: E402
+from activiti_runtime import activiti_settings, served, started_bundle  # noqa: E402
 
 SLACK_SPECS = "specs/slack"
 SLACK_SUPPORT = ROOT / "packages" / "slack" / "tests" / "support"
@@ -55,14 +55,6 @@ def _fake_slack_class() -> Any:
     return loaded.FakeSlack
 
 
-def rabbitmq_running() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def slack(monkeypatch: pytest.MonkeyPatch, outbound_isolation: None) -> Iterator[Any]:
     """The fake Slack workspace; the contract calls it (the operator's base URL)."""
@@ -83,17 +75,8 @@ def prefix() -> str:
 
 @pytest.fixture
 async def bundle(prefix: str) -> AsyncIterator[RuntimeBundle]:
-    if not rabbitmq_running():
-        pytest.fail(
-            "RabbitMQ is not running on 127.0.0.1:5672: start it with "
-            "`rabbitmq-server -detached && rabbitmqctl await_startup`"
-        )
-    rb = RuntimeBundle(RABBITMQ_URL, prefix)
-    await rb.start()
-    try:
-        yield rb
-    finally:
-        await rb.close()
+    async with started_bundle(prefix) as started:
+        yield started
 
 
 class Runtime:
@@ -107,41 +90,19 @@ class Runtime:
 
 @pytest.fixture
 async def runtime(prefix: str, bundle: RuntimeBundle, slack: Any) -> AsyncIterator[Runtime]:
-    settings = RuntimeSettings(
-        engine="activiti",
+    settings = activiti_settings(
+        bundle,
+        retries=1,
         vendor_contracts=("slack",),
         vendor_names={"slack": ("slack", "team-slack")},
-        engines={
-            "activiti": {
-                "url": RABBITMQ_URL,
-                "destination_prefix": prefix,
-                "retries": 1,
-                "retry_backoff": 0.01,
-                "connection_name": f"tasklink-test-{prefix}",
-            }
-        },
     )
     # APA's configuration, where the operator keeps the runtime's secrets.
     configuration = {"SLACK_BOT_TOKEN": slack.token, "SLACK_REPLY_TIMEOUT": "20"}
     pipeline = build_pipeline(
         settings, connectors=[slack_connector], secrets=MappingSecretProvider(configuration)
     )
-    adapter = ActivitiAdapter(settings.section("activiti", ActivitiSettings), pipeline)
-    task = asyncio.create_task(serve(settings, pipeline=pipeline, handle_signals=False))
-    ready = asyncio.ensure_future(pipeline.wait_ready())
-    await asyncio.wait([ready, task], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()
-    running = Runtime(pipeline, adapter)
-    try:
-        yield running
-    finally:
-        pipeline.stop()
-        await asyncio.wait_for(task, 30)
-        names = {adapter.destination(op) for op in pipeline.operations}
-        queues = {f"{n}.tasklink" for n in names} | {f"{n}.tasklink.dlq" for n in names}
-        await bundle.cleanup(names, queues)
+    async with served(bundle, pipeline) as adapter:
+        yield Runtime(pipeline, adapter)
 
 
 async def call(

@@ -13,16 +13,13 @@ error (``CloudBpmnError``) that an error boundary event catches by code.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
-import socket
 import sys
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +27,7 @@ import pytest
 from moto_server import ACCESS_KEY, SECRET_KEY
 
 from tasklink.core import MappingSecretProvider
-from tasklink.runtime import Pipeline, RuntimeSettings, serve
-from tasklink.runtime.activiti import ActivitiAdapter, ActivitiSettings
+from tasklink.runtime import Pipeline
 from tasklink.s3 import connector
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,111 +35,31 @@ SUPPORT = ROOT / "packages" / "runtime" / "tests" / "support"
 if str(SUPPORT) not in sys.path:
     sys.path.insert(0, str(SUPPORT))
 
-from activiti_bundle import (  # noqa: E402
-    CLOUD_BPMN_ERROR_CLASS,
-    RABBITMQ_URL,
-    ErrorBoundary,
-    Execution,
-    RuntimeBundle,
+from activiti_bundle import CLOUD_BPMN_ERROR_CLASS, ErrorBoundary, RuntimeBundle  # noqa: E402
+from activiti_runtime import (  # noqa: E402
+    ActivitiProcess,
+    activiti_settings,
+    served,
+    started_bundle,
 )
 
 REPORT = b"order,total\n42,99.50\n43,12.00\n"
 
 
-def _rabbitmq_running() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 async def bundle() -> AsyncIterator[RuntimeBundle]:
-    if not _rabbitmq_running():
-        pytest.fail(
-            "RabbitMQ is not running on 127.0.0.1:5672: start it with "
-            "`rabbitmq-server -detached && rabbitmqctl await_startup`"
-        )
-    rb = RuntimeBundle(RABBITMQ_URL, f"t{uuid.uuid4().hex[:10]}")
-    await rb.start()
-    try:
-        yield rb
-    finally:
-        await rb.close()
-
-
-@dataclass
-class Process:
-    """One process instance: its variables, and its service tasks sent one after the
-    other as integration requests."""
-
-    bundle: RuntimeBundle
-    pipeline: Pipeline
-    adapter: ActivitiAdapter
-    connection: dict[str, Any]
-    variables: dict[str, Any] = field(default_factory=dict)
-    replies: list[dict[str, Any]] = field(default_factory=list)
-
-    async def task(
-        self,
-        action: str,
-        inputs: Mapping[str, Any],
-        *boundaries: ErrorBoundary,
-        outputs: Mapping[str, str] | None = None,
-    ) -> tuple[str, dict[str, Any], Execution]:
-        """Run the service task ``implementation="s3.<action>"`` with the connection and
-        the mapped ``inputs``; ``outputs`` maps process variables to the connector's
-        outputs. The kind of reply (``result`` or ``error``), the reply, the execution."""
-        implementation = f"s3.{action}"
-        variables = {**self.connection, **inputs}
-        request = self.bundle.request(implementation, variables, boundaries=boundaries)
-        context_id = request["integrationContext"]["id"]
-        destination = self.adapter.destination(self.pipeline.find_operation(implementation))
-        await self.bundle.publish(destination, request)
-        [reply] = await self.bundle.wait_for(context_id, timeout=30)
-        self.replies.append(reply)
-        execution = self.bundle.executions[context_id]
-        if execution.state == "completed":
-            for variable, output in (outputs or {}).items():
-                self.variables[variable] = execution.variables[output]
-        return self.bundle.kinds[context_id][0], reply, execution
-
-    async def ok(self, action: str, inputs: Mapping[str, Any], **outputs: str) -> dict[str, Any]:
-        """The outbound variables of a task that must complete."""
-        kind, reply, execution = await self.task(action, inputs, outputs=outputs)
-        assert (kind, execution.state) == ("result", "completed"), reply.get("errorMessage")
-        out: dict[str, Any] = reply["integrationContext"]["outBoundVariables"]
-        return out
+    async with started_bundle() as started:
+        yield started
 
 
 @pytest.fixture
-async def process(moto_server: str, bundle: RuntimeBundle) -> AsyncIterator[Process]:
+async def process(moto_server: str, bundle: RuntimeBundle) -> AsyncIterator[ActivitiProcess]:
     """The Activiti runtime serving the S3 connector, the secret key in its secret
     ``S3_SECRET_KEY``, and a process instance to send tasks for."""
-    settings = RuntimeSettings(
-        engine="activiti",
-        concurrency=4,
-        engines={
-            "activiti": {
-                "url": RABBITMQ_URL,
-                "destination_prefix": bundle.prefix,
-                "retries": 2,
-                "retry_backoff": 0.01,
-                "connection_name": f"tasklink-test-{bundle.prefix}",
-            }
-        },
-    )
+    settings = activiti_settings(bundle, concurrency=4)
     pipeline = Pipeline(
         [connector], settings, secrets=MappingSecretProvider({"S3_SECRET_KEY": SECRET_KEY})
     )
-    adapter = ActivitiAdapter(settings.section("activiti", ActivitiSettings), pipeline)
-    task = asyncio.create_task(serve(settings, pipeline=pipeline, handle_signals=False))
-    ready = asyncio.ensure_future(pipeline.wait_ready())
-    await asyncio.wait([ready, task], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()
     connection = {
         "endpoint": moto_server,
         "pathStyle": True,
@@ -154,14 +70,8 @@ async def process(moto_server: str, bundle: RuntimeBundle) -> AsyncIterator[Proc
             "secretKey": "{{secrets.S3_SECRET_KEY}}",
         },
     }
-    try:
-        yield Process(bundle, pipeline, adapter, connection)
-    finally:
-        pipeline.stop()
-        await asyncio.wait_for(task, 30)
-        names = {adapter.destination(op) for op in connector.operations.values()}
-        queues = {f"{n}.tasklink" for n in names} | {f"{n}.tasklink.dlq" for n in names}
-        await bundle.cleanup(names, queues)
+    async with served(bundle, pipeline) as adapter:
+        yield ActivitiProcess(bundle, pipeline, adapter, "s3", connection)
 
 
 def _inline_content(reference: Mapping[str, Any]) -> bytes:
@@ -171,7 +81,7 @@ def _inline_content(reference: Mapping[str, Any]) -> bytes:
 
 
 async def test_an_s3_process_runs_through_the_activiti_adapter(
-    process: Process, s3_client: Any, caplog: pytest.LogCaptureFixture
+    process: ActivitiProcess, s3_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     p = process
