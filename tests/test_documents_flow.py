@@ -18,7 +18,7 @@ import trustme
 
 from tasklink.email import connector as email_connector
 from tasklink.http import connector as http_connector
-from tasklink.testing import httpbin, shared_kit_dir
+from tasklink.testing import httpbin
 from tasklink.testing.dovecot import Dovecot, DovecotUnavailableError, start_dovecot, write_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,13 +26,13 @@ FAKES = ROOT / "packages" / "runtime" / "tests" / "camunda"
 if str(FAKES) not in sys.path:
     sys.path.insert(0, str(FAKES))
 
-from camunda_fakes import JobStore, WorkerHarness  # noqa: E402
-from camunda_fakes.rest import FakeRestGateway, OpenAPISpec  # noqa: E402
+from camunda_fakes import WorkerHarness  # noqa: E402
+from camunda_fakes.process import spec_checked_gateway  # noqa: E402
+from camunda_fakes.rest import FakeRestGateway  # noqa: E402
 
 from tasklink.runtime.camunda import CamundaDocumentStore, RestGateway  # noqa: E402
 
 SIZE = 20 * 1024 * 1024
-SPEC_PATH = "specs/camunda/rest-api.bundle.json"
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +91,8 @@ def upload_input(url: str, document: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[FakeRestGateway]:
-    kit = shared_kit_dir(ROOT)
-    if kit is None or not (kit / SPEC_PATH).is_file():
-        pytest.skip(f"the developer kit with {SPEC_PATH} is absent (TASKLINK_SHARED_DIR)")
-    fake = FakeRestGateway(JobStore(), OpenAPISpec.load(kit / SPEC_PATH))
-    await fake.start()
-    try:
+    async with spec_checked_gateway() as fake:
         yield fake
-    finally:
-        await fake.stop()
-    assert fake.violations == [], "requests or answers broke the OpenAPI contract"
 
 
 async def test_an_attachment_moves_through_a_camunda_document_to_a_multipart_upload(

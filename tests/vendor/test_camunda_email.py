@@ -24,7 +24,6 @@ import trustme
 
 from tasklink.core import MappingSecretProvider, RedactingFilter
 from tasklink.email._connector import camunda as camunda_email
-from tasklink.testing import shared_kit_dir
 from tasklink.testing.dovecot import Dovecot, DovecotUnavailableError, free_port, start_dovecot
 from tasklink.testing.vendor_templates import AppliedTemplate, apply_template, camunda_template
 
@@ -33,12 +32,12 @@ FAKES = ROOT / "packages" / "runtime" / "tests" / "camunda"
 if str(FAKES) not in sys.path:
     sys.path.insert(0, str(FAKES))
 
-from camunda_fakes import JobStore, WorkerHarness  # noqa: E402
-from camunda_fakes.rest import FakeRestGateway, OpenAPISpec  # noqa: E402
+from camunda_fakes import WorkerHarness  # noqa: E402
+from camunda_fakes.process import spec_checked_gateway  # noqa: E402
+from camunda_fakes.rest import FakeRestGateway  # noqa: E402
 
 from tasklink.runtime.camunda import CamundaDocumentStore, RestGateway  # noqa: E402
 
-SPEC_PATH = "specs/camunda/rest-api.bundle.json"
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "smtp-e2e-secret-4b7d1f"
 TEMPLATE = "email-outbound-connector"
@@ -126,16 +125,8 @@ def smtp(tls: Tls) -> Iterator[tuple[int, _Recorder]]:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[FakeRestGateway]:
-    kit = shared_kit_dir(ROOT)
-    if kit is None or not (kit / SPEC_PATH).is_file():
-        pytest.skip(f"the developer kit with {SPEC_PATH} is absent (TASKLINK_SHARED_DIR)")
-    fake = FakeRestGateway(JobStore(), OpenAPISpec.load(kit / SPEC_PATH))
-    await fake.start()
-    try:
+    async with spec_checked_gateway() as fake:
         yield fake
-    finally:
-        await fake.stop()
-    assert fake.violations == [], "requests or answers broke the OpenAPI contract"
 
 
 @pytest.fixture

@@ -34,13 +34,13 @@ FAKES = ROOT / "packages" / "runtime" / "tests" / "camunda"
 if str(FAKES) not in sys.path:
     sys.path.insert(0, str(FAKES))
 
-from camunda_fakes import JobStore, WorkerHarness  # noqa: E402
-from camunda_fakes.rest import FakeRestGateway, OpenAPISpec  # noqa: E402
+from camunda_fakes import WorkerHarness  # noqa: E402
+from camunda_fakes.process import spec_checked_gateway  # noqa: E402
+from camunda_fakes.rest import FakeRestGateway  # noqa: E402
 
 from tasklink.client import tokens  # noqa: E402
 from tasklink.runtime.camunda import CamundaDocumentStore, RestGateway  # noqa: E402
 
-SPEC_PATH = "specs/camunda/rest-api.bundle.json"
 TEMPLATES = "camunda-templates/http-json"
 TOKEN = "camunda-rest-token-8c1f"
 PASSWORD = "camunda-rest-password-77"
@@ -61,16 +61,8 @@ TEMPLATE_FILES = official_templates()
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[FakeRestGateway]:
-    kit = shared_kit_dir(ROOT)
-    if kit is None or not (kit / SPEC_PATH).is_file():
-        pytest.skip(f"the developer kit with {SPEC_PATH} is absent (TASKLINK_SHARED_DIR)")
-    fake = FakeRestGateway(JobStore(), OpenAPISpec.load(kit / SPEC_PATH))
-    await fake.start()
-    try:
+    async with spec_checked_gateway() as fake:
         yield fake
-    finally:
-        await fake.stop()
-    assert fake.violations == [], "requests or answers broke the OpenAPI contract"
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,6 @@ import pytest
 
 from tasklink.core import MappingSecretProvider, RedactingFilter
 from tasklink.s3._contracts import camunda as camunda_s3
-from tasklink.testing import shared_kit_dir
 from tasklink.testing.vendor_templates import (
     AppliedTemplate,
     apply_template,
@@ -39,13 +38,13 @@ for folder in (
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from camunda_fakes import JobStore, WorkerHarness  # noqa: E402
-from camunda_fakes.rest import FakeRestGateway, OpenAPISpec  # noqa: E402
+from camunda_fakes import WorkerHarness  # noqa: E402
+from camunda_fakes.process import spec_checked_gateway  # noqa: E402
+from camunda_fakes.rest import FakeRestGateway  # noqa: E402
 from moto_server import ACCESS_KEY, SECRET_KEY, start_moto_server  # noqa: E402
 
 from tasklink.runtime.camunda import CamundaDocumentStore, RestGateway  # noqa: E402
 
-SPEC_PATH = "specs/camunda/rest-api.bundle.json"
 TEMPLATE = "aws-s3-outbound-connector"
 JOB_TYPE = "io.camunda:aws-s3:1"
 SECRETS = {"S3_ACCESS_KEY": ACCESS_KEY, "S3_SECRET_KEY": SECRET_KEY}
@@ -102,16 +101,8 @@ def bucket(s3_client: Any) -> str:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[FakeRestGateway]:
-    kit = shared_kit_dir(ROOT)
-    if kit is None or not (kit / SPEC_PATH).is_file():
-        pytest.skip(f"the developer kit with {SPEC_PATH} is absent (TASKLINK_SHARED_DIR)")
-    fake = FakeRestGateway(JobStore(), OpenAPISpec.load(kit / SPEC_PATH))
-    await fake.start()
-    try:
+    async with spec_checked_gateway() as fake:
         yield fake
-    finally:
-        await fake.stop()
-    assert fake.violations == [], "requests or answers broke the OpenAPI contract"
 
 
 async def run(

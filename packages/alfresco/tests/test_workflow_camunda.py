@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +23,18 @@ import pytest
 from tasklink.alfresco import connector
 from tasklink.alfresco._auth import tickets
 from tasklink.core import MappingSecretProvider
-from tasklink.testing import OpenAPISpec, shared_kit_dir
 
 ROOT = Path(__file__).resolve().parents[3]
 FAKES = ROOT / "packages" / "runtime" / "tests" / "camunda"
 if str(FAKES) not in sys.path:
     sys.path.insert(0, str(FAKES))
 
-from camunda_fakes import JobStore, WorkerHarness  # noqa: E402
+from camunda_fakes import WorkerHarness  # noqa: E402
+from camunda_fakes.process import CamundaProcess, spec_checked_gateway  # noqa: E402
 from camunda_fakes.rest import FakeRestGateway  # noqa: E402
 
 from tasklink.runtime.camunda import CamundaDocumentStore, RestGateway  # noqa: E402
 
-SPEC_PATH = "specs/camunda/rest-api.bundle.json"
 JOB_TYPE = "tasklink:alfresco:1"
 USER = "camunda-worker"
 PASSWORD = "cam-Secret-pw-3b9d0e"
@@ -51,52 +49,8 @@ def _fresh_tickets() -> Iterator[None]:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[FakeRestGateway]:
-    kit = shared_kit_dir(ROOT)
-    if kit is None or not (kit / SPEC_PATH).is_file():
-        pytest.skip(f"the developer kit with {SPEC_PATH} is absent (TASKLINK_SHARED_DIR)")
-    fake = FakeRestGateway(JobStore(), OpenAPISpec.load(kit / SPEC_PATH))
-    await fake.start()
-    try:
+    async with spec_checked_gateway() as fake:
         yield fake
-    finally:
-        await fake.stop()
-    assert fake.violations == [], "requests or answers broke the OpenAPI contract"
-
-
-@dataclass
-class Process:
-    """One process instance: its variables, and its service tasks run one after the
-    other as jobs."""
-
-    store: JobStore
-    connection: dict[str, Any]
-    variables: dict[str, Any] = field(default_factory=dict)
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
-
-    async def task(
-        self, operation: str, inputs: Mapping[str, Any], **headers: str
-    ) -> dict[str, Any]:
-        """Create the job of a service task with the template's ``operation`` header and
-        the other ``headers``; its last command (``kind`` and body) once it is done. A
-        completed job's variables become process variables."""
-        variables = {**self.variables, "connection": self.connection, **inputs}
-        job = self.store.add(
-            JOB_TYPE, variables, headers={"operation": operation, **headers}, retries=3
-        )
-        await self.store.wait_for(lambda: self.store.done(job), timeout=30)
-        last = self.store.outcomes_of(job.key)[-1]
-        outcome = {"kind": last.kind, **last.body}
-        self.outcomes.append(outcome)
-        if last.kind == "complete":
-            self.variables.update(last.body.get("variables") or {})
-        return outcome
-
-    async def ok(self, operation: str, inputs: Mapping[str, Any], **headers: str) -> dict[str, Any]:
-        """The variables a job that must complete set."""
-        outcome = await self.task(operation, inputs, **headers)
-        assert outcome["kind"] == "complete", outcome
-        variables: dict[str, Any] = outcome["variables"]
-        return variables
 
 
 def _ids(nodes: list[dict[str, Any]]) -> list[str]:
@@ -117,15 +71,18 @@ async def test_the_invoice_process_runs_through_the_camunda_worker(
         documents=CamundaDocumentStore(rest.client),
         concurrency=1,
     )
-    p = Process(
+    p = CamundaProcess(
         store,
+        JOB_TYPE,
         {
-            "baseUrl": acs.base_url,
-            "authentication": {
-                "type": "basic",
-                "username": USER,
-                "password": "{{secrets.ACS_PASSWORD}}",
-            },
+            "connection": {
+                "baseUrl": acs.base_url,
+                "authentication": {
+                    "type": "basic",
+                    "username": USER,
+                    "password": "{{secrets.ACS_PASSWORD}}",
+                },
+            }
         },
         variables={"orderId": "order-42", "customer": "ACME"},
     )
