@@ -23,19 +23,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-from _files import sha256_of, write_file
-from documents import MB, PeakMemory
+from _transfer import compare, report
+from documents import MB
 
 from tasklink.alfresco import connector
 from tasklink.core import DOCUMENT_TYPE, Completed, Job, JobExecutor, JobInfo, MappingSecretProvider
@@ -139,55 +137,24 @@ class BareSide:
         await self.client.aclose()
 
 
-async def timed(
-    transfer: Callable[[Path, str], Awaitable[Path]], source: Path, name: str, digest: str
-) -> float:
-    started = time.perf_counter()
-    received = await transfer(source, name)
-    elapsed = time.perf_counter() - started
-    if sha256_of(received) != digest:
-        raise SystemExit(f"{name}: the downloaded content differs from the upload")
-    received.unlink()
-    return elapsed
-
-
 async def main_async(size: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, fake_repository() as base_url:
         folder = Path(tmp)
-        source = folder / "payload.bin"
-        digest = write_file(source, size)
-        warm = folder / "warm.bin"
-        warm_digest = write_file(warm, 64 * 1024)
         tasklink, bare = TasklinkSide(base_url, folder), BareSide(base_url, folder)
         try:
-            # Warm-up: imports, the ticket, pooled connections.
-            await timed(tasklink.transfer, warm, "warm-t.bin", warm_digest)
-            await timed(bare.transfer, warm, "warm-b.bin", warm_digest)
-            ratios: list[float] = []
-            times: dict[str, list[float]] = {"tasklink": [], "bare": []}
-            peak = 0.0
-            for n in range(rounds):
-                with PeakMemory() as memory:
-                    ours = await timed(tasklink.transfer, source, f"t{n}.bin", digest)
-                peak = max(peak, memory.growth_mb)
-                theirs = await timed(bare.transfer, source, f"b{n}.bin", digest)
-                times["tasklink"].append(ours)
-                times["bare"].append(theirs)
-                ratios.append(theirs / ours)  # throughput: the same bytes in less time
+            result = await compare(tasklink.transfer, bare.transfer, folder, size, rounds)
         finally:
             await tasklink.aclose()
             await bare.aclose()
-    megabytes = size / MB
-    print(f"a {megabytes:.0f} MB file up and down through the fake repository, {rounds} rounds")
-    print(f"{'side':<14}{'median s':>10}{'MB/s (both ways)':>20}")
-    for side, label in (("bare", "bare httpx"), ("tasklink", "tasklink")):
-        median = statistics.median(times[side])
-        print(f"{label:<14}{median:>10.2f}{2 * megabytes / median:>20.0f}")
-    ratio = statistics.median(ratios)
-    print(f"ratio (median of rounds) {ratio:.3f}   (target >= 0.8)")
-    print(f"peak RSS growth (tasklink) {peak:.1f} MB   (target <= 64)")
-    print(f"METRIC alfresco_transfer_ratio={ratio:.3f}")
-    print(f"METRIC alfresco_peak_rss_mb={peak:.1f}")
+    report(
+        result,
+        what=f"a {size / MB:.0f} MB file up and down through the fake repository",
+        size=size,
+        bare_label="bare httpx",
+        ratio_metric="alfresco_transfer_ratio",
+        rss_metric="alfresco_peak_rss_mb",
+        rss_target=64,
+    )
 
 
 def main() -> None:

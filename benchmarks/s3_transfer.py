@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from _files import sha256_of, write_file
-from documents import MB, PeakMemory
+from _transfer import compare, report
+from documents import MB
 
 from tasklink.core import (
     DOCUMENT_TYPE,
@@ -130,61 +127,29 @@ class BareSide:
         self.client.create_bucket(Bucket=BUCKET)
 
 
-async def timed(
-    transfer: Callable[[Path, str], Awaitable[Path]], source: Path, key: str, digest: str
-) -> float:
-    started = time.perf_counter()
-    received = await transfer(source, key)
-    elapsed = time.perf_counter() - started
-    if sha256_of(received) != digest:
-        raise SystemExit(f"{key}: the downloaded content differs from the upload")
-    received.unlink()
-    return elapsed
-
-
 async def main_async(size: int, rounds: int) -> None:
     server = start_moto_server()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            source = folder / "payload.bin"
-            digest = write_file(source, size)
-            warm = folder / "warm.bin"
-            warm_digest = write_file(warm, 64 * 1024)
             bare = BareSide(server.url, folder)
             bare.create_bucket()
             tasklink = TasklinkSide(server.url, folder)
             try:
-                # Warm-up: imports, clients, pooled connections.
-                await timed(tasklink.transfer, warm, "warm-t", warm_digest)
-                await timed(bare.transfer, warm, "warm-b", warm_digest)
-                times: dict[str, list[float]] = {"tasklink": [], "bare": []}
-                ratios: list[float] = []
-                peak = 0.0
-                for n in range(rounds):
-                    with PeakMemory() as memory:
-                        ours = await timed(tasklink.transfer, source, f"t{n}", digest)
-                    peak = max(peak, memory.growth_mb)
-                    theirs = await timed(bare.transfer, source, f"b{n}", digest)
-                    times["tasklink"].append(ours)
-                    times["bare"].append(theirs)
-                    ratios.append(theirs / ours)  # throughput: the same bytes in less time
+                result = await compare(tasklink.transfer, bare.transfer, folder, size, rounds)
             finally:
                 await tasklink.aclose()
     finally:
         server.stop()
-    megabytes = size / MB
-    target = 2 * PART_MIB * 1024 * 1024 / MB + 32
-    print(f"a {megabytes:.0f} MB object up and down through moto (server mode), {rounds} rounds")
-    print(f"{'side':<14}{'median s':>10}{'MB/s (both ways)':>20}")
-    for side, label in (("bare", "bare boto3"), ("tasklink", "tasklink")):
-        median = statistics.median(times[side])
-        print(f"{label:<14}{median:>10.2f}{2 * megabytes / median:>20.0f}")
-    ratio = statistics.median(ratios)
-    print(f"ratio (median of rounds) {ratio:.3f}   (target >= 0.8)")
-    print(f"peak RSS growth (tasklink) {peak:.1f} MB   (target <= {target:.0f})")
-    print(f"METRIC s3_throughput_ratio={ratio:.3f}")
-    print(f"METRIC s3_peak_rss_mb={peak:.1f}")
+    report(
+        result,
+        what=f"a {size / MB:.0f} MB object up and down through moto (server mode)",
+        size=size,
+        bare_label="bare boto3",
+        ratio_metric="s3_throughput_ratio",
+        rss_metric="s3_peak_rss_mb",
+        rss_target=2 * PART_MIB * 1024 * 1024 / MB + 32,
+    )
 
 
 def main() -> None:
