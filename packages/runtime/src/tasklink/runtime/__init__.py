@@ -14,6 +14,7 @@ Engine adapters live in subpackages (``tasklink.runtime.activiti``,
 """
 
 from .__about__ import __version__
+from ._cli import COMMANDS_GROUP, secret_arguments, secret_flags
 from ._connectors import default_secrets, load_connector_ref, select_connectors
 from ._engines import (
     BUILTIN_ENGINES,
@@ -23,8 +24,8 @@ from ._engines import (
     engines,
     load_engine,
 )
-from ._invoke import InvokeResult, invoke
-from ._logging import JsonFormatter, configure_logging
+from ._invoke import CommandInputError, InvokeResult, invoke, read_input
+from ._logging import JsonFormatter, configure_logging, silence_logging
 from ._metrics import Metrics, NullMetrics
 from ._pipeline import Pipeline, outcome_label
 from ._serve import build_pipeline, guard_outbound_by_default, serve
@@ -32,7 +33,9 @@ from ._settings import RuntimeSettings, SettingsError, load_settings
 
 __all__ = [
     "BUILTIN_ENGINES",
+    "COMMANDS_GROUP",
     "ENGINES_GROUP",
+    "CommandInputError",
     "EngineError",
     "EngineRunner",
     "InvokeResult",
@@ -53,6 +56,10 @@ __all__ = [
     "load_engine",
     "load_settings",
     "outcome_label",
+    "read_input",
+    "secret_arguments",
+    "secret_flags",
     "select_connectors",
     "serve",
+    "silence_logging",
 ]

@@ -149,15 +149,7 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     try:
         timeout = parse_timeout(args.timeout)
         variables = read_input(args.input)
-        settings = load_settings(
-            {
-                "secrets_file": args.secrets_file,
-                "secrets_prefix": args.secrets_prefix,
-                "secrets_environment": args.secrets_environment,
-                "secrets_allowed": _allow_lists(args.allow_secrets),
-                "concurrency": 1,
-            },
-        )
+        settings = load_settings({**secret_flags(args), "concurrency": 1})
         secrets = default_secrets(settings)
     except CommandInputError as exc:
         return fail(str(exc), exc.code)
@@ -201,6 +193,17 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     else:
         _print_json(result.document, stream=sys.stderr, compact=True)
     return result.exit_code
+
+
+def secret_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings :func:`secret_arguments` gave, for :func:`~tasklink.runtime.load_settings`
+    (raises ``ValueError`` for a malformed ``--allow-secrets``)."""
+    return {
+        "secrets_file": args.secrets_file,
+        "secrets_prefix": args.secrets_prefix,
+        "secrets_environment": args.secrets_environment,
+        "secrets_allowed": _allow_lists(args.allow_secrets),
+    }
 
 
 def _allow_lists(pairs: Sequence[str] | None) -> dict[str, list[str]] | None:
@@ -347,8 +350,10 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _secret_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where secrets come from, the same for ``invoke`` and ``run``."""
+def secret_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where secrets come from, the same for every command that resolves them
+    (``invoke``, ``run``, and commands of other distributions); read them back with
+    :func:`secret_flags`."""
     parser.add_argument(
         "--secrets-prefix",
         help="prefix of secret environment variables (TASKLINK_SECRET_)",
@@ -400,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSON|@FILE",
         help="input variables: a JSON object, @file.json, or @- for stdin",
     )
-    _secret_arguments(p)
+    secret_arguments(p)
     p.add_argument(
         "--documents-dir",
         type=Path,
@@ -446,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics-host", help="address of the metrics server (127.0.0.1)")
     p.add_argument("--log-format", choices=("text", "json"))
     p.add_argument("--log-level", help="DEBUG, INFO (default), WARNING, ERROR")
-    _secret_arguments(p)
+    secret_arguments(p)
     p.add_argument(
         "--connector",
         action="append",
@@ -480,7 +485,25 @@ def build_parser() -> argparse.ArgumentParser:
     activiti.add_argument("--destination-prefix", help="prefix of every destination")
     activiti.add_argument("--destination-separator", help="between prefix and destination (_)")
     p.set_defaults(handler=_cmd_run)
+    _plugin_commands(commands)
     return parser
+
+
+#: Entry point group of commands other distributions add (``tasklink process`` comes
+#: from tasklink-engine): each names a function that adds its parser to the subparsers.
+COMMANDS_GROUP = "tasklink.commands"
+
+
+def _plugin_commands(commands: Any) -> None:
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=COMMANDS_GROUP):
+        if entry.name in commands.choices:
+            continue
+        try:
+            entry.load()(commands)
+        except Exception as exc:  # a broken plugin must not break the other commands
+            sys.stderr.write(f"tasklink: command {entry.name!r} failed to load: {exc}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

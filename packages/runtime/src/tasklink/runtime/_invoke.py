@@ -69,10 +69,10 @@ class CommandInputError(Exception):
         self.code = code
 
 
-def read_input(text: str) -> dict[str, Any]:
-    """``--input``: inline JSON, ``@FILE`` or ``@-`` (stdin). Must be a JSON object
-    nested at most :data:`MAX_INPUT_DEPTH` levels."""
-    source = "--input"
+def read_input(text: str, option: str = "--input") -> dict[str, Any]:
+    """``--input`` (or ``option``): inline JSON, ``@FILE`` or ``@-`` (stdin). Must be a
+    JSON object nested at most :data:`MAX_INPUT_DEPTH` levels."""
+    source = option
     if text.startswith("@"):
         name = text[1:]
         source = "stdin" if name == "-" else f"input file {name}"

@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     )
     from ._expressions import ExpressionEvaluator
     from ._freemarker import render_freemarker
+    from ._jsonable import to_jsonable
 
 # The deferred names by module: keep in step with the TYPE_CHECKING imports (a test checks).
 _DEFERRED = {
@@ -97,6 +98,7 @@ _DEFERRED = {
     ),
     "_expressions": ("ExpressionEvaluator",),
     "_freemarker": ("render_freemarker",),
+    "_jsonable": ("to_jsonable",),
 }
 if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown names
     __getattr__, __dir__ = deferred_exports(__name__, _DEFERRED)
@@ -168,4 +170,5 @@ __all__ = [
     "safe_file_name",
     "spooled_file",
     "status_code_name",
+    "to_jsonable",
 ]

@@ -1,6 +1,7 @@
 """tasklink-testing: the test kit for connector authors.
 
-Run operations the way a runtime would (:func:`run_job`), record HTTP with credentials
+Run operations the way a runtime would (:func:`run_job`), whole BPMN processes on the
+embedded engine (:func:`run_process`, with tasklink-engine installed), record HTTP with credentials
 scrubbed (:func:`recording_vcr`), check cassettes against OpenAPI specs, give every
 connector package the standard suite (:class:`StandardConnectorSuite`), and drive a
 runtime with the fixture connector of :mod:`tasklink.testing.fixtures`.
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from ._exports import check_package_exports
     from ._harness import arun_job, run_job
     from ._kit import repository_root, shared_kit_dir
+    from ._process import arun_process, run_process
     from ._openapi import (
         OpenAPISpec,
         OperationNotFoundError,
@@ -46,6 +48,7 @@ _DEFERRED = {
     "_exports": ("check_package_exports",),
     "_harness": ("arun_job", "run_job"),
     "_kit": ("repository_root", "shared_kit_dir"),
+    "_process": ("arun_process", "run_process"),
     "_openapi": (
         "OpenAPISpec",
         "OperationNotFoundError",
@@ -88,6 +91,7 @@ __all__ = [
     "TemplateToolsMissingError",
     "__version__",
     "arun_job",
+    "arun_process",
     "assert_cassette_matches_spec",
     "check_cassette",
     "check_package_exports",
@@ -97,6 +101,7 @@ __all__ = [
     "recording_vcr",
     "repository_root",
     "run_job",
+    "run_process",
     "run_readme_example",
     "shared_kit_dir",
     "template_key",

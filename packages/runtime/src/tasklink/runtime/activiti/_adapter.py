@@ -33,9 +33,7 @@ from tasklink.core import (
     Job,
     Operation,
     Outcome,
-    VendorContract,
 )
-from tasklink.core.templates import activiti_error_codes
 
 from .._backoff import Backoff
 from .._engines import EngineError
@@ -46,6 +44,7 @@ from ._protocol import (
     IntegrationRequest,
     UnusableMessageError,
     check_request,
+    declared_errors,
     error_class,
     error_document,
     job_for,
@@ -374,18 +373,11 @@ class ActivitiAdapter:
         self.pipeline.metrics.rejected(ENGINE, "invalid_request")
 
     def declared_errors(self, operation: Operation) -> frozenset[str]:
-        """The error codes of the connector definition the process was modelled with:
-        those become BPMN errors. Ours declares the connector's codes and the core's; a
-        vendor contract's is the vendor's own definition, with the vendor's codes alone."""
+        """:func:`declared_errors` of the operation's connector, cached."""
         connector = operation.connector
         codes = self._error_codes.get(connector)
         if codes is None:
-            codes = (
-                frozenset(connector.errors)
-                if isinstance(connector, VendorContract)
-                else activiti_error_codes(connector)
-            )
-            self._error_codes[connector] = codes
+            codes = self._error_codes[connector] = declared_errors(connector)
         return codes
 
     async def _execute(self, operation: Operation, job: Job) -> Outcome | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from tasklink.core import (
     BpmnErrorThrown,
+    Connector,
     DocumentStore,
     ErrorCode,
     Failed,
@@ -28,6 +29,7 @@ from tasklink.core import (
     Job,
     JobInfo,
     Operation,
+    VendorContract,
     decode_variables,
 )
 
@@ -37,9 +39,11 @@ __all__ = [
     "INPUT_ERROR_CLASS",
     "IntegrationRequest",
     "UnusableMessageError",
+    "declared_errors",
     "error_class",
     "error_document",
     "job_for",
+    "outbound_variables",
     "parse_request",
     "result_document",
     "stack_trace",
@@ -237,6 +241,17 @@ def error_document(
         "errorClassName": class_name,
         "stackTraceElements": stack or [],
     }
+
+
+def declared_errors(connector: Connector) -> frozenset[str]:
+    """The error codes of the connector definition a process was modelled with: those
+    become BPMN errors. Ours declares the connector's codes and the core's; a vendor
+    contract's is the vendor's own definition, with the vendor's codes alone."""
+    if isinstance(connector, VendorContract):
+        return frozenset(connector.errors)
+    from tasklink.core.templates import activiti_error_codes
+
+    return activiti_error_codes(connector)
 
 
 def error_class(outcome: Failed | BpmnErrorThrown, declared: Collection[str]) -> str:
