@@ -69,6 +69,12 @@ def _scope_keys(task: Any) -> list[UUID]:
     return keys
 
 
+def _enclosing(task: Any) -> Any:
+    """The subprocess task whose subprocess holds ``task`` (``None`` at the top)."""
+    parent = task.workflow.parent_task_id
+    return task.workflow.top_workflow.get_task_from_id(parent) if parent else None
+
+
 class Instance(PythonScriptEngine):  # type: ignore[misc]
     """The state of one process instance beyond Spiff's tokens."""
 
@@ -87,6 +93,9 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         # A caught error's variables, and errorCode / errorMessage, which only the catch
         # event's output mappings see, by the catching boundary event's task id.
         self._caught: dict[UUID, tuple[dict[str, Any], dict[str, Any]]] = {}
+        # Subprocesses ended by an error from inside: Spiff completes them, Zeebe does not
+        # (no output mappings, not on the path).
+        self._ended_by_error: set[UUID] = set()
 
     def trace(self, message: str) -> None:
         if self._trace is not None:
@@ -171,12 +180,15 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         self.scopes.open(task.id, self.apply_inputs(task, extensions_of(task.task_spec).inputs))
 
     def leave_subprocess(self, task: Any) -> None:
-        self.finish(task, {})
+        if task.id in self._ended_by_error:
+            self.scopes.close(task.id)
+        else:
+            self.finish(task, {})
 
     def completed(self, task: Any) -> None:
         """Every BPMN element that completes: the path, and a caught error's variables."""
         name = getattr(task.task_spec, "bpmn_id", None)
-        if name is None:
+        if name is None or task.id in self._ended_by_error:
             return
         caught = self._caught.pop(task.id, None)
         if caught is not None:
@@ -220,6 +232,10 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         """Throw a BPMN error from ``task``: the first error boundary event that catches
         ``code``, on the task or an enclosing subprocess, gets it (a boundary event that
         names the code before one that catches every error). ``False``: none did."""
+        return self._throw(task, code, message, variables) is not None
+
+    def _throw(self, task: Any, code: str, message: str, variables: Mapping[str, Any]) -> Any:
+        """:meth:`throw_error`; the task whose boundary event caught it, or ``None``."""
         event = BpmnEvent(ErrorDefinition(code, code), payload=dict(variables))
         node: Any = task
         while node is not None:
@@ -233,10 +249,9 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
                 catcher.task_spec.catch(catcher, event)
                 catcher.task_spec._update(catcher)
                 self.trace(f"error {code} from {element_id(task)} caught by {element_id(catcher)}")
-                return True
-            parent = node.workflow.parent_task_id
-            node = node.workflow.top_workflow.get_task_from_id(parent) if parent else None
-        return False
+                return node
+            node = _enclosing(node)
+        return None
 
     @staticmethod
     def _catcher(node: Any, event: BpmnEvent) -> Any:
@@ -259,9 +274,15 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         """An error end event: thrown to the boundary events of its subprocess (and the
         ones around that); an incident when nothing catches it, as in Zeebe."""
         code = code or ""
-        parent = task.workflow.parent_task_id
-        holder = task.workflow.top_workflow.get_task_from_id(parent) if parent else None
-        if holder is not None and self.throw_error(holder, code, "", {}):
+        holder = _enclosing(task)
+        caught_at = self._throw(holder, code, "", {}) if holder is not None else None
+        if caught_at is not None:
+            # Every subprocess from the thrower's up to the catching one ends by the error.
+            while holder is not None:
+                self._ended_by_error.add(holder.id)
+                if holder is caught_at:
+                    break
+                holder = _enclosing(holder)
             return
         raise self.incident(task, "UNHANDLED_ERROR_EVENT", f"no event catches the error {code!r}")
 

@@ -32,7 +32,7 @@ from ._activiti_mapping import MappingError, ProcessExtensions, TaskMapping
 from ._errors import ProcessDefinitionError
 from ._expressions import ExpressionError
 from ._instance import Instance, element_id
-from ._mocks import MockValue, mock_operation
+from ._mocks import MockValue, mock_operation, mocked_job
 from ._parser import Definition
 from ._specs import JobTask, extensions_of
 
@@ -170,7 +170,8 @@ class CamundaJobs:
             except InputError as exc:
                 message = self.pipeline.redactor.redact(exc.message)
                 return Failed(exc.code, message, 0, input_error=True)
-        return await self.pipeline.run(operation, prepared.job)
+        with mocked_job(prepared.job.variables):
+            return await self.pipeline.run(operation, prepared.job)
 
     def completed(
         self, instance: Instance, task: Any, prepared: PreparedJob, outcome: Completed
@@ -258,7 +259,8 @@ class ActivitiJobs:
 
     async def execute(self, prepared: PreparedJob) -> Outcome:
         assert prepared.operation is not None
-        return await self.pipeline.run(prepared.operation, prepared.job)
+        with mocked_job(prepared.job.variables):
+            return await self.pipeline.run(prepared.operation, prepared.job)
 
     def completed(
         self, instance: Instance, task: Any, prepared: PreparedJob, outcome: Completed

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from tasklink.core import Connector, Operation
 
-__all__ = ["MockValue", "mock_operation"]
+__all__ = ["MockValue", "mock_operation", "mocked_job"]
 
 #: A connector's output (any JSON value), an exception the operation raises
 #: (``BpmnError``, ``ConnectorError``, ...), or a function of the job's variables
@@ -28,6 +30,21 @@ _VERSIONED = re.compile(r".+:\d+$")
 
 class _AnyInput(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+# The variables of the job a mock answers: the executor hands an operation only the fields
+# its input model declares, and a mock declares none.
+_job_variables: ContextVar[Mapping[str, Any]] = ContextVar("tasklink_mock_job_variables")
+
+
+@contextmanager
+def mocked_job(variables: Mapping[str, Any]) -> Iterator[None]:
+    """Let a mock running in this context see ``variables``."""
+    token = _job_variables.set(variables)
+    try:
+        yield
+    finally:
+        _job_variables.reset(token)
 
 
 def mock_operation(key: str, value: MockValue, job_type: str | None) -> Operation:
@@ -46,7 +63,7 @@ def mock_operation(key: str, value: MockValue, job_type: str | None) -> Operatio
     async def call(data: _AnyInput) -> Any:
         result = value
         if callable(result) and not isinstance(result, type):
-            result = result(dict(data.model_extra or {}))
+            result = result(dict(_job_variables.get({})))
             if inspect.isawaitable(result):
                 result = await result
         if isinstance(result, BaseException):

@@ -286,11 +286,13 @@ def _check_node(node: Any, dialect: Dialect) -> None:
             raise _refuse(node, "conditions are supported on flows out of gateways only")
     for child in _walk(node):
         kind = _local(child.tag)
-        if name == "subProcess":
-            _check_node(child, dialect)
-        elif kind == "extensionElements":
+        if kind == "extensionElements":
             _check_extensions(child, dialect)
-        elif _namespace(child.tag) == BPMN_NS and kind not in _PARTS:
+        elif _namespace(child.tag) != BPMN_NS or kind in _PARTS:
+            continue
+        elif name == "subProcess":
+            _check_node(child, dialect)  # the subprocess's own flow elements
+        else:
             raise _refuse(child, f"bpmn:{kind} is not supported by the embedded engine")
 
 
@@ -453,7 +455,7 @@ def _read_xml(source: str | bytes | Path) -> Any:
             data = source
         return etree.fromstring(data, parser)
     except OSError as exc:
-        raise ProcessDefinitionError(f"cannot read {source}: {exc.strerror or exc}") from None
+        raise ProcessDefinitionError(f"cannot read {source!s}: {exc.strerror or exc}") from None
     except etree.XMLSyntaxError as exc:
         raise ProcessDefinitionError(f"not well-formed XML: {exc}") from None
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from tasklink.core import BpmnErrorThrown, Completed, Failed, Outcome
 
-from ._instance import Clock, IncidentError, Instance, element_id
+from ._instance import Clock, IncidentError, Instance
 from ._jobs import JobKind, PreparedJob
 from ._parser import Definition
 from ._result import Incident, ProcessResult
@@ -48,10 +48,11 @@ def _as_incident(exc: Exception) -> Incident:
     if found is not None:
         return found
     task = getattr(exc, "task", None)
-    where = element_id(task) if task is not None else "?"
+    spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
+    where = str(getattr(spec, "bpmn_id", None) or getattr(spec, "name", "?"))
     if isinstance(exc, WorkflowException):
         # Spiff's own refusals while running: a gateway none of whose flows can be taken.
-        return Incident("CONDITION_ERROR", where, str(exc))
+        return Incident("CONDITION_ERROR", where, f"{where}: no outgoing flow can be taken")
     return Incident("UNKNOWN", where, f"{type(exc).__name__}: {exc}")
 
 
