@@ -3,7 +3,8 @@
 APA processes write conditions such as ``${approved == true && amount > 100}``. The
 engine evaluates every expression in FEEL, so the JUEL the modeler writes is translated
 token by token: comparison and logic operators (symbols and their word forms), ``!`` /
-``not``, literals, property paths (``order.items[0].price``) and parentheses. Method
+``not``, literals, property paths (``order.items[0].price``, indexes counted from 0 as in
+Java; ``map['key']``) and parentheses. Method
 calls, ``empty`` and arithmetic other than ``+ - * /`` are refused with a clear message:
 they have no faithful FEEL form.
 """
@@ -58,8 +59,6 @@ _SYMBOLS = {
     "/": " / ",
     "(": "(",
     ")": ")",
-    "[": "[",
-    "]": "]",
     ".": ".",
 }
 
@@ -103,12 +102,33 @@ def _operand_end(tokens: list[tuple[str, str]], start: int) -> int:
         if value == "." and index + 1 < len(tokens):
             index += 2
         elif value == "[":
-            while index < len(tokens) and tokens[index][1] != "]":
-                index += 1
-            index += 1
+            index = _closing(tokens, index) + 1
         else:
             break
     return index
+
+
+def _closing(tokens: list[tuple[str, str]], start: int) -> int:
+    """Index of the ``]`` matching the ``[`` at ``start``."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += {"[": 1, "]": -1}.get(tokens[index][1], 0)
+        if depth == 0:
+            return index
+    raise JuelError("unbalanced brackets")
+
+
+def _index(tokens: list[tuple[str, str]]) -> str:
+    """A JUEL index: ``['key']`` is a member (``.key``); a number or an expression
+    counts from 0 in Java and from 1 in FEEL."""
+    if len(tokens) == 1 and tokens[0][0] == "string":
+        key = json.loads(_string(tokens[0][1]))
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise JuelError(f"the key {key!r} is not a name FEEL can use as a path")
+        return f".{key}"
+    if len(tokens) == 1 and tokens[0][0] == "number":
+        return f"[{int(tokens[0][1]) + 1}]"
+    return f"[({_translate(tokens)}) + 1]"
 
 
 def _translate(tokens: list[tuple[str, str]]) -> str:
@@ -117,6 +137,11 @@ def _translate(tokens: list[tuple[str, str]]) -> str:
     while index < len(tokens):
         kind, value = tokens[index]
         following = tokens[index + 1][1] if index + 1 < len(tokens) else None
+        if value == "[":
+            end = _closing(tokens, index)
+            out.append(_index(tokens[index + 1 : end]))
+            index = end + 1
+            continue
         if kind == "string":
             out.append(_string(value))
         elif kind == "number":
