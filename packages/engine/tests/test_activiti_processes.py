@@ -140,7 +140,7 @@ async def test_an_implementation_nobody_serves_is_refused(run: Any) -> None:
         '<bpmn:serviceTask id="Task_1" implementation="crm.CREATE_LEAD"/>'
         '<bpmn:endEvent id="end"/>' + flow("start", "Task_1") + flow("Task_1", "end")
     )
-    with pytest.raises(ProcessDefinitionError, match="'crm.CREATE_LEAD'.*echo.ECHO_MESSAGE"):
+    with pytest.raises(ProcessDefinitionError, match=r"'crm.CREATE_LEAD'.*echo.ECHO_MESSAGE"):
         await run(process)
     mocked = await run(process, mock={"crm.CREATE_LEAD": {"lead": "L-1"}})
     assert mocked.variables == {"lead": "L-1"}

@@ -71,7 +71,7 @@ async def test_an_unsupported_element_inside_a_subprocess_is_refused(run: Any) -
         + END
         + chain("start", "sub", "end")
     )
-    with pytest.raises(ProcessDefinitionError, match="element 'inner'.*bpmn:manualTask"):
+    with pytest.raises(ProcessDefinitionError, match=r"element 'inner'.*bpmn:manualTask"):
         await run(xml)
 
 
@@ -82,7 +82,7 @@ async def test_a_condition_on_a_flow_out_of_a_task_is_refused(run: Any) -> None:
         + "<bpmn:conditionExpression>=true</bpmn:conditionExpression></bpmn:sequenceFlow>"
         + END
     )
-    with pytest.raises(ProcessDefinitionError, match="element 'f'.*out of gateways only"):
+    with pytest.raises(ProcessDefinitionError, match=r"element 'f'.*out of gateways only"):
         await run(xml)
 
 
@@ -129,7 +129,7 @@ async def test_a_document_that_is_not_bpmn_is_refused(
 
 
 async def test_a_missing_file_is_refused(run: Any, tmp_path: Any) -> None:
-    with pytest.raises(ProcessDefinitionError, match="cannot read .*missing.bpmn"):
+    with pytest.raises(ProcessDefinitionError, match=r"cannot read .*missing.bpmn"):
         await run(tmp_path / "missing.bpmn")
 
 
