@@ -526,3 +526,48 @@ async def test_trace_reports_each_step(run: Any, clock: str) -> None:
         "completed a",
         "completed end",
     ]
+
+
+async def test_a_non_interrupting_timer_lets_the_task_finish(run: Any) -> None:
+    async def slow(variables: dict[str, Any]) -> Any:
+        await asyncio.sleep(0.4)
+        return {"message": "late"}
+
+    xml = bpmn(
+        START
+        + service("call", headers=RESULT)
+        + '<bpmn:boundaryEvent id="reminder" attachedToRef="call" cancelActivity="false">'
+        "<bpmn:timerEventDefinition><bpmn:timeDuration>PT0.1S</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        + script("remind", '"sent"', "reminded")
+        + '<bpmn:endEvent id="reminded-end"/>'
+        + END
+        + chain("start", "call", "end")
+        + chain("reminder", "remind", "reminded-end")
+    )
+    result = await run(xml, mock={"call": slow}, clock="real")
+    assert result.state == "completed"
+    assert result.path.index("reminded-end") < result.path.index("call")
+    assert result.path[-1] == "end"
+    assert result.variables == {"reminded": "sent", "r": {"message": "late"}}
+
+
+async def test_a_terminate_end_event_ends_every_branch(run: Any) -> None:
+    xml = bpmn(
+        START
+        + '<bpmn:parallelGateway id="fork"/>'
+        + '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        "</bpmn:intermediateCatchEvent>"
+        + '<bpmn:intermediateThrowEvent id="note"/>'
+        + '<bpmn:endEvent id="stop"><bpmn:terminateEventDefinition/></bpmn:endEvent>'
+        + END
+        + chain("start", "fork")
+        + chain("fork", "wait", "end")
+        + chain("fork", "note", "stop")
+    )
+    started = time.monotonic()
+    result = await run(xml, clock="real")
+    assert result.state == "completed"
+    assert result.path == ["start", "fork", "note", "stop"]
+    assert time.monotonic() - started < 5, "the waiting branch was terminated"
