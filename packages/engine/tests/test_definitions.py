@@ -167,3 +167,20 @@ async def test_several_executable_processes_need_a_choice(run: Any) -> None:
     assert (await run(two, process_id="q")).path == ["qs", "qe"]
     with pytest.raises(ProcessDefinitionError, match="no process 'r'"):
         await run(two, process_id="r")
+
+
+async def test_an_engine_keeps_parsed_processes_until_the_file_changes(tmp_path: Any) -> None:
+    from engine_support import SETTINGS
+
+    from tasklink.engine import ProcessEngine
+
+    path = tmp_path / "p.bpmn"
+    path.write_text(bpmn(START + END + chain("start", "end")))
+    async with ProcessEngine(settings=SETTINGS, secrets={}) as engine:
+        first = engine.load(path)
+        assert engine.load(path) is first
+        assert (await engine.run(path)).path == ["start", "end"]
+        assert (await engine.run(path)).path == ["start", "end"]
+        path.write_text(bpmn('<bpmn:startEvent id="begin"/>' + END + chain("begin", "end")))
+        assert engine.load(path) is not first
+        assert (await engine.run(path)).path == ["begin", "end"]

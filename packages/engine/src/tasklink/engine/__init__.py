@@ -23,14 +23,14 @@ from tasklink.core import deferred_exports
 from .__about__ import __version__
 
 if TYPE_CHECKING:
-    from ._api import Engine, run_process, run_process_async
+    from ._api import Engine, ProcessEngine, run_process, run_process_async
     from ._errors import ProcessDefinitionError
     from ._parser import SUPPORTED_ELEMENTS
     from ._result import Incident, ProcessResult
 
 # The deferred names by module: keep in step with the TYPE_CHECKING imports.
 _DEFERRED = {
-    "_api": ("Engine", "run_process", "run_process_async"),
+    "_api": ("Engine", "ProcessEngine", "run_process", "run_process_async"),
     "_errors": ("ProcessDefinitionError",),
     "_parser": ("SUPPORTED_ELEMENTS",),
     "_result": ("Incident", "ProcessResult"),
@@ -43,6 +43,7 @@ __all__ = [
     "Engine",
     "Incident",
     "ProcessDefinitionError",
+    "ProcessEngine",
     "ProcessResult",
     "__version__",
     "run_process",
