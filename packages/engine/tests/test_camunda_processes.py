@@ -571,3 +571,39 @@ async def test_a_terminate_end_event_ends_every_branch(run: Any) -> None:
     assert result.state == "completed"
     assert result.path == ["start", "fork", "note", "stop"]
     assert time.monotonic() - started < 5, "the waiting branch was terminated"
+
+
+async def test_an_endless_loop_ends_in_an_incident(run: Any) -> None:
+    xml = bpmn(
+        START
+        + script("count", "n + 1", "n")
+        + '<bpmn:exclusiveGateway id="again" default="more"/>'
+        + END
+        + chain("start", "count", "again")
+        + flow("again", "end", "=n &lt; 0")
+        + flow("again", "count", id="more")
+    )
+    result = await run(xml, variables={"n": 0}, max_steps=300)
+    assert result.state == "incident"
+    assert result.incident is not None
+    assert (result.incident.type, result.incident.element_id) in {
+        ("STEP_LIMIT", "count"),
+        ("STEP_LIMIT", "again"),
+    }
+    assert len(result.path) == 301
+
+
+async def test_a_loop_deeper_than_spiffs_own_limit_completes(run: Any) -> None:
+    # Spiff's task iterators stop 1,000 tasks deep; 700 turns are 1,400 elements.
+    xml = bpmn(
+        START
+        + script("count", "n + 1", "n")
+        + '<bpmn:exclusiveGateway id="again" default="more"/>'
+        + END
+        + chain("start", "count", "again")
+        + flow("again", "end", "=n &gt;= 700")
+        + flow("again", "count", id="more")
+    )
+    result = await run(xml, variables={"n": 0})
+    assert result.state == "completed"
+    assert result.variables == {"n": 700}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tasklink.core import MappingSecretProvider, Redactor, SecretProvider
 
 from ._errors import ProcessDefinitionError
-from ._instance import Clock
+from ._instance import MAX_STEPS, Clock
 from ._jobs import ActivitiJobs, CamundaJobs, JobKind
 from ._mocks import MockValue
 from ._parser import ACTIVITI, CAMUNDA, Definition, load_definition
@@ -156,6 +156,7 @@ class ProcessEngine:
         process_id: str | None = None,
         clock: Literal["real", "virtual"] = "real",
         trace: Callable[[str], None] | None = None,
+        max_steps: int = MAX_STEPS,
     ) -> ProcessResult:
         """Run one instance of the process in ``process`` (a file path, or the XML
         itself) to its end.
@@ -167,6 +168,8 @@ class ProcessEngine:
         (Activiti: implementation): a value is the connector's output, an exception it
         raises, or a function of the job's variables returning either.
         ``clock="virtual"`` lets timers fire as soon as nothing else can happen.
+        ``max_steps`` bounds the elements the run completes (a loop that never ends is a
+        ``STEP_LIMIT`` incident).
 
         Raises :class:`ProcessDefinitionError` before anything runs when the process
         cannot be run as modelled; everything that happens while it runs ends in the
@@ -180,7 +183,12 @@ class ProcessEngine:
         jobs.check(definition)
         start.update(variables or {})
         result = await execute(
-            definition, jobs, start, clock=Clock(virtual=clock == "virtual"), trace=trace
+            definition,
+            jobs,
+            start,
+            clock=Clock(virtual=clock == "virtual"),
+            trace=trace,
+            max_steps=max_steps,
         )
         return _redacted(result, self.pipeline.redactor)
 

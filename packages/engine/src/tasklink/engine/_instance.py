@@ -25,7 +25,13 @@ from ._result import Incident
 from ._scopes import Scopes, set_target
 from ._specs import ElementExtensions, ErrorDefinition, IoMapping, extensions_of
 
-__all__ = ["Clock", "IncidentError", "Instance", "element_id"]
+__all__ = ["MAX_STEPS", "Clock", "IncidentError", "Instance", "element_id"]
+
+#: Elements one run may complete by default: a loop in the model (a gateway leading back
+#: with a condition that never turns) would otherwise hold the event loop forever. Spiff
+#: walks the whole task tree on every step, so a run's cost grows with the square of its
+#: length: 5,000 elements take seconds, not minutes.
+MAX_STEPS = 5_000
 
 _DUE = "tasklink_due"  # a timer's due time on the instance clock, in its task's data
 
@@ -84,11 +90,13 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         *,
         clock: Clock,
         trace: Callable[[str], None] | None = None,
+        max_steps: int = MAX_STEPS,
     ) -> None:
         super().__init__()
         self.scopes = Scopes(variables)
         self.clock = clock
         self.path: list[str] = []
+        self.max_steps = max_steps
         self._trace = trace
         # A caught error's variables, and errorCode / errorMessage, which only the catch
         # event's output mappings see, by the catching boundary event's task id.
@@ -194,6 +202,13 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         if caught is not None:
             self.finish(task, *caught)
         self.path.append(name)
+        if len(self.path) > self.max_steps:
+            raise self.incident(
+                task,
+                "STEP_LIMIT",
+                f"the process completed {self.max_steps} elements without ending: a loop "
+                "in the model?",
+            )
         self.trace(f"completed {name}")
 
     def timer_fired(self, task: Any, expression: Expression, *, duration: bool) -> bool:

@@ -14,7 +14,8 @@ class Incident:
     (a job failed with no retries left), ``UNHANDLED_ERROR_EVENT`` (a BPMN error no
     event caught), ``IO_MAPPING_ERROR``, ``CONDITION_ERROR`` (no flow of a gateway could
     be taken, or a condition failed), ``EXTRACT_VALUE_ERROR`` (a timer, script or job
-    type expression failed)."""
+    type expression failed); and the embedded engine's own ``STEP_LIMIT`` (a run
+    completed :data:`~tasklink.engine._instance.MAX_STEPS` elements: a loop)."""
 
     type: str
     element_id: str

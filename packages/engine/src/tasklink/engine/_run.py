@@ -11,19 +11,46 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tasklink.core import BpmnErrorThrown, Completed, Failed, Outcome
 
-from ._instance import Clock, IncidentError, Instance
+from ._instance import MAX_STEPS, Clock, IncidentError, Instance
 from ._jobs import JobKind, PreparedJob
 from ._parser import Definition
 from ._result import Incident, ProcessResult
 from ._specs import DateTimer, DurationTimer, JobTask
 
 __all__ = ["connect_path", "execute"]
+
+
+class _DeepTrees:
+    """Spiff's task iterators stop 1,000 tasks deep, and a loop in a model deepens the
+    tree with every turn: past that depth ready tasks would go unseen and the run would
+    stall. The engine's step limit bounds the depth instead."""
+
+    max_steps = MAX_STEPS
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("max_depth", 4 * self.max_steps)
+        return super().get_tasks_iterator(first_task, **kwargs)  # type: ignore[misc]
+
+
+class _SubWorkflow(_DeepTrees, BpmnSubWorkflow):  # type: ignore[misc]
+    pass
+
+
+class _Workflow(_DeepTrees, BpmnWorkflow):  # type: ignore[misc]
+    def create_subprocess(self, my_task: Any, spec_name: str) -> Any:
+        subprocess = _SubWorkflow(
+            self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self
+        )
+        subprocess.max_steps = self.max_steps
+        self.subprocesses[my_task.id] = subprocess
+        return subprocess
 
 
 @dataclass
@@ -65,9 +92,10 @@ class _Run:
     ) -> None:
         self.jobs = jobs
         self.instance = instance
-        self.workflow = BpmnWorkflow(
+        self.workflow = _Workflow(
             definition.spec, definition.subprocess_specs, script_engine=instance
         )
+        self.workflow.max_steps = instance.max_steps
         self.running: dict[UUID, _Running] = {}
         self.retrying: dict[UUID, tuple[float, PreparedJob]] = {}
 
@@ -244,7 +272,8 @@ async def execute(
     *,
     clock: Clock,
     trace: Callable[[str], None] | None = None,
+    max_steps: int = MAX_STEPS,
 ) -> ProcessResult:
     """Run one instance of ``definition`` to its end."""
-    instance = Instance(variables, clock=clock, trace=trace)
+    instance = Instance(variables, clock=clock, trace=trace, max_steps=max_steps)
     return await _Run(definition, jobs, instance).run()

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ._exports import check_package_exports
     from ._harness import arun_job, run_job
     from ._kit import repository_root, shared_kit_dir
-    from ._process import arun_process, run_process
     from ._openapi import (
         OpenAPISpec,
         OperationNotFoundError,
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
         assert_cassette_matches_spec,
         check_cassette,
     )
+    from ._process import arun_process, run_process
     from ._readme import ReadmeExample, readme_examples, run_readme_example
     from ._recording import CassetteSecretError, Scrubber, recording_vcr
     from ._suite import SecretCase, StandardConnectorSuite
