@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""The README demo: a REST call and an e-mail through `tasklink invoke`, against local servers.
+"""The README demo: a BPMN process run on the embedded engine, against local servers.
 
-It starts a small HTTP API (with bearer authentication) and an SMTP server on 127.0.0.1,
-then runs the installed connectors exactly as a user would from the shell, secrets coming
-from `TASKLINK_SECRET_*` environment variables: a successful request, a 404 turned into an
-error with a stable code, an input mistake named by field, an e-mail whose arrival it shows,
-and a placeholder that tries to read the runtime's own environment and is refused.
+It starts a small orders API (with bearer authentication) and an SMTP server on 127.0.0.1,
+then runs `examples/order-notification.bpmn` with `tasklink process run` exactly as a user
+would from the shell, the API token coming from `TASKLINK_SECRET_ORDER_API_TOKEN`: the REST
+task fetches the order, a gateway looks at its status, and the e-mail task tells the
+customer when it has shipped. Three orders take the three paths: shipped (an e-mail whose
+arrival it shows), not shipped yet (the gateway's default flow), and unknown (the API's 404
+becomes the BPMN error ORDER_NOT_FOUND, caught by the boundary event on the REST task).
+Then two single connector calls with `tasklink invoke`: an input mistake named by field,
+and a placeholder that tries to read the runtime's own environment and is refused. Every
+outcome is checked; the demo exits 1 when one differs from what it expects.
 """
 
 from __future__ import annotations
@@ -23,8 +28,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = "examples/order-notification.bpmn"  # run from the repository root
 API_TOKEN = "demo-token-4f9a2c71"  # noqa: S105 - the demo's own local API
-ORDERS = {"42": {"id": 42, "customer": "Ada Lovelace", "total": 129.5, "status": "shipped"}}
+ORDERS = {
+    "42": {
+        "id": 42,
+        "customer": "Ada Lovelace",
+        "email": "ada@example.org",
+        "total": 129.5,
+        "status": "shipped",
+    },
+    "43": {
+        "id": 43,
+        "customer": "Grace Hopper",
+        "email": "grace@example.org",
+        "total": 18.0,
+        "status": "packing",
+    },
+}
 
 
 class OrdersApi(BaseHTTPRequestHandler):
@@ -69,17 +91,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def tasklink(*args: str, env: dict[str, str]) -> int:
+def tasklink(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run the `tasklink` command as a user would, show what it prints; its exit code and
+    standard output."""
     command = [str(Path(sys.executable).with_name("tasklink")), *args]
     print("\n$ " + " ".join(shlex.quote(a) for a in ["tasklink", *args]), flush=True)
     done = subprocess.run(
-        command, env={**os.environ, **env}, text=True, capture_output=True, check=False
+        command, env={**os.environ, **env}, cwd=ROOT, text=True, capture_output=True, check=False
     )
-    for stream in (done.stdout, done.stderr):
+    # --trace writes each step to stderr while the process runs; the result comes last
+    for stream in (done.stderr, done.stdout):
         if stream.strip():
             print(stream.rstrip())
     print(f"(exit code {done.returncode})")
-    return done.returncode
+    return done.returncode, done.stdout
+
+
+class Checks:
+    """What the demo expects, and what differed."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def expect(self, what: str, actual: object, expected: object) -> None:
+        if actual != expected:
+            self.problems.append(f"{what}: expected {expected!r}, got {actual!r}")
 
 
 def main() -> int:
@@ -94,40 +130,43 @@ def main() -> int:
     # {{secrets.ORDER_API_TOKEN}} reads TASKLINK_SECRET_ORDER_API_TOKEN, and nothing else
     # in the environment is a secret.
     env = {"TASKLINK_SECRET_ORDER_API_TOKEN": API_TOKEN}
+    checks = Checks()
     print(f"Orders API on {base}, SMTP server on 127.0.0.1:{smtp.port}")
 
-    def fetch(order: str) -> list[str]:
-        request = {
-            "method": "GET",
-            "url": f"{base}/orders/{order}",
-            "authentication": {"type": "bearer", "token": "{{secrets.ORDER_API_TOKEN}}"},
+    def run(order: str, path: list[str], e_mails: int, *options: str) -> None:
+        """Run the example for one order and check the outcome."""
+        variables = {
+            "orderId": order,
+            "baseUrl": base,
+            "smtpHost": "127.0.0.1",
+            "smtpPort": smtp.port,
         }
-        return ["invoke", "http", "--input", json.dumps(request)]
+        sent_before = len(inbox.messages)
+        code, output = tasklink(
+            "process", "run", EXAMPLE, "--variables", json.dumps(variables), *options, env=env
+        )
+        checks.expect(f"order {order}: exit code", code, 0)
+        try:
+            result = json.loads(output)
+        except ValueError:
+            checks.problems.append(f"order {order}: no result printed")
+            return
+        print(f"-> {result['state']} through {' -> '.join(result['path'])}")
+        checks.expect(f"order {order}: state", result["state"], "completed")
+        checks.expect(f"order {order}: path", result["path"], path)
+        checks.expect(f"order {order}: e-mails sent", len(inbox.messages) - sent_before, e_mails)
 
     try:
         print(
-            "\n1. A REST call; the token comes from TASKLINK_SECRET_ORDER_API_TOKEN and never "
-            "shows."
+            f"\n1. Order 42 has shipped: {EXAMPLE} fetches it with the REST connector (the "
+            "token comes from TASKLINK_SECRET_ORDER_API_TOKEN and never shows), the gateway "
+            "sends it to the e-mail task, and the customer is told. --trace shows each step."
         )
-        codes = [tasklink(*fetch("42"), env=env)]
-        print("\n2. A 404 becomes a connector error with a stable code (exit 1).")
-        codes.append(tasklink(*fetch("7"), env=env))
-        print("\n3. A mistake in the input is named by field (exit 2).")
-        codes.append(
-            tasklink("invoke", "http", "--input", '{"method": "FETCH", "url": 5}', env=env)
-        )
-        print("\n4. An e-mail through SMTP.")
-        mail = {
-            "connection": {"host": "127.0.0.1", "port": smtp.port, "security": "none"},
-            "sender": "shop@example.org",
-            "to": ["ada@example.org"],
-            "subject": "Your order {{ order.id }} has {{ order.status }}",
-            "text": "Hello {{ order.customer }}, your order (CHF {{ order.total }}) is on its way.",
-            "templateEngine": "jinja2",
-            "templateData": {"order": ORDERS["42"]},
-        }
-        codes.append(
-            tasklink("invoke", "email", "--operation", "send", "--input", json.dumps(mail), env=env)
+        run(
+            "42",
+            ["order-received", "fetch-order", "is-shipped", "notify-customer", "customer-notified"],
+            1,
+            "--trace",
         )
         print("\nThe SMTP server received:")
         for message in inbox.messages:
@@ -135,20 +174,33 @@ def main() -> int:
                 f"  From: {message['From']}\n  To: {message['To']}\n  Subject: {message['Subject']}"
             )
             print("  " + message.get_payload(decode=True).decode().strip())
+        print("\n2. Order 43 is still being packed: the gateway's default flow ends the process.")
+        run("43", ["order-received", "fetch-order", "is-shipped", "not-shipped-yet"], 0)
+        print(
+            "\n3. Order 7 does not exist: the API's 404 becomes the BPMN error ORDER_NOT_FOUND "
+            "(the task's error expression), which the boundary event order-not-found catches."
+        )
+        run("7", ["order-received", "order-not-found", "unknown-order"], 0)
+
+        print(
+            "\n4. One connector on its own, without a process: a mistake in the input is named "
+            "by field (exit 2)."
+        )
+        code, _ = tasklink("invoke", "http", "--input", '{"method": "FETCH", "url": 5}', env=env)
+        checks.expect("invoke with a bad input: exit code", code, 2)
         print(
             "\n5. Process data cannot read the runtime's environment: HOME is no secret (exit 2)."
         )
         leak = {"method": "POST", "url": f"{base}/orders", "body": {"home": "{{secrets.HOME}}"}}
-        codes.append(tasklink("invoke", "http", "--input", json.dumps(leak), env=env))
+        code, _ = tasklink("invoke", "http", "--input", json.dumps(leak), env=env)
+        checks.expect("invoke reading {{secrets.HOME}}: exit code", code, 2)
     finally:
         smtp.stop()
         api.shutdown()
-    expected = [0, 1, 2, 0, 2]
-    if codes != expected or len(inbox.messages) != 1:
-        print(
-            f"\nunexpected results: exit codes {codes}, {len(inbox.messages)} e-mails",
-            file=sys.stderr,
-        )
+    subjects = [message["Subject"] for message in inbox.messages]
+    checks.expect("e-mails received", subjects, ["Your order 42 has shipped"])
+    if checks.problems:
+        print("\nunexpected results:\n  " + "\n  ".join(checks.problems), file=sys.stderr)
         return 1
     print("\nDemo finished: every step behaved as expected.")
     return 0

@@ -2,8 +2,9 @@
 // test): loads all templates, applies each one to a service task, sets one required field,
 // exports the BPMN XML; for multi-operation templates it also sets shared fields, switches
 // the operation in the properties panel and exports again; for the `choices` cases it
-// switches a dropdown other fields depend on and exports before and after. Writes everything to a JSON file
-// for the test to check.
+// switches a dropdown other fields depend on and exports before and after; with `example`
+// it opens that diagram, reads the template state and properties panel of each service task
+// and exports it again. Writes everything to a JSON file for the test to check.
 //
 //   node drive.mjs <job.json> <result.json>
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,16 @@ try {
           .catch((e) => ({ error: String(e) })),
       item,
     );
+  }
+  if (job.example) {
+    // a diagram modelled with the templates: opened, inspected, exported, photographed
+    result.example = await page.evaluate(
+      (xml) => window.tasklinkModeler.inspect(xml).catch((e) => ({ error: String(e) })),
+      job.example.xml,
+    );
+    const canvas = await page.$('#canvas');
+    await canvas.screenshot({ path: job.example.screenshot });
+    result.example.screenshot = job.example.screenshot;
   }
   if (job.screenshot) {
     const item = job.screenshot;

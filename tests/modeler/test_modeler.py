@@ -11,6 +11,14 @@ values were kept and are exported for the new operation. For the REST connector 
 field shown for some values of another one (``field(show_when=...)``): the body fields are
 hidden for the default method GET, and shown and exported once the panel's Method dropdown
 is switched to POST.
+
+It also opens the example process, ``examples/order-notification.bpmn``, as Camunda
+Modeler opens a file (templates judged against the diagram's execution platform version):
+every element is drawn, each service task has its template applied (the newest version, no
+"Not found" or "Update available"), the properties panel shows the template's fields with
+the example's values and no messages, and the diagram the modeler exports is the example
+itself. That exported XML then runs every path of the process on the embedded engine,
+against the local orders API and SMTP server of ``tests/workflows/test_engine_demo.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "modeler"
 EXAMPLES_DIR = REPO / "shared" / "core" / "tests" / "templates"
+ORDER_EXAMPLE = REPO / "examples" / "order-notification.bpmn"
+ENGINE_DEMO_DIR = REPO / "tests" / "workflows"
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "zeebe": "http://camunda.org/schema/zeebe/1.0",
@@ -61,6 +72,12 @@ def _templates() -> tuple[dict[str, dict[str, Any]], str]:
 
 
 TEMPLATES, SCREENSHOT_KEY = _templates()
+
+if str(ENGINE_DEMO_DIR) not in sys.path:
+    sys.path.insert(0, str(ENGINE_DEMO_DIR))
+# the example's servers and the checks of its paths (imported as pytest imports test
+# modules, so its assertions are explained too)
+import test_engine_demo as engine_demo  # noqa: E402
 
 
 def _typed(prop: dict[str, Any], text: str) -> str:
@@ -252,6 +269,10 @@ def modeler_run(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         "switches": list(SWITCHES.values()),
         "choices": list(CHOICES.values()),
         "screenshot": {**shot, "path": str(screenshot)},
+        "example": {
+            "xml": ORDER_EXAMPLE.read_text("utf-8"),
+            "screenshot": str(ARTIFACTS / "order-notification.png"),
+        },
     }
     (work / "job.json").write_text(json.dumps(job), "utf-8")
     done = subprocess.run(
@@ -423,3 +444,173 @@ def test_body_fields_follow_the_method(modeler_run: dict[str, Any], key: str) ->
     assert after["bodyType"] == case["bodyTypeDefault"] == "json"
     assert after["body"] == BODY_VALUE
     assert set(case["labels"]) <= set(result["shownAfter"]), result["shownAfter"]
+
+
+# -- the example process ----------------------------------------------------------------
+
+
+def _example_tasks() -> dict[str, ET.Element]:
+    root = ET.parse(ORDER_EXAMPLE).getroot()
+    return {t.get("id", ""): t for t in root.iterfind(".//bpmn:serviceTask", NS)}
+
+
+EXAMPLE_TASKS = _example_tasks()
+ZEEBE = "{" + NS["zeebe"] + "}"
+
+
+def _newest(template_id: str) -> dict[str, Any]:
+    """The newest version of one of our templates that the modeler loads."""
+    versions = [t for t in TEMPLATES.values() if t["id"] == template_id]
+    assert versions, f"no template {template_id} is loaded"
+    return max(versions, key=lambda t: int(t["version"]))
+
+
+def _task_values(task: ET.Element) -> dict[str, str | None]:
+    """What a service task holds per template binding, keyed as ``_binding_key`` does."""
+    values: dict[str, str | None] = {}
+    for item in task.iterfind(".//zeebe:input", NS):
+        values[f"zeebe:input:{item.get('target')}"] = item.get("source")
+    for item in task.iterfind(".//zeebe:header", NS):
+        values[f"zeebe:taskHeader:{item.get('key')}"] = item.get("value")
+    definition = task.find(".//zeebe:taskDefinition", NS)
+    if definition is not None:
+        for name, value in definition.attrib.items():
+            values[f"zeebe:taskDefinition:{name}"] = value
+    return values
+
+
+def _binding_key(prop: dict[str, Any]) -> str:
+    binding = prop["binding"]
+    name = binding.get("name") or binding.get("key") or binding.get("property")
+    return f"{binding['type']}:{name}"
+
+
+def _shown(prop: dict[str, Any], value: str | None) -> str | bool:
+    """What the properties panel shows for a property holding ``value``: a checkbox's
+    state, else the text (a FEEL editor's without the leading ``=``, as is a number's)."""
+    if prop["type"] == "Boolean":
+        return value == "=true"
+    if value is None:
+        return ""
+    return value[1:] if value.startswith("=") else value
+
+
+def test_example_links_our_newest_templates() -> None:
+    """The checks below cover every service task of the example."""
+    assert set(EXAMPLE_TASKS) == {"fetch-order", "notify-customer"}
+    linked = {t.get(ZEEBE + "modelerTemplate") for t in EXAMPLE_TASKS.values()}
+    assert linked == {"io.tasklink.http", "io.tasklink.email"}
+
+
+def test_example_opens_with_its_templates_applied(modeler_run: dict[str, Any]) -> None:
+    example = modeler_run["example"]
+    assert "error" not in example, example.get("error")
+    assert example["importWarnings"] == []
+    assert (example["errors"], example["warnings"]) == ([], [])
+    assert modeler_run["pageErrors"] == []
+    # judged as Camunda Modeler judges them, against the file's execution platform
+    root = ET.parse(ORDER_EXAMPLE).getroot()
+    platform = root.get("{http://camunda.org/schema/modeler/1.0}executionPlatformVersion")
+    assert platform is not None and platform.startswith("8.")
+    assert example["engines"]["camunda"] == platform
+    # every element of the process is drawn
+    process = root.find("bpmn:process", NS)
+    assert process is not None
+    elements = {
+        e.get("id")
+        for e in process
+        if e.get("id") is not None and not e.tag.endswith("documentation")
+    }
+    assert len(elements) == 14  # 8 elements, 6 flows
+    assert elements <= set(example["drawn"])
+    tasks = example["tasks"]
+    assert set(tasks) == set(EXAMPLE_TASKS)
+    # what the panel's template group says: "Applied", not "Not found", "Update available"
+    states = {task_id: (shown["state"], shown["badge"]) for task_id, shown in tasks.items()}
+    assert states == dict.fromkeys(EXAMPLE_TASKS, ("KNOWN_TEMPLATE", "Applied"))
+    for task_id, task in EXAMPLE_TASKS.items():
+        template = _newest(task.get(ZEEBE + "modelerTemplate", ""))
+        key = f"{template['id']}@{template['version']}"
+        shown = tasks[task_id]
+        assert (shown["linked"], shown["applied"], shown["latest"]) == (key, key, key)
+        assert shown["panelErrors"] == [], (task_id, shown["panelErrors"])
+
+
+def test_example_diagram_screenshot(modeler_run: dict[str, Any]) -> None:
+    path = Path(modeler_run["example"]["screenshot"])
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000
+    print(f"\nexample diagram screenshot: {path}")
+
+
+@pytest.mark.parametrize("task_id", list(EXAMPLE_TASKS))
+def test_example_task_panel_shows_the_template_fields(
+    modeler_run: dict[str, Any], task_id: str
+) -> None:
+    """Selected in the modeler, each service task shows its template's fields, exactly the
+    ones its values make visible (the bearer token, not the Basic credentials; no body
+    for GET; the send operation's fields), each holding the example's value."""
+    task = EXAMPLE_TASKS[task_id]
+    template = _newest(task.get(ZEEBE + "modelerTemplate", ""))
+    values = _task_values(task)
+    by_id = {p["id"]: p for p in template["properties"] if "id" in p}
+    # the form as the example fills it in: conditions judged on the example's values
+    filled = {
+        pid: prop | {"value": values[_binding_key(prop)]}
+        for pid, prop in by_id.items()
+        if _binding_key(prop) in values
+    }
+    current = by_id | filled
+    visible = [
+        p
+        for p in template["properties"]
+        if p["type"] != "Hidden" and "label" in p and _active(p, current)
+    ]
+    prefix = f"custom-entry-{template['id']}-"
+    entries = [
+        e
+        for e in modeler_run["example"]["tasks"][task_id]["entries"]
+        if (e["id"] or "").startswith(prefix)
+    ]
+    shown = {e["label"]: e["value"] for e in entries}
+    assert len(shown) == len(entries), "labels repeat"
+    assert sorted(shown) == sorted(p["label"] for p in visible)
+    for prop in visible:
+        assert shown[prop["label"]] == _shown(prop, values.get(_binding_key(prop))), prop["id"]
+    # and the example sets nothing the form would not show
+    assert {_binding_key(p) for p in visible} | {
+        _binding_key(p) for p in template["properties"] if p["type"] == "Hidden"
+    } >= set(values)
+
+
+def _canonical(xml: str) -> str:
+    return ET.canonicalize(xml, strip_text=True)
+
+
+def test_modeler_exports_the_example_unchanged(modeler_run: dict[str, Any]) -> None:
+    """Opened and saved again, the example comes back as it is (formatting aside): it is
+    what the modeler itself writes, templates, icons and diagram included."""
+    exported = modeler_run["example"]["xml"]
+    assert _canonical(exported) == _canonical(ORDER_EXAMPLE.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def exported_example(modeler_run: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The XML the modeler exported for the example, in a file."""
+    path = tmp_path_factory.mktemp("exported") / "order-notification.bpmn"
+    path.write_text(modeler_run["example"]["xml"], "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def order_world() -> Iterator[engine_demo.OrderWorld]:
+    with engine_demo.order_world() as world:
+        yield world
+
+
+@pytest.mark.parametrize("name", list(engine_demo.ORDER_PATHS))
+def test_exported_example_runs_on_the_engine(
+    exported_example: Path, order_world: engine_demo.OrderWorld, name: str
+) -> None:
+    """The modeler's XML, not only the file in the repository, runs every path."""
+    engine_demo.check_order_path(exported_example, name, order_world)

@@ -255,4 +255,106 @@ function panelErrors() {
     .filter(Boolean);
 }
 
-window.tasklinkModeler = { load, apply, switchOperation, switchChoice, expandGroups, panelErrors };
+// Label, entry id and shown value of every entry of the properties panel (groups expanded):
+// a dropdown's chosen value, a checkbox's state, a text field's text (a FEEL editor shows an
+// expression without its leading `=`).
+function entryValues() {
+  expandGroups();
+  return [...document.querySelectorAll('.bio-properties-panel-entry')].map((entry) => {
+    const label = entry.querySelector('.bio-properties-panel-label');
+    const field = entry.querySelector('select, textarea, input, [contenteditable]');
+    let value = null;
+    if (field && field.type === 'checkbox') {
+      value = field.checked;
+    } else if (field) {
+      value = field.value !== undefined ? field.value : field.textContent;
+    }
+    return { id: entry.dataset.entryId, label: label ? label.textContent.trim() : null, value };
+  });
+}
+
+// What the properties panel says about the template of the selected element, as its
+// template group does (bpmn-js-element-templates' getTemplateState): KNOWN_TEMPLATE (the
+// header's button says "Applied"), UNKNOWN_TEMPLATE ("Not found"), OUTDATED_TEMPLATE
+// ("Update available", or "Incompatible" when the applied version does not suit the
+// engine), INCOMPATIBLE_TEMPLATE, DEPRECATED_TEMPLATE.
+function templateState(element) {
+  const elementTemplates = modeler.get('elementTemplates');
+  const bo = getBusinessObject(element);
+  const id = bo.get('zeebe:modelerTemplate');
+  const template = elementTemplates.get(element);
+  let state = 'NO_TEMPLATE';
+  let latest = null;
+  if (id && !template) {
+    state = 'UNKNOWN_TEMPLATE';
+  } else if (template && template.deprecated) {
+    state = 'DEPRECATED_TEMPLATE';
+  } else if (template) {
+    latest = elementTemplates.getLatest(id, { deprecated: true })[0] || null;
+    if (latest && latest !== template) {
+      state = 'OUTDATED_TEMPLATE';
+    } else if (!elementTemplates.isCompatible(template)) {
+      state = 'INCOMPATIBLE_TEMPLATE';
+    } else {
+      state = 'KNOWN_TEMPLATE';
+    }
+  }
+  const group = document.querySelector('.bio-properties-panel-templates-group');
+  // the header's button ("Applied", "Not found", ...), not the items of its menu
+  const button = group && group.querySelector('.bio-properties-panel-group-header-buttons button');
+  const title = group && group.querySelector('.bio-properties-panel-group-header-title');
+  return {
+    state,
+    linked: id ? `${id}@${bo.get('zeebe:modelerTemplateVersion')}` : null,
+    applied: template ? `${template.id}@${template.version}` : null,
+    latest: latest ? `${latest.id}@${latest.version}` : null,
+    badge: button ? button.textContent.trim() : null,
+    group: title ? title.textContent.trim() : null,
+  };
+}
+
+// Opens `xml` as Camunda Modeler opens a file with the templates loaded: templates are
+// judged against the diagram's execution platform version (the Desktop Modeler's engines).
+// For each service task, selected in turn: its template state, the panel's entries and
+// messages. Returns them with the import warnings, the ids of everything drawn and the
+// diagram exported again.
+async function inspect(xml) {
+  const errorsBefore = templateErrors.length;
+  const warningsBefore = templateWarnings.length;
+  const elementTemplates = modeler.get('elementTemplates');
+  const engines = elementTemplates.getEngines();
+  const { warnings } = await modeler.importXML(xml);
+  const definitions = modeler.getDefinitions();
+  const platform = definitions.get('modeler:executionPlatformVersion');
+  if (definitions.get('modeler:executionPlatform') === 'Camunda Cloud' && platform) {
+    elementTemplates.setEngines({ camunda: platform });
+  }
+  try {
+    const registry = modeler.get('elementRegistry');
+    const tasks = {};
+    for (const element of registry.filter((e) => e.type === 'bpmn:ServiceTask')) {
+      modeler.get('selection').select(element);
+      await sleep(100);
+      tasks[element.id] = {
+        ...templateState(element),
+        entries: entryValues(),
+        panelErrors: panelErrors(),
+      };
+    }
+    modeler.get('selection').select(null);
+    const { xml: exported } = await modeler.saveXML({ format: true });
+    return {
+      xml: exported,
+      importWarnings: warnings.map(message),
+      engines: elementTemplates.getEngines(),
+      drawn: registry.getAll().filter((e) => !e.labelTarget).map((e) => e.id),
+      tasks,
+      errors: templateErrors.slice(errorsBefore),
+      warnings: templateWarnings.slice(warningsBefore),
+    };
+  } finally {
+    elementTemplates.setEngines(engines);
+  }
+}
+
+window.tasklinkModeler = { load, apply, switchOperation, switchChoice, inspect, expandGroups, panelErrors };
