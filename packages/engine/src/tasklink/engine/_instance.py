@@ -119,21 +119,27 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         """Merge ``variables`` into the task's flow scope (the task's own scope closed)."""
         self.scopes.propagate(_scope_keys(task)[1:], variables)
 
-    def apply_inputs(self, task: Any, inputs: tuple[IoMapping, ...]) -> dict[str, Any]:
-        """The task's input mappings, each seeing the ones before it, as local variables
-        (an ``IO_MAPPING_ERROR`` incident when one fails)."""
-        context = self.visible(task)
-        local: dict[str, Any] = {}
-        for mapping in inputs:
+    def _mapped(
+        self, task: Any, mappings: tuple[IoMapping, ...], context: dict[str, Any], kind: str
+    ) -> dict[str, Any]:
+        """Evaluate ``mappings`` in ``context`` into their targets (an
+        ``IO_MAPPING_ERROR`` incident when one fails). Inputs see the inputs before them."""
+        mapped: dict[str, Any] = {}
+        for mapping in mappings:
             try:
                 value = mapping.source.evaluate(context)
             except ExpressionError as exc:
                 raise self.incident(
-                    task, "IO_MAPPING_ERROR", f"input {mapping.target}: {exc}"
+                    task, "IO_MAPPING_ERROR", f"{kind} {mapping.target}: {exc}"
                 ) from None
-            name = set_target(local, mapping.target, value, context)
-            context[name] = local[name]
-        return local
+            name = set_target(mapped, mapping.target, value, context)
+            if kind == "input":
+                context[name] = mapped[name]
+        return mapped
+
+    def apply_inputs(self, task: Any, inputs: tuple[IoMapping, ...]) -> dict[str, Any]:
+        """The task's input mappings, as its local variables."""
+        return self._mapped(task, inputs, self.visible(task), "input")
 
     def finish(
         self, task: Any, variables: Mapping[str, Any], local: Mapping[str, Any] | None = None
@@ -142,22 +148,11 @@ class Instance(PythonScriptEngine):  # type: ignore[misc]
         error's): its output mappings (which also see ``local``), or all of them, merge
         into the flow scope."""
         outputs = extensions_of(task.task_spec).outputs
-        if not outputs:
-            self.scopes.close(task.id)
-            self.propagate(task, variables)
-            return
-        context = {**self.visible(task), **(local or {}), **variables}
-        results: dict[str, Any] = {}
-        for mapping in outputs:
-            try:
-                value = mapping.source.evaluate(context)
-            except ExpressionError as exc:
-                raise self.incident(
-                    task, "IO_MAPPING_ERROR", f"output {mapping.target}: {exc}"
-                ) from None
-            set_target(results, mapping.target, value, context)
+        if outputs:
+            context = {**self.visible(task), **(local or {}), **variables}
+            variables = self._mapped(task, outputs, context, "output")
         self.scopes.close(task.id)
-        self.propagate(task, results)
+        self.propagate(task, variables)
 
     # -- Spiff's hooks --------------------------------------------------------------------
 

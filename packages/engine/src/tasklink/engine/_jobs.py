@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tasklink.core import (
@@ -51,7 +51,6 @@ class PreparedJob:
     job: Job
     connector: Any = None
     mapping: TaskMapping | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class JobKind(Protocol):
@@ -68,33 +67,53 @@ class JobKind(Protocol):
     def bpmn_error_code(self, prepared: PreparedJob, outcome: Failed) -> str | None: ...
 
 
-def _mocks(mocks: Mapping[str, MockValue]) -> dict[str, MockValue]:
-    return dict(mocks)
-
-
 def _job_tasks(definition: Definition) -> list[Any]:
     return [spec for spec in definition.task_specs() if isinstance(spec, JobTask)]
 
 
-class CamundaJobs:
-    """Jobs of a process modelled for Camunda 8."""
+class _Jobs:
+    """What both engines' jobs share: the pipeline, the mocks, the job metadata."""
 
-    default_backoff = 0.0  # Camunda retries at once unless retryBackoff says otherwise
+    engine: str
 
     def __init__(self, pipeline: Pipeline, process_id: str, mocks: Mapping[str, MockValue]) -> None:
         self.pipeline = pipeline
         self.process_id = process_id
         self.instance_key = str(next(_keys))
-        self._mocks = _mocks(mocks)
+        self._mocks = dict(mocks)
         self._mocked: dict[str, Operation] = {}
 
-    def _mock(self, element: str, job_type: str) -> Operation | None:
-        for key in (element, job_type):
-            if key in self._mocks:
-                if key not in self._mocked:
-                    self._mocked[key] = mock_operation(key, self._mocks[key], job_type)
-                return self._mocked[key]
+    def _mock(self, element: str, key: str, job_type: str | None = None) -> Operation | None:
+        """The mock for the task ``element`` (by its id, else by ``key``), if any."""
+        for name in (element, key):
+            if name in self._mocks:
+                if name not in self._mocked:
+                    self._mocked[name] = mock_operation(name, self._mocks[name], job_type)
+                return self._mocked[name]
         return None
+
+    def _info(self, task: Any, key: str, retries: int) -> JobInfo:
+        return JobInfo(
+            engine=self.engine,
+            job_key=f"{self.instance_key}-{next(_keys)}",
+            job_type=key,
+            process_instance_key=self.instance_key,
+            process_definition_id=self.process_id,
+            element_id=element_id(task),
+            element_instance_key=str(task.id),
+            retries=retries,
+        )
+
+    async def _run(self, operation: Operation, job: Job) -> Outcome:
+        with mocked_job(job.variables):
+            return await self.pipeline.run(operation, job)
+
+
+class CamundaJobs(_Jobs):
+    """Jobs of a process modelled for Camunda 8."""
+
+    engine = "camunda"
+    default_backoff = 0.0  # Camunda retries at once unless retryBackoff says otherwise
 
     def check(self, definition: Definition) -> None:
         for spec in _job_tasks(definition):
@@ -133,7 +152,7 @@ class CamundaJobs:
                 task, "EXTRACT_VALUE_ERROR", f"task definition: {exc}"
             ) from None
         task.internal_data["retries"] = retries
-        operation = self._mock(element, job_type)
+        operation = self._mock(element, job_type, job_type)
         connector = None
         if operation is None:
             try:
@@ -145,16 +164,7 @@ class CamundaJobs:
                     f"no installed connector serves {job_type!r}",
                     job_type=job_type,
                 ) from None
-        info = JobInfo(
-            engine="camunda",
-            job_key=f"{self.instance_key}-{next(_keys)}",
-            job_type=job_type,
-            process_instance_key=self.instance_key,
-            process_definition_id=self.process_id,
-            element_id=element,
-            element_instance_key=str(task.id),
-            retries=retries,
-        )
+        info = self._info(task, job_type, retries)
         job = Job(variables, headers=dict(extensions.headers), info=info, strict=False)
         return PreparedJob(element, job_type, operation, job, connector=connector)
 
@@ -170,8 +180,7 @@ class CamundaJobs:
             except InputError as exc:
                 message = self.pipeline.redactor.redact(exc.message)
                 return Failed(exc.code, message, 0, input_error=True)
-        with mocked_job(prepared.job.variables):
-            return await self.pipeline.run(operation, prepared.job)
+        return await self._run(operation, prepared.job)
 
     def completed(
         self, instance: Instance, task: Any, prepared: PreparedJob, outcome: Completed
@@ -182,8 +191,10 @@ class CamundaJobs:
         return None  # Camunda: only bpmnError(...) in the error expression throws
 
 
-class ActivitiJobs:
+class ActivitiJobs(_Jobs):
     """Jobs of a process modelled for Activiti / APA."""
+
+    engine = "activiti"
 
     def __init__(
         self,
@@ -195,22 +206,14 @@ class ActivitiJobs:
         retries: int,
         backoff: float,
     ) -> None:
+        super().__init__(pipeline, process_id, mocks)
         self.default_backoff = backoff
-        self.pipeline = pipeline
-        self.process_id = process_id
         self.extensions = extensions
-        self.instance_key = str(next(_keys))
         self.retries = retries
-        self._mocks = _mocks(mocks)
-        self._mocked: dict[str, Operation] = {}
 
     def _operation(self, element: str, implementation: str) -> Operation:
-        for key in (element, implementation):
-            if key in self._mocks:
-                if key not in self._mocked:
-                    self._mocked[key] = mock_operation(key, self._mocks[key], None)
-                return self._mocked[key]
-        return self.pipeline.find_operation(implementation)
+        mocked = self._mock(element, implementation)
+        return mocked if mocked is not None else self.pipeline.find_operation(implementation)
 
     def check(self, definition: Definition) -> None:
         for spec in _job_tasks(definition):
@@ -243,24 +246,14 @@ class ActivitiJobs:
             raise instance.incident(task, "IO_MAPPING_ERROR", str(exc)) from None
         retries = int(task.internal_data.get("retries") or self.retries)
         task.internal_data["retries"] = retries
-        info = JobInfo(
-            engine="activiti",
-            job_key=f"{self.instance_key}-{next(_keys)}",
-            job_type=implementation,
-            process_instance_key=self.instance_key,
-            process_definition_id=self.process_id,
-            element_id=element,
-            element_instance_key=str(task.id),
-            retries=retries,
-        )
+        info = self._info(task, implementation, retries)
         operation = self._operation(element, implementation)
         job = Job(inputs, info=info, strict=False)
         return PreparedJob(element, implementation, operation, job, mapping=mapping)
 
     async def execute(self, prepared: PreparedJob) -> Outcome:
         assert prepared.operation is not None
-        with mocked_job(prepared.job.variables):
-            return await self.pipeline.run(prepared.operation, prepared.job)
+        return await self._run(prepared.operation, prepared.job)
 
     def completed(
         self, instance: Instance, task: Any, prepared: PreparedJob, outcome: Completed
