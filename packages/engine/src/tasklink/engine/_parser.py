@@ -433,7 +433,6 @@ class Definition:
     dialect: Dialect
     spec: Any
     subprocess_specs: dict[str, Any]
-    source: str
 
     def task_specs(self) -> Iterator[Any]:
         """Every task spec, the subprocesses' included."""
@@ -516,4 +515,4 @@ def load_definition(
             element_id=getattr(exc, "id", None) or None,
             line=getattr(exc, "line_number", None) or None,
         ) from None
-    return Definition(pid, dialect, spec, subprocesses, name)
+    return Definition(pid, dialect, spec, subprocesses)
