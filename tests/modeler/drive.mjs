@@ -4,7 +4,8 @@
 // the operation in the properties panel and exports again; for the `choices` cases it
 // switches a dropdown other fields depend on and exports before and after; with `example`
 // it opens that diagram, reads the template state and properties panel of each service task
-// and exports it again. Writes everything to a JSON file for the test to check.
+// and exports it again; for each of `screenshots` it photographs the properties panel with
+// that template applied. Writes everything to a JSON file for the caller to check.
 //
 //   node drive.mjs <job.json> <result.json>
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ try {
   await page.goto(job.url, { waitUntil: 'load' });
   await page.waitForFunction(() => window.tasklinkModeler !== undefined);
   result.load = await page.evaluate((templates) => window.tasklinkModeler.load(templates), job.templates);
-  for (const item of job.cases) {
+  for (const item of job.cases || []) {
     result.cases[item.key] = await page.evaluate(
       (c) => window.tasklinkModeler.apply(c.id, c.version, c.field).catch((e) => ({ error: String(e) })),
       item,
@@ -70,14 +71,29 @@ try {
     await canvas.screenshot({ path: job.example.screenshot });
     result.example.screenshot = job.example.screenshot;
   }
-  if (job.screenshot) {
-    const item = job.screenshot;
-    await page.evaluate((c) => window.tasklinkModeler.apply(c.id, c.version, c.field), item);
-    await page.evaluate(() => window.tasklinkModeler.expandGroups());
+  result.screenshots = [];
+  for (const item of job.screenshots || []) {
+    // the panel as the modeler first shows a task with the template applied, whole
+    const applied = await page.evaluate(
+      (c) => window.tasklinkModeler.apply(c.id, c.version, null).catch((e) => ({ error: String(e) })),
+      item,
+    );
+    if (applied.error) {
+      result.pageErrors.push(`screenshot of ${item.id}: ${applied.error}`);
+      continue;
+    }
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // as tall as the panel's content, so the picture shows all of it
+    // (the panel scrolls inside its own containers: the tallest content is its height)
+    const height = await page.evaluate(() =>
+      Math.max(...[...document.querySelectorAll('#properties, #properties *')].map((e) => e.scrollHeight)),
+    );
+    await page.setViewport({ width: 1400, height: Math.max(height, 400) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const panel = await page.$('#properties');
     await panel.screenshot({ path: item.path });
-    result.screenshot = item.path;
+    await page.setViewport({ width: 1400, height: 1600 });
+    result.screenshots.push(item.path);
   }
   await page.close();
 } finally {

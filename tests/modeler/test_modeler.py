@@ -51,9 +51,9 @@ SHARED_VALUE = "tasklink-shared-value"
 pytestmark = pytest.mark.slow
 
 
-def _templates() -> tuple[dict[str, dict[str, Any]], str]:
+def _templates() -> tuple[dict[str, dict[str, Any]], list[str]]:
     """All Camunda templates by ``id@version`` (the modeler keeps one per pair), and the
-    key of the one to photograph (a real connector when one is installed)."""
+    keys of those to photograph: the newest template of each installed connector."""
     if str(EXAMPLES_DIR) not in sys.path:
         sys.path.insert(0, str(EXAMPLES_DIR))
     from tasklink_template_examples import EXAMPLES
@@ -67,11 +67,11 @@ def _templates() -> tuple[dict[str, dict[str, Any]], str]:
         for hybrid in (False, True):
             template = camunda_template(connector, hybrid=hybrid)
             found.setdefault(f"{template['id']}@{template['version']}", template)
-    first = installed[0] if installed else EXAMPLES[2]
-    return found, f"{first.id}@{first.template_version}"
+    newest = [f"{c.id}@{c.template_version}" for c in installed]
+    return found, newest
 
 
-TEMPLATES, SCREENSHOT_KEY = _templates()
+TEMPLATES, SCREENSHOT_KEYS = _templates()
 
 if str(ENGINE_DEMO_DIR) not in sys.path:
     sys.path.insert(0, str(ENGINE_DEMO_DIR))
@@ -259,8 +259,15 @@ def modeler_run(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         }
         for key, template in TEMPLATES.items()
     ]
-    shot = next(c for c in cases if c["key"] == SCREENSHOT_KEY)
-    screenshot = ARTIFACTS / f"properties-{shot['id']}.png"
+    shots = [
+        {
+            "id": c["id"],
+            "version": c["version"],
+            "path": str(ARTIFACTS / f"properties-{c['id']}.png"),
+        }
+        for c in cases
+        if c["key"] in SCREENSHOT_KEYS
+    ]
     job = {
         "wsEndpoint": chromium,
         "url": (HERE / "dist" / "index.html").as_uri(),
@@ -268,7 +275,7 @@ def modeler_run(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         "cases": cases,
         "switches": list(SWITCHES.values()),
         "choices": list(CHOICES.values()),
-        "screenshot": {**shot, "path": str(screenshot)},
+        "screenshots": shots,
         "example": {
             "xml": ORDER_EXAMPLE.read_text("utf-8"),
             "screenshot": str(ARTIFACTS / "order-notification.png"),
@@ -296,11 +303,14 @@ def test_every_template_loads_without_errors(modeler_run: dict[str, Any]) -> Non
     assert modeler_run["pageErrors"] == []
 
 
-def test_properties_panel_screenshot(modeler_run: dict[str, Any]) -> None:
-    path = Path(modeler_run["screenshot"])
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert path.stat().st_size > 10_000  # a rendered panel, not an empty image
-    print(f"\nproperties panel screenshot: {path}")
+def test_properties_panel_screenshots(modeler_run: dict[str, Any]) -> None:
+    # one per installed connector: the documentation shows them on its connector pages
+    assert len(modeler_run["screenshots"]) == len(SCREENSHOT_KEYS) > 0
+    for name in modeler_run["screenshots"]:
+        path = Path(name)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert path.stat().st_size > 10_000  # a rendered panel, not an empty image
+    print(f"\nproperties panel screenshots in {ARTIFACTS}")
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))

@@ -28,7 +28,7 @@ connector = Connector(
     "Content Services, with the actions, inputs, outputs and error codes of Alfresco "
     "Process Automation's content-service connector",
     package=__package__,
-    documentation_url="https://github.com/tasklink/tasklink/blob/main/docs/connectors/alfresco.md",
+    documentation_url="https://github.com/tasklink/tasklink/blob/main/docs/connectors/content-service.md",
     # The Camunda template's version: bump it on every change of the form that is not
     # cosmetic, so diagrams made with the previous one keep it (docs/templates.md).
     template_version=1,
