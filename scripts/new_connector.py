@@ -223,6 +223,10 @@ def create(spec: Spec, root: Path) -> list[Path]:
         for path, text in zip(written, files.values(), strict=True):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, "utf-8")
+        # Every distribution carries the license text (pyproject's license-files).
+        license_file = root / "packages" / spec.name / "LICENSE"
+        shutil.copyfile(root / "LICENSE", license_file)
+        written.append(license_file)
         tidy([p for p in written if p.suffix in (".py", ".md")], root)
         generate_templates(spec, root)
     except BaseException:

@@ -37,6 +37,14 @@ def _write(path: Path, text: str) -> None:
 # -- this repository -------------------------------------------------------------------------
 
 
+def test_every_member_carries_the_license(scripts: SimpleNamespace) -> None:
+    text = (REPO / "LICENSE").read_text("utf-8")
+    for member in scripts.workspace.members(REPO):
+        license_file = member.folder / "LICENSE"
+        assert license_file.is_file(), f"{member.folder} has no LICENSE (pyproject: license-files)"
+        assert license_file.read_text("utf-8") == text, f"{license_file} differs from LICENSE"
+
+
 def test_every_member_has_readme_changelog_and_is_type_checked(scripts: SimpleNamespace) -> None:
     members = scripts.workspace.members(REPO)
     checked = set(scripts.typecheck.source_roots(REPO))

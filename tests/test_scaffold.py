@@ -42,6 +42,7 @@ def _run(
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("workspace")
     shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+    shutil.copy2(REPO / "LICENSE", root / "LICENSE")
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(REPO / "scripts", root / "scripts", ignore=ignore)
     shutil.copytree(REPO / "element-templates", root / "element-templates")
