@@ -20,6 +20,7 @@ Usage::
     hatch run docs --site-dir DIR          # the site somewhere else
     hatch run docs --no-screenshots        # without Chromium (a quicker local build)
     hatch run docs --serve                 # build, then serve it on 127.0.0.1:8000
+    hatch run docs --front-page FILE.png   # and render its front page in headless Chromium
 """
 
 from __future__ import annotations
@@ -211,16 +212,42 @@ def build(site_dir: Path, *, screenshots: bool = True, serve: bool = False) -> P
     return site_dir / "index.html"
 
 
+def screenshot(page: Path, picture: Path, *, width: int = 1280, height: int = 1000) -> Path:
+    """``page`` (a built HTML file) rendered by headless Chromium into ``picture``."""
+    from modeler import CHROMIUM, FLAGS
+
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--window-size={width},{height}",
+            f"--screenshot={picture}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if done.returncode != 0 or not picture.is_file():
+        raise SiteError(f"Chromium could not render {page}:\n{done.stderr[-2000:]}")
+    return picture
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site-dir", type=Path, default=BUILD / "site")
     parser.add_argument("--no-screenshots", action="store_true", help="skip the modeler pictures")
     parser.add_argument("--serve", action="store_true", help="serve the site after building it")
+    parser.add_argument("--front-page", type=Path, help="render the front page into this PNG")
     options = parser.parse_args(argv)
     try:
         front = build(
             options.site_dir.resolve(), screenshots=not options.no_screenshots, serve=options.serve
         )
+        if options.front_page:
+            print(f"front page: {screenshot(front, options.front_page.resolve())}")
     except Exception as exc:  # one clear line, whatever failed
         print(f"docs: {exc}", file=sys.stderr)
         return 1

@@ -49,6 +49,15 @@ def test_the_site_builds_strictly_with_every_page(site: Path, docs_site: ModuleT
         assert (site / "packages" / member.folder.name / "index.html").is_file()
 
 
+def test_the_front_page_renders_in_chromium(site: Path, docs_site: ModuleType) -> None:
+    picture = docs_site.screenshot(
+        site / "index.html", REPO / "test-artifacts" / "docs" / "front-page.png"
+    )
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert picture.stat().st_size > 20_000  # a rendered page, not a blank one
+    print(f"\nthe site's front page: {picture}")
+
+
 def test_the_reference_names_every_operation_and_error(site: Path) -> None:
     from tasklink.core.templates import activiti_error_codes
     from tasklink.http import connector
