@@ -42,9 +42,7 @@ _RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]+)\)")
 
 
 def _run(command: Sequence[str], **options: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(command), capture_output=True, text=True, check=False, **options
-    )
+    return subprocess.run(list(command), capture_output=True, text=True, check=False, **options)
 
 
 def _uv() -> str:
