@@ -3,6 +3,12 @@
 It keeps the job states a worker can observe: activatable (possibly after a retry
 backoff), activated until a deadline (then activatable again), completed, failed into an
 incident, or ended by a BPMN error. Activation long-polls like the real gateway.
+
+For the fault tests it also keeps who did what and when (on the store's clock): every
+poll (:attr:`JobStore.polls`), every activation of a job (:attr:`JobStore.activations`,
+and each job's :attr:`FakeJob.activated_by`), the time of every command
+(:attr:`Outcome.at`) and the worker that held a job when its completion was applied
+(:attr:`FakeJob.completed_by`: the API's completion names no worker, so the holder it is).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FakeJob", "JobStore", "Outcome"]
+__all__ = ["Activation", "FakeJob", "JobStore", "Outcome", "Poll"]
 
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
@@ -40,6 +46,8 @@ class FakeJob:
     worker: str = ""
     activations: int = 0
     timeout_ms: int = 0
+    activated_by: list[str] = field(default_factory=list)  # the worker of each activation
+    completed_by: str = ""  # the worker holding the job when its completion was applied
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,26 @@ class Outcome:
     kind: str  # complete, fail, error, update_timeout
     key: str
     body: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default=0.0, compare=False)  # when it arrived (the store's clock)
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One activation request, as it arrived."""
+
+    at: float
+    worker: str
+    job_type: str
+    max_jobs: int
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One job handed to a worker."""
+
+    at: float
+    worker: str
+    key: str
 
 
 class JobStore:
@@ -60,6 +88,8 @@ class JobStore:
         self.jobs: dict[str, FakeJob] = {}
         self.outcomes: list[Outcome] = []
         self.activation_requests: list[dict[str, Any]] = []
+        self.polls: list[Poll] = []
+        self.activations: list[Activation] = []
         self._waiters: set[asyncio.Future[None]] = set()
 
     # -- set-up ------------------------------------------------------------------------
@@ -152,6 +182,7 @@ class JobStore:
         """Jobs activated for one request; waits up to ``request_timeout_ms`` for one."""
         if record is not None:
             self.activation_requests.append(record)
+        self.polls.append(Poll(self._clock(), worker, job_type, max_jobs))
         if request_timeout_ms == 0:
             request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS
         end = self._clock() + max(request_timeout_ms, 0) / 1000
@@ -174,6 +205,8 @@ class JobStore:
             job.state = "activated"
             job.worker = worker
             job.activations += 1
+            job.activated_by.append(worker)
+            self.activations.append(Activation(now, worker, job.key))
             job.timeout_ms = timeout_ms
             job.deadline = now + timeout_ms / 1000
             job.deadline_ms = epoch_ms + timeout_ms
@@ -202,16 +235,17 @@ class JobStore:
         self._notify()
 
     def complete(self, key: str, body: dict[str, Any]) -> str:
-        self._record(Outcome("complete", key, body))
+        self._record(Outcome("complete", key, body, self._clock()))
         job = self._active(key)
         if isinstance(job, str):
             return job
         job.state = "completed"
+        job.completed_by = job.worker
         job.variables.update(body.get("variables") or {})
         return "ok"
 
     def fail(self, key: str, body: dict[str, Any]) -> str:
-        self._record(Outcome("fail", key, body))
+        self._record(Outcome("fail", key, body, self._clock()))
         job = self._active(key)
         if isinstance(job, str):
             return job
@@ -225,7 +259,7 @@ class JobStore:
         return "ok"
 
     def throw_error(self, key: str, body: dict[str, Any]) -> str:
-        self._record(Outcome("error", key, body))
+        self._record(Outcome("error", key, body, self._clock()))
         job = self._active(key)
         if isinstance(job, str):
             return job
@@ -233,7 +267,7 @@ class JobStore:
         return "ok"
 
     def update_timeout(self, key: str, body: dict[str, Any]) -> str:
-        self._record(Outcome("update_timeout", key, body))
+        self._record(Outcome("update_timeout", key, body, self._clock()))
         job = self._active(key)
         if isinstance(job, str):
             return job

@@ -8,7 +8,9 @@ and the parts' content types checked against the spec's encoding) and so is ever
 gives; problems are collected in :attr:`FakeRestGateway.violations` and a test fails if
 there are any. It also plays an OAuth2 identity provider (``POST /oauth/token``) and can
 inject faults: error statuses with ``Retry-After``, malformed bodies, revoked tokens,
-expired documents.
+expired documents; and outages: every API request answered with one status
+(:meth:`FakeRestGateway.start_outage`), or the gateway gone, its connections cut and new
+ones refused (:meth:`FakeRestGateway.go_offline`), until it comes back on the same port.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import base64
 import itertools
 import json
+import socket
 import ssl
 import time
 from collections import deque
@@ -35,7 +38,9 @@ __all__ = ["OAUTH", "FakeRestGateway", "Fault", "OAuthClient"]
 
 @dataclass
 class Fault:
-    """Answer the next ``times`` requests of ``operation`` with this instead."""
+    """Answer the next ``times`` requests of ``operation`` with this instead; with
+    ``lose_answer``, carry them out and cut the connection instead of answering (the
+    client cannot tell whether they were applied; ``status`` is not used)."""
 
     # operationId: activateJobs, completeJob, failJob, throwJobError, updateJob,
     # createDocument, getDocument, deleteDocument
@@ -45,6 +50,7 @@ class Fault:
     retry_after: str | None = None
     raw_body: bytes | None = None  # a malformed answer, sent as it is
     content_type: str = "application/problem+json"
+    lose_answer: bool = False
 
 
 @dataclass
@@ -157,6 +163,14 @@ class FakeRestGateway:
         self.token_requests: list[dict[str, str]] = []
         self._token_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._ssl_context: ssl.SSLContext | None = None
+        self._port = 0
+        # Holds the port while the gateway is offline: bound, not listening, so connections
+        # are refused and no other program takes the port meanwhile.
+        self._holder: socket.socket | None = None
+        # While set, every API request is answered with this status (an outage).
+        self.outage: int | None = None
         self.url = ""
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -183,20 +197,75 @@ class FakeRestGateway:
         # Cancel a long poll whose client went away, as the real gateway stops waiting.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=ssl_context)
-        await site.start()
-        server = site._server
-        assert server is not None
-        port = server.sockets[0].getsockname()[1]
+        self._ssl_context = ssl_context
+        await self._listen(port)
         scheme = "https" if ssl_context is not None else "http"
-        self.url = f"{scheme}://127.0.0.1:{port}"
+        self.url = f"{scheme}://127.0.0.1:{self._port}"
         return self.url
 
+    async def _listen(self, port: int) -> None:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=self._ssl_context)
+        await site.start()
+        server = site._server
+        assert isinstance(server, asyncio.Server)
+        self._site = site
+        self._port = server.sockets[0].getsockname()[1]
+
     async def stop(self) -> None:
+        self._release_port()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self._site = None
         self.documents.clear()
+
+    # -- outages -----------------------------------------------------------------------
+
+    def start_outage(self, status: int = 503) -> None:
+        """Answer every API request with ``status`` (a problem body, no ``Retry-After``)
+        until :meth:`end_outage`; activations already waiting go on."""
+        self.outage = status
+
+    def end_outage(self) -> None:
+        self.outage = None
+
+    @property
+    def offline(self) -> bool:
+        return self._holder is not None
+
+    async def go_offline(self) -> None:
+        """The gateway goes away, as when its process dies: the listening socket is
+        closed, so new connections are refused, and the open ones (waiting activations,
+        idle pooled connections) are cut. Jobs and documents stay for :meth:`go_online`."""
+        assert self._runner is not None and self._site is not None, "not serving"
+        await self._site.stop()  # closes the listening socket; connections stay open
+        self._site = None
+        server = self._runner.server
+        for handler in list(server.connections if server is not None else ()):
+            transport = handler.transport
+            if transport is not None:
+                transport.abort()  # a reset, not a graceful close
+        await asyncio.sleep(0)  # the aborted sockets close in the next loop iteration
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            holder.bind(("127.0.0.1", self._port))
+        except OSError:
+            holder.close()
+            raise
+        self._holder = holder
+
+    async def go_online(self) -> None:
+        """Listen again on the same port (after :meth:`go_offline`)."""
+        assert self._runner is not None, "not started"
+        self._release_port()
+        await self._listen(self._port)
+
+    def _release_port(self) -> None:
+        if self._holder is not None:
+            self._holder.close()
+            self._holder = None
 
     @property
     def rest_address(self) -> str:
@@ -283,7 +352,27 @@ class FakeRestGateway:
                 _problem(401, "Unauthorized", "missing or invalid credentials", request.path),
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if self.outage is not None:
+            if upload:
+                await _drain(request)
+            return self._answer(
+                request,
+                self.outage,
+                _problem(
+                    self.outage,
+                    "UNAVAILABLE",
+                    "the gateway is down (a test's outage)",
+                    request.path,
+                ),
+            )
         fault = self._fault_for(operation_id)
+        if fault is not None and fault.lose_answer:
+            request[_BODY] = parsed or {}
+            await handler(request)
+            assert request.transport is not None
+            request.transport.abort()  # a reset: the answer never leaves
+            # The lost connection cancels this handler (handler_cancellation).
+            await asyncio.Event().wait()
         if fault is not None:
             if upload:
                 await _drain(request)
@@ -605,6 +694,8 @@ class FakeRestGateway:
         self.store.jobs.clear()
         self.store.outcomes.clear()
         self.store.activation_requests.clear()
+        self.store.polls.clear()
+        self.store.activations.clear()
         self.requests.clear()
         self.documents.clear()
         self.uploads.clear()

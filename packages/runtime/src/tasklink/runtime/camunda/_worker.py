@@ -312,18 +312,32 @@ class JobTypeWorker:
         gateway rejected it as invalid (400)."""
         backoff = Backoff(self._options.backoff_initial, self._options.backoff_max)
         attempts = max(self._options.report_attempts, 1)
+        unanswered = False  # an attempt got no answer at all (it may have been applied)
         for attempt in range(1, attempts + 1):
             try:
                 await send()
                 return True
             except GatewayError as exc:
                 if exc.job_gone:
-                    _log.warning(
-                        "job %s: %s not applied, the job is no longer active: %s",
-                        job.key,
-                        what,
-                        exc,
-                    )
+                    # After an attempt that got no answer (the connection dropped, the
+                    # gateway restarted) the job is usually gone because that attempt was
+                    # applied: saying "not applied" then would send operators after a
+                    # result that was in fact delivered.
+                    if unanswered:
+                        _log.warning(
+                            "job %s: the job is no longer active; the earlier %s attempt "
+                            "that got no answer was probably applied: %s",
+                            job.key,
+                            what,
+                            exc,
+                        )
+                    else:
+                        _log.warning(
+                            "job %s: %s not applied, the job is no longer active: %s",
+                            job.key,
+                            what,
+                            exc,
+                        )
                     return False
                 if not exc.retryable:
                     _log.error("job %s: %s refused: %s", job.key, what, exc)
@@ -338,6 +352,7 @@ class JobTypeWorker:
                         exc,
                     )
                     return False
+                unanswered = unanswered or exc.status is None
                 delay = backoff.next(exc.retry_after)
                 _log.warning("job %s: %s failed (%s); retrying in %.2fs", job.key, what, exc, delay)
                 await asyncio.sleep(delay)
