@@ -1,18 +1,23 @@
 """A small synchronous IMAP session over :mod:`imaplib`, with errors mapped to codes.
 
 The operations run in the runtime's worker threads: imaplib is mature, in the standard
-library, and its blocking calls honour the socket timeout from the settings.
+library, and its blocking calls honour the socket timeout from the settings. What the
+server sends is read in bounded steps (:class:`_BoundedReading`): at most
+:data:`MAX_ANSWER_BYTES` in answer to one command, and the job's cancellation is looked at
+between steps, so neither a never-ending literal nor a dripping answer can hold the worker
+thread or its memory.
 """
 
 from __future__ import annotations
 
 import imaplib
+import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from tasklink.core import CancellationToken, ConnectorError, Context, InputError
 
@@ -21,10 +26,19 @@ from ._models import Connection
 from ._tls import port_of, require_login, tls_context
 from ._utf7 import decode_mailbox, encode_mailbox
 
-__all__ = ["FetchedMessage", "ImapSession", "imap_session", "quote"]
+__all__ = ["MAX_ANSWER_BYTES", "FetchedMessage", "ImapSession", "imap_session", "quote"]
 
 #: A message is read in partial fetches of this size.
 FETCH_CHUNK_BYTES = 1024 * 1024
+#: The most the server may send in answer to one command (its lines and literals
+#: together): a partial fetch asks for 1 MiB, a list for the headers of a few dozen
+#: messages. More ends the session with ``MESSAGE_TOO_LARGE``.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+# Bytes read at a time (one receive at most), and the longest line, as imaplib's _MAXLINE.
+_READ_STEP = 64 * 1024
+_MAX_LINE = 1_000_000
+# Server text quoted in error messages is cut to this many characters.
+_QUOTED = 300
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FETCH_START = re.compile(rb"^\d+ \(")
 _UID = re.compile(rb"\bUID (\d+)")
@@ -82,7 +96,7 @@ def _internal_date(raw: bytes) -> datetime | None:
 
 def _text(data: Sequence[object]) -> str:
     parts = [d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d) for d in data if d]
-    return " ".join(parts)
+    return _brief(" ".join(parts))
 
 
 def _answers(data: Sequence[object]) -> list[tuple[bytes, bytes]]:
@@ -108,6 +122,104 @@ def _body_piece(data: Sequence[object], uid: int) -> bytes | None:
         if found and int(found.group(1)) == uid and b"BODY[]" in meta:
             return literal
     return None
+
+
+def _brief(text: str) -> str:
+    """Server text for a message: a hostile server's megabyte line stays out of logs."""
+    return text if len(text) <= _QUOTED else text[:_QUOTED] + f"... ({len(text)} characters)"
+
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+    _IMAP4 = imaplib.IMAP4
+else:
+    _IMAP4 = object
+
+
+class _BoundedReading(_IMAP4):
+    """imaplib's reading, bounded in size and time (mixed into IMAP4 and IMAP4_SSL).
+
+    imaplib reads a literal whole, with the size the server announces
+    (``file.read(size)``), and a line until its end. A server announcing a literal of
+    4 GiB and sending it made the process read and hold 4 GiB, in a worker thread that the
+    job's timeout cannot stop; one dripping its answer a byte at a time held the thread
+    for as long as it liked, the socket timeout never firing (tests/faults,
+    test_hostile_email). Here every answer (all that comes between two commands) is
+    bounded by :data:`MAX_ANSWER_BYTES`, a literal announced larger is refused before
+    reading it, and reading goes in steps of at most one receive, each after a look at the
+    job's cancellation token.
+    """
+
+    def __init__(self, *args: Any, cancellation: CancellationToken, **kwargs: Any) -> None:
+        self.cancellation = cancellation
+        self.received = 0  # bytes of the current answer
+        self.broken = False  # an answer was cut short: the session cannot go on
+        super().__init__(*args, **kwargs)
+
+    def send(self, data: Buffer) -> None:
+        tag = cast("bytes", self.tagpre)  # bytes at run time (typeshed says str)
+        if bytes(data).startswith(tag):  # a new command, not a literal or a continuation
+            self.received = 0
+        super().send(data)
+
+    def _take(self, count: int, what: str) -> None:
+        self.received += count
+        if self.received > MAX_ANSWER_BYTES:
+            self.broken = True
+            host, port = self.host, self.port
+            raise ConnectorError(
+                f"the IMAP server {host}:{port} sent more than {MAX_ANSWER_BYTES} bytes in "
+                f"answer to one command ({what}); the session was ended",
+                code=EmailErrorCode.MESSAGE_TOO_LARGE,
+                variables={"protocol": "IMAP", "host": host, "port": port, "size": self.received},
+                retryable=False,
+            )
+
+    def _step(self) -> io.BufferedReader:
+        if self.cancellation.cancelled:
+            self.broken = True
+            self.cancellation.raise_if_cancelled()
+        return cast("io.BufferedReader", self.file)
+
+    def read(self, size: int) -> bytes:
+        self._take(size, f"a literal of {size} bytes")  # refused before reading any of it
+        parts: list[bytes] = []
+        while size > 0:
+            part = self._step().read1(min(size, _READ_STEP))
+            if not part:
+                break  # the connection closed: imaplib reports the short literal
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def readline(self) -> bytes:
+        parts: list[bytes] = []
+        length = 0
+        while length <= _MAX_LINE:
+            file = self._step()
+            buffered = file.peek(1)  # what is buffered, or one receive when nothing is
+            if not buffered:
+                break
+            end = buffered.find(b"\n", 0, _MAX_LINE + 1 - length)
+            part = file.read(end + 1 if end >= 0 else min(len(buffered), _MAX_LINE + 1 - length))
+            parts.append(part)
+            length += len(part)
+            if end >= 0:
+                break
+        self._take(length, "lines of text")
+        if length > _MAX_LINE:
+            self.broken = True
+            raise self.error(f"got more than {_MAX_LINE} bytes in one line")
+        return b"".join(parts)
+
+
+class _Imap(_BoundedReading, imaplib.IMAP4):
+    pass
+
+
+class _ImapSsl(_BoundedReading, imaplib.IMAP4_SSL):
+    pass
 
 
 class ImapSession:
@@ -446,11 +558,14 @@ def imap_session(connection: Connection, ctx: Context) -> Iterator[ImapSession]:
     host = connection.host
     context = tls_context(connection) if connection.security != "none" else None
     client: imaplib.IMAP4 | None = None
+    token = ctx.cancellation
     try:
         if connection.security == "tls":
-            client = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=connection.timeout)
+            client = _ImapSsl(
+                host, port, ssl_context=context, timeout=connection.timeout, cancellation=token
+            )
         else:
-            client = imaplib.IMAP4(host, port, timeout=connection.timeout)
+            client = _Imap(host, port, timeout=connection.timeout, cancellation=token)
             if connection.security == "starttls":
                 if "STARTTLS" not in client.capabilities:
                     raise ConnectorError(
@@ -469,13 +584,13 @@ def imap_session(connection: Connection, ctx: Context) -> Iterator[ImapSession]:
         raise
     except imaplib.IMAP4.abort as exc:
         raise ConnectorError(
-            f"the IMAP server {host}:{port} dropped the connection: {exc}",
+            f"the IMAP server {host}:{port} dropped the connection: {_brief(str(exc))}",
             code=EmailErrorCode.CONNECTION_FAILED,
             variables={"protocol": "IMAP", "host": host, "port": port},
         ) from None
     except imaplib.IMAP4.error as exc:
         raise ConnectorError(
-            f"IMAP failed: {exc}",
+            f"IMAP failed: {_brief(str(exc))}",
             code=EmailErrorCode.IMAP_ERROR,
             variables={"protocol": "IMAP", "host": host, "port": port},
         ) from None
@@ -516,7 +631,7 @@ def _login(
             else exc
         )
         raise ConnectorError(
-            f"the IMAP server rejected the credentials: {detail}",
+            f"the IMAP server rejected the credentials: {_brief(detail)}",
             code=EmailErrorCode.AUTHENTICATION_FAILED,
             variables={"protocol": "IMAP", "host": connection.host, "port": port},
             retryable=False,
@@ -524,9 +639,15 @@ def _login(
 
 
 def _close(client: imaplib.IMAP4) -> None:
+    # An answer cut short (too large, or the job cancelled) leaves the rest of it on the
+    # wire: no LOGOUT then, whose reply would come after it, just close.
+    if isinstance(client, _BoundedReading) and (client.broken or client.cancellation.cancelled):
+        with suppress(OSError):
+            client.shutdown()
+        return
     # LOGOUT, not CLOSE: CLOSE would expunge every message flagged \Deleted by anyone.
     try:
         client.logout()
-    except (imaplib.IMAP4.error, OSError):
+    except (imaplib.IMAP4.error, OSError, ConnectorError):
         with suppress(OSError):
             client.shutdown()

@@ -1,11 +1,16 @@
-"""A small synchronous POP3 session over :mod:`poplib`, with errors mapped to codes."""
+"""A small synchronous POP3 session over :mod:`poplib`, with errors mapped to codes.
+
+What the server sends in answer to one command is bounded (:data:`MAX_ANSWER_BYTES`) and
+the job's cancellation is looked at line by line (:class:`_BoundedAnswers`); RETR is read
+by :meth:`Pop3Session.retrieve` with its own bounds.
+"""
 
 from __future__ import annotations
 
 import poplib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from tasklink.core import CancellationToken, ConnectorError, Context, InputError
 
@@ -13,13 +18,66 @@ from ._errors import EmailErrorCode, network_error, too_large
 from ._models import Connection
 from ._tls import port_of, require_login, tls_context
 
-__all__ = ["Pop3Session", "pop3_session"]
+__all__ = ["MAX_ANSWER_BYTES", "Pop3Session", "pop3_session"]
+
+#: The most a multi-line answer other than RETR (UIDL, LIST, TOP) may hold: a UIDL line
+#: takes about 50 bytes, so some 300,000 messages; poplib keeps the answer as a list of
+#: lines, about twice its size in memory.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 # A status line is short (poplib allows 2048 bytes); message lines are read in pieces.
 _MAX_STATUS_LINE = 2048
 _PIECE_BYTES = 64 * 1024
 # How often a long RETR looks whether the job was cancelled.
 _CANCEL_CHECK_BYTES = 1024 * 1024
+
+
+if TYPE_CHECKING:
+    _POP3 = poplib.POP3
+else:
+    _POP3 = object
+
+
+class _BoundedAnswers(_POP3):
+    """poplib's answers, bounded (mixed into POP3 and POP3_SSL).
+
+    poplib collects a multi-line answer (UIDL, LIST, TOP) in a list until the server
+    sends the final dot: a server that never sends it had the process collect lines
+    without end, in a worker thread the job's timeout cannot stop (tests/faults,
+    test_hostile_email). Here one answer holds at most :data:`MAX_ANSWER_BYTES`, and each
+    line is read after a look at the job's cancellation token.
+    """
+
+    def __init__(self, *args: Any, cancellation: CancellationToken, **kwargs: Any) -> None:
+        self.cancellation = cancellation
+        self.received = 0  # bytes of the current answer
+        super().__init__(*args, **kwargs)
+
+    def _putcmd(self, line: bytes) -> None:  # every command starts a new answer
+        self.received = 0
+        getattr(super(), "_putcmd")(line)  # noqa: B009 - private in typeshed's view
+
+    def _getline(self) -> tuple[bytes, int]:
+        self.cancellation.raise_if_cancelled()
+        line, octets = cast("tuple[bytes, int]", getattr(super(), "_getline")())  # noqa: B009
+        self.received += octets
+        if self.received > MAX_ANSWER_BYTES:
+            raise ConnectorError(
+                f"the POP3 server {self.host}:{self.port} sent more than {MAX_ANSWER_BYTES} "
+                "bytes in answer to one command; the session was ended",
+                code=EmailErrorCode.MESSAGE_TOO_LARGE,
+                variables={"protocol": "POP3", "host": self.host, "port": self.port},
+                retryable=False,
+            )
+        return line, octets
+
+
+class _Pop3(_BoundedAnswers, poplib.POP3):
+    pass
+
+
+class _Pop3Ssl(_BoundedAnswers, poplib.POP3_SSL):
+    pass
 
 
 class Pop3Session:
@@ -166,10 +224,13 @@ def pop3_session(connection: Connection, ctx: Context) -> Iterator[Pop3Session]:
     client: poplib.POP3 | None = None
     committed = False
     try:
+        token = ctx.cancellation
         if connection.security == "tls":
-            client = poplib.POP3_SSL(host, port, context=context, timeout=connection.timeout)
+            client = _Pop3Ssl(
+                host, port, context=context, timeout=connection.timeout, cancellation=token
+            )
         else:
-            client = poplib.POP3(host, port, timeout=connection.timeout)
+            client = _Pop3(host, port, timeout=connection.timeout, cancellation=token)
             if connection.security == "starttls":
                 try:
                     client.stls(context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiosmtplib
@@ -104,6 +105,13 @@ async def _login(client: aiosmtplib.SMTP, connection: Connection) -> None:
         await client.login(username, password)
 
 
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()
+
+
 async def send_composed(connection: Connection, composed: Composed, ctx: Context) -> SendResult:
     """Connect, authenticate, send and quit; refused recipients are reported, not raised,
     unless every recipient was refused."""
@@ -132,11 +140,19 @@ async def send_composed(connection: Connection, composed: Composed, ctx: Context
             errors, _ = await client.send_message(
                 composed.message, sender=composed.sender, recipients=composed.recipients
             )
-        finally:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
+        except asyncio.CancelledError:
+            # The job's timeout (or a shutdown): close at once. A polite QUIT would wait up
+            # to `timeout` again for a server that may have stopped answering, so the job
+            # outlived its timeout by that long (tests/faults: silent after DATA).
+            client.close()
+            raise
+        except BaseException:
+            await _quit(client)
+            raise
+        await _quit(client)
+    except asyncio.CancelledError:
+        client.close()  # cancelled while connecting (a TLS handshake that stalls, say)
+        raise
     except (aiosmtplib.SMTPException, OSError) as exc:
         raise _smtp_error(exc, where) from None
     refused = [

@@ -39,6 +39,9 @@ __all__ = [
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 NON_RETRYABLE_SERVER_ERRORS = frozenset({501, 505})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+#: The most a response head may take: httpcore's ``MAX_INCOMPLETE_EVENT_SIZE`` (1.0.x),
+#: which it hands h11 as ``max_incomplete_event_size``.
+_MAX_HEAD_BYTES = 100 * 1024
 
 
 class ClientErrorCode:
@@ -161,6 +164,15 @@ def transport_error(
     if isinstance(exc, httpx.LocalProtocolError):
         return InputError(
             f"{fields.headers}: the request could not be sent: {exc}", field=fields.headers
+        )
+    if any(getattr(cause, "error_status_hint", None) == 431 for cause in causes):
+        # h11 stops buffering a response head (status line and headers, or one line of
+        # chunked framing) past httpcore's limit and says "Receive buffer too long": the
+        # server sent too much, as with an oversized body, and would again.
+        return ConnectorError(
+            f"{where}: the response headers are larger than {_MAX_HEAD_BYTES // 1024} KiB",
+            code=ClientErrorCode.RESPONSE_TOO_LARGE,
+            retryable=False,
         )
     detail = str(exc) or type(exc).__name__
     return ConnectorError(f"{where} failed: {detail}", code=ClientErrorCode.CONNECTION_FAILED)

@@ -23,7 +23,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import ssl
 from collections.abc import Iterable
+from typing import Any
 
 import anyio
 import httpcore
@@ -136,7 +138,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                stream = await self._inner.connect_tcp(
                     str(address),
                     port,
                     timeout=timeout,
@@ -145,6 +147,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 )
             except httpcore.ConnectError as exc:  # try the next address, as resolvers intend
                 failure = exc
+            else:
+                return _ClosedWhenCancelled(stream)
         raise failure or httpcore.ConnectError(f"{host!r} resolved to no address")
 
     async def connect_unix_socket(
@@ -157,6 +161,45 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _ClosedWhenCancelled(httpcore.AsyncNetworkStream):
+    """A new connection whose TLS handshake closes it when cancelled, too.
+
+    httpcore (1.0.9, ``AnyIOStream.start_tls``) closes the TCP stream when the handshake
+    fails with an ``Exception``, but not when it is cancelled, as a job's timeout does to
+    a server that accepts the connection and never answers the ClientHello: the socket
+    then stayed open until the garbage collector found it (tests/faults, the stalled TLS
+    handshake). Once the handshake is done httpcore closes on cancellation itself.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._inner.aclose()
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 async def check_endpoint(url: str, *, timeout: float | None = 10.0) -> None:
