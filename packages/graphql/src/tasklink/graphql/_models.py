@@ -22,8 +22,9 @@ from pydantic import BeforeValidator, PrivateAttr, ValidationError, field_valida
 from pydantic import model_validator as _model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from tasklink.client import TlsOptions
 from tasklink.core import CamelInputModel, CamelOutputModel, field
-from tasklink.http import Authentication, NoAuth, TlsOptions
+from tasklink.http import Authentication, NoAuth
 
 from ._document import DocumentError, OperationDefinition, operations, select
 

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic import model_validator as _model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from tasklink.client import TlsOptions
 from tasklink.core import (
     DEFAULT_DOCUMENT_MAX_BYTES,
     DOCUMENT_TYPE,
@@ -36,7 +37,7 @@ from tasklink.core import (
 from ._body import BodyError, BodyType, EncodedBody, encode_body
 
 if TYPE_CHECKING:
-    from tasklink.client import AuthScheme, TlsConfig
+    from tasklink.client import AuthScheme
 
 from ._checks import (
     CheckError,
@@ -273,95 +274,10 @@ Authentication = Annotated[
     Field(discriminator="type"),
 ]
 
-# -- TLS ---------------------------------------------------------------------------------
-
-
-def _pem(value: str | None, marker: str, what: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    if "-----BEGIN" not in value or marker not in value:
-        raise _problem(f"must be PEM text ('-----BEGIN {what}-----' ...)")
-    return value.strip() + "\n"
-
-
-class TlsOptions(CamelInputModel):
-    """Certificate checks and client certificates for HTTPS."""
-
-    model_config = ConfigDict(frozen=True)
-
-    verify: bool = field(
-        True,
-        title="Verify certificates",
-        description="Verify the server's certificate (turn off only for testing)",
-        group="tls",
-    )
-    ca_certificate: str | None = field(
-        None,
-        title="CA certificates (PEM)",
-        description="Extra CA certificates to trust (PEM), in addition to the default store",
-        group="tls",
-        multiline=True,
-    )
-    client_certificate: str | None = field(
-        None,
-        title="Client certificate (PEM)",
-        description="Client certificate for mutual TLS (PEM, may include the key)",
-        group="tls",
-        multiline=True,
-    )
-    client_key: str | None = field(
-        None,
-        title="Client key (PEM)",
-        description="Private key of the client certificate (PEM)",
-        group="tls",
-        secret=True,
-        multiline=True,
-    )
-    client_key_password: str | None = field(
-        None, description="Password of an encrypted client key", group="tls", secret=True
-    )
-
-    @field_validator("ca_certificate", "client_certificate")
-    @classmethod
-    def _certificate(cls, value: str | None) -> str | None:
-        return _pem(value, "CERTIFICATE-----", "CERTIFICATE")
-
-    @field_validator("client_key")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        return _pem(value, "PRIVATE KEY-----", "PRIVATE KEY")
-
-    @_model_validator(mode="after")
-    def _consistent(self) -> TlsOptions:
-        problems: list[CheckError | BodyError] = []
-        if not self.verify and self.ca_certificate:
-            problems.append(
-                CheckError(("caCertificate",), "is set but verify is false; choose one")
-            )
-        if self.client_key and not self.client_certificate:
-            problems.append(CheckError(("clientKey",), "needs clientCertificate as well"))
-        if problems:
-            _fail(type(self), problems, None)
-        return self
-
-    def config(self) -> TlsConfig:
-        """The shared client's TLS configuration for these settings."""
-        from tasklink import client
-
-        if self is _DEFAULT_TLS:
-            return client.DEFAULT_TLS  # most requests: no object, no hashing of PEM text
-        return client.TlsConfig(
-            verify=self.verify,
-            ca_pem=self.ca_certificate,
-            client_cert_pem=self.client_certificate,
-            client_key_pem=self.client_key,
-            client_key_password=self.client_key_password,
-        )
-
-
 # -- the request -------------------------------------------------------------------------
 
-# Immutable, so one instance serves every request that leaves them out.
+# Immutable, so one instance serves every request that leaves them out. TlsOptions is the
+# shared client's: the TLS fields of every connector.
 _NO_AUTH = NoAuth()
 _DEFAULT_TLS = TlsOptions()
 

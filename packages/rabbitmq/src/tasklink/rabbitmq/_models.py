@@ -14,10 +14,10 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from tasklink.client import TlsConfig
+from tasklink.client import TlsOptions
 from tasklink.core import (
     CamelInputModel,
     CamelOutputModel,
@@ -184,88 +184,6 @@ class HostConnection(CamelInputModel):
 
 
 Connection = Annotated[UrlConnection | HostConnection, Field(discriminator="type")]
-
-
-def _pem(value: str | None, marker: str, what: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    if marker not in value:
-        raise PydanticCustomError("pem", f"must be PEM text with a {what} block")
-    return value
-
-
-class TlsOptions(CamelInputModel):
-    """Certificate checks and client certificates, when the connection uses TLS."""
-
-    model_config = ConfigDict(frozen=True)
-
-    verify: bool = field(
-        True,
-        title="Verify certificates",
-        description="Verify the broker's certificate and host name (turn off only for tests)",
-        group="tls",
-    )
-    ca_certificate: str | None = field(
-        None,
-        title="CA certificates (PEM)",
-        description="CA certificates to trust (PEM) besides the default store",
-        group="tls",
-        multiline=True,
-    )
-    client_certificate: str | None = field(
-        None,
-        title="Client certificate (PEM)",
-        description="Client certificate for mutual TLS (PEM, may include the key)",
-        group="tls",
-        multiline=True,
-    )
-    client_key: str | None = field(
-        None,
-        title="Client key (PEM)",
-        description="Private key of the client certificate (PEM)",
-        group="tls",
-        secret=True,
-        multiline=True,
-    )
-    client_key_password: str | None = field(
-        None, description="Password of an encrypted client key", group="tls", secret=True
-    )
-
-    @field_validator("ca_certificate", "client_certificate")
-    @classmethod
-    def _certificate(cls, value: str | None) -> str | None:
-        return _pem(value, "CERTIFICATE-----", "CERTIFICATE")
-
-    @field_validator("client_key")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        return _pem(value, "PRIVATE KEY-----", "PRIVATE KEY")
-
-    def config(self) -> TlsConfig:
-        """The shared client's TLS configuration for these settings."""
-        return TlsConfig(
-            verify=self.verify,
-            ca_pem=self.ca_certificate if self.verify else None,
-            client_cert_pem=self.client_certificate,
-            client_key_pem=self.client_key,
-            client_key_password=self.client_key_password,
-        )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> TlsOptions:
-        if not self.verify and self.ca_certificate:
-            raise InputError(
-                "invalid input: tls.caCertificate: is set but tls.verify is false; choose one",
-                field="tls.caCertificate",
-                variables={"fields": ["tls.caCertificate"], "problemCount": 1},
-            )
-        if self.client_key and not self.client_certificate:
-            raise InputError(
-                "invalid input: tls.clientKey: needs tls.clientCertificate as well",
-                field="tls.clientKey",
-                variables={"fields": ["tls.clientKey"], "problemCount": 1},
-            )
-        return self
 
 
 # -- the message ---------------------------------------------------------------------------

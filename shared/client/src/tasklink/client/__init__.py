@@ -54,6 +54,7 @@ from ._policy import (
 )
 from ._retry import MAX_RETRY_AFTER, parse_retry_after
 from ._tls import DEFAULT_TLS, TlsConfig, TlsFields, ssl_context
+from ._tls_options import TlsOptions
 from ._urls import safe_url, url_file_name
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ __all__ = [
     "Timeouts",
     "TlsConfig",
     "TlsFields",
+    "TlsOptions",
     "TokenCache",
     "__version__",
     "aclose_clients",
