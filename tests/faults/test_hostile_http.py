@@ -141,7 +141,11 @@ async def test_huge_response_headers_are_refused(what: str, handler: Handler) ->
     )
     assert failed.retries == 0  # not retried: the same server sends the same headers again
     assert elapsed < ENDED_WITHIN
-    assert server.sent < 2 * MB  # the client stopped reading at its limit
+    # The client stops reading at its limit and hangs up; what the server sent beyond that
+    # went into the loopback's socket buffers (a few MB, more under load), never into the
+    # client: its memory is the bound that matters (below). An unbounded reader would take
+    # all of it, far beyond this.
+    assert server.sent < 20 * MB
     assert grown < MEMORY_BOUND_MB
     print(
         f"huge headers ({what}): RESPONSE_TOO_LARGE after {elapsed:.2f}s, "
