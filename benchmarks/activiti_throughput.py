@@ -7,10 +7,21 @@ else (the practical limit); the runtime runs a no-op connector through the whole
 while serving every connector installed in the environment. The benchmark measures
 requests per second from the first reply to the last, and the runtime's peak RSS.
 
-    python benchmarks/activiti_throughput.py [--quick] [--requests N] [--concurrency C]
+Several short rounds alternate between the two sides (the order flips every round) and
+the headline is the median of the rounds' ratios: each round's two runs are back to back,
+so their ratio cancels the machine's speed at that moment, and a burst of load from
+another process spoils a round or two, not the median (as ``core_overhead.py`` and
+``http_overhead.py`` do). One pass per side swung from 0.52 to 0.88 between runs of the
+same code; the median of 9 rounds stays within +/- 0.05.
 
-Prints a table, then ``METRIC activiti_throughput_ratio=...``,
-``METRIC activiti_requests_per_s=...`` and ``METRIC runtime_rss_mb=...``.
+    python benchmarks/activiti_throughput.py [--quick] [--requests N] [--rounds R]
+        [--concurrency C]
+
+Prints a table, then ``METRIC activiti_throughput_ratio=...`` (wall clock),
+``METRIC activiti_cpu_ratio=...`` (the same from each consumer's CPU time per request,
+steadier where other processes share the cores), ``METRIC activiti_requests_per_s=...``
+and ``METRIC runtime_rss_mb=...``.
+``measure`` and ``Workload`` are shared with ``scale_out.py``.
 """
 
 from __future__ import annotations
@@ -20,9 +31,12 @@ import asyncio
 import json
 import os
 import signal
+import statistics
 import sys
 import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +69,28 @@ async def nothing(input: NoInput) -> dict[str, Any]:
 DESTINATION = "bench-noop.NOTHING"
 
 
-def request(index: int, result_destination: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Workload:
+    """What the runtime serves and the requests it gets."""
+
+    name: str
+    connector_type: str  # the request's connectorType: <connector name>.<ACTION>
+    runtime_args: tuple[str, ...]  # how ``tasklink run`` is told to serve it
+    served: tuple[str, ...] = ()  # the destinations it declares (for the clean-up)
+    variables: Mapping[str, Any] | None = None  # inBoundVariables (default: an order)
+    env: Mapping[str, str] = field(default_factory=dict)  # extra environment of the runtime
+
+
+#: The no-op connector of this file, with every installed connector served beside it.
+NOOP = Workload("no-op", DESTINATION, ("--load", "activiti_throughput:noop"))
+
+
+def request(
+    index: int,
+    result_destination: str,
+    connector_type: str = DESTINATION,
+    variables: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """An integration request as Activiti Cloud's runtime bundle sends it."""
     return {
         "appName": "bench-app",
@@ -78,8 +113,10 @@ def request(index: int, result_destination: str) -> dict[str, Any]:
             "clientId": "ServiceTask_1",
             "clientType": "ServiceTask",
             "appVersion": "1",
-            "connectorType": DESTINATION,
-            "inBoundVariables": {
+            "connectorType": connector_type,
+            "inBoundVariables": dict(variables)
+            if variables is not None
+            else {
                 "orderId": {"type": "string", "value": f"order-{index}"},
                 "amount": {"type": "double", "value": "12.5"},
                 "customer": "ACME",
@@ -192,13 +229,78 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+async def wait_ready(port: int, process: Any) -> None:
+    """Until the runtime's ``/health`` answers 200 (with ``--processes N``: every worker
+    consumes)."""
+    while True:
+        if process.returncode is not None:
+            raise SystemExit(f"the runtime exited with {process.returncode} before it was ready")
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            answer = await reader.read()
+            writer.close()
+            if answer.startswith(b"HTTP/1.1 200"):
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.01)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def consumer_command(
+    mode: str,
+    *,
+    url: str,
+    prefix: str,
+    queue: str,
+    concurrency: int,
+    workload: Workload,
+    processes: int,
+    port: int,
+) -> list[str]:
+    """The bare loop, or ``tasklink run`` serving ``workload`` with /health on ``port``."""
+    if mode == "bare":
+        return [
+            sys.executable, SCRIPT, "--bare-worker",
+            "--queue", queue, "--concurrency", str(concurrency), "--url", url,
+        ]  # fmt: skip
+    return [
+        sys.executable, "-m", "tasklink.runtime", "run", "--engine", "activiti",
+        *workload.runtime_args, "--concurrency", str(concurrency),
+        "--processes", str(processes), "--metrics-port", str(port),
+        "--destination-prefix", f"{prefix}-{mode}", "--amqp-url", url,
+        "--log-level", "WARNING", "--grace-period", "5",
+    ]  # fmt: skip
+
+
 async def measure(
-    mode: str, url: str, prefix: str, requests: int, concurrency: int
+    mode: str,
+    url: str,
+    prefix: str,
+    requests: int,
+    concurrency: int,
+    *,
+    workload: Workload = NOOP,
+    processes: int = 1,
+    from_ready: bool = False,
 ) -> dict[str, float]:
+    """One run of one side (``bare`` or ``tasklink``): requests per second from the first
+    reply to the last, or with ``from_ready`` from the moment the runtime's ``/health``
+    said every worker consumes (the workers of ``--processes N`` start one after the
+    other: only the window in which all of them run counts)."""
     import aio_pika
 
     result_destination = f"integrationResult_{prefix}-{mode}"
-    request_exchange = f"{prefix}-{mode}_{DESTINATION}"
+    request_exchange = f"{prefix}-{mode}_{workload.connector_type}"
     request_queue = f"{request_exchange}.tasklink"
     connection = await aio_pika.connect(url)
     channel = await connection.channel(publisher_confirms=True)
@@ -208,39 +310,53 @@ async def measure(
     results = await channel.declare_queue(f"{result_destination}.bench", durable=True)
     await results.bind(results_exchange, "#")
     await channel.set_qos(prefetch_count=1000)
-    documents = [json.dumps(request(i, result_destination)).encode() for i in range(requests)]
-    await preload(channel, request_exchange, request_queue, documents)
+    await preload(
+        channel,
+        request_exchange,
+        request_queue,
+        [
+            json.dumps(
+                request(i, result_destination, workload.connector_type, workload.variables)
+            ).encode()
+            for i in range(requests)
+        ],
+    )
 
     stamps: list[float] = []
-    done = asyncio.Event()
+    errors: list[str] = []
     cpu: list[float] = []
+    done = asyncio.Event()
 
     async def on_result(message: Any) -> None:
         stamps.append(time.perf_counter())
+        if len(errors) < 3 and b'"errorCode"' in message.body:
+            errors.append(message.body[:300].decode(errors="replace"))
         if len(stamps) == 1:
             cpu.append(cpu_seconds(process.pid))
         if len(stamps) >= requests:
             cpu.append(cpu_seconds(process.pid))
             done.set()
 
-    env = dict(os.environ)
+    env = {**os.environ, **workload.env}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
-    if mode == "bare":
-        command = [
-            sys.executable, SCRIPT, "--bare-worker",
-            "--queue", request_queue, "--concurrency", str(concurrency), "--url", url,
-        ]  # fmt: skip
-    else:
-        command = [
-            sys.executable, "-m", "tasklink.runtime", "run", "--engine", "activiti",
-            "--load", "activiti_throughput:noop", "--concurrency", str(concurrency),
-            "--destination-prefix", f"{prefix}-{mode}", "--amqp-url", url,
-            "--log-level", "WARNING", "--grace-period", "5",
-        ]  # fmt: skip
+    port = free_port()
+    command = consumer_command(
+        mode,
+        url=url,
+        prefix=prefix,
+        queue=request_queue,
+        concurrency=concurrency,
+        workload=workload,
+        processes=processes,
+        port=port,
+    )
     process = await asyncio.create_subprocess_exec(*command, env=env)
     tag = await results.consume(on_result, no_ack=True)
-    rss = float("nan")
+    rss, ready_at = float("nan"), None
     try:
+        if from_ready and mode == "tasklink":
+            await asyncio.wait_for(wait_ready(port, process), 120)
+            ready_at = time.perf_counter()
         await asyncio.wait_for(done.wait(), timeout=max(120, requests / 50))
         if mode == "tasklink":
             rss = peak_rss_mb(process.pid)
@@ -255,31 +371,54 @@ async def measure(
             exchange=request_exchange,
             queue=request_queue,
             results=result_destination,
+            served=workload.served,
         )
         await connection.close()
-    elapsed = stamps[-1] - stamps[0]
-    return {
-        "requests": requests,
-        "seconds": elapsed,
-        "rate": (requests - 1) / elapsed,
-        "rss": rss,
-        "cpu_us": (cpu[1] - cpu[0]) / (requests - 1) * 1e6,
-    }
+    if errors:
+        raise SystemExit(f"{workload.name}: the runtime answered with errors: {errors}")
+    row = window(stamps, ready_at, requests, workload.name)
+    # CPU of the supervisor alone under --processes N: shown for one process only.
+    cpu_us = (cpu[1] - cpu[0]) / (requests - 1) * 1e6 if processes == 1 else float("nan")
+    return {**row, "rss": rss, "cpu_us": cpu_us}
+
+
+def window(
+    stamps: list[float], ready_at: float | None, requests: int, name: str
+) -> dict[str, float]:
+    """Replies per second from the first reply (or from ``ready_at``) to the last."""
+    start = stamps[0] if ready_at is None else max(ready_at, stamps[0])
+    counted = sum(1 for stamp in stamps if stamp > start)
+    if counted < requests // 4:
+        raise SystemExit(
+            f"{name}: only {counted} of {requests} replies came after every worker "
+            "was ready; send more requests per round (--requests)"
+        )
+    elapsed = stamps[-1] - start
+    return {"requests": requests, "seconds": elapsed, "rate": counted / elapsed}
 
 
 async def cleanup(
-    channel: Any, *, mode: str, prefix: str, exchange: str, queue: str, results: str
+    channel: Any,
+    *,
+    mode: str,
+    prefix: str,
+    exchange: str,
+    queue: str,
+    results: str,
+    served: tuple[str, ...] = (),
 ) -> None:
     """Delete what this run declared, including the runtime's queues for every
-    installed connector."""
+    installed connector (and those of ``served``)."""
     names = {(exchange, queue)}
     if mode == "tasklink":
         from tasklink.core import discover
 
+        qualified = set(served)
         for found in discover().connectors:
             for operation in found.connector.operations.values():
-                name = f"{prefix}-{mode}_{operation.qualified_name}"
-                names.add((name, f"{name}.tasklink"))
+                qualified.add(operation.qualified_name)
+        for name in (f"{prefix}-{mode}_{q}" for q in qualified):
+            names.add((name, f"{name}.tasklink"))
     for exchange_name, queue_name in names:
         await channel.queue_delete(queue_name)
         await channel.queue_delete(queue_name + ".dlq")
@@ -290,37 +429,61 @@ async def cleanup(
 
 async def main(args: argparse.Namespace) -> None:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    requests = args.requests or (1500 if args.quick else 8000)
-    rounds = 2 if args.quick else 3
+    requests = args.requests or (2500 if args.quick else 5000)
+    rounds = args.rounds or (9 if args.quick else 21)
+    for mode in ("bare", "tasklink"):  # warm-up: the broker's and the disk's caches
+        await measure(mode, args.url, prefix, 300, args.concurrency)
     rows: dict[str, list[dict[str, float]]] = {"bare": [], "tasklink": []}
-    for _ in range(rounds):  # alternate, so drift on a shared machine hits both
-        for mode in ("bare", "tasklink"):
+    for index in range(rounds):
+        # Back to back, the order flipped every round, so drift hits both sides alike.
+        order = ("bare", "tasklink") if index % 2 == 0 else ("tasklink", "bare")
+        for mode in order:
             rows[mode].append(await measure(mode, args.url, prefix, requests, args.concurrency))
-    best = {mode: max(runs, key=lambda r: r["rate"]) for mode, runs in rows.items()}
-    ratio = best["tasklink"]["rate"] / best["bare"]["rate"]
+    ratios = [t["rate"] / b["rate"] for t, b in zip(rows["tasklink"], rows["bare"], strict=True)]
+    ratio = statistics.median(ratios)
+    # The same per round in CPU time per request of each consumer process: what one core
+    # allows, untouched by the moments another process had the core (steadier on a shared
+    # machine, as core_overhead.py times its loops).
+    cpu_ratios = [
+        b["cpu_us"] / t["cpu_us"] for t, b in zip(rows["tasklink"], rows["bare"], strict=True)
+    ]
+    cpu_ratio = statistics.median(cpu_ratios)
+    median = {
+        mode: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        for mode, runs in rows.items()
+    }
     print()
     print(
         f"Activiti throughput: {requests} requests per run, prefetch {args.concurrency}, "
-        f"publisher confirms, best of {rounds}"
+        f"publisher confirms, median of {rounds} interleaved rounds"
     )
     print(f"{'consumer':<28}{'requests/s':>12}{'seconds':>10}{'CPU us/req':>12}{'peak RSS MB':>14}")
     for mode, label in (("bare", "bare aio-pika loop"), ("tasklink", "tasklink runtime (no-op)")):
-        row = best[mode]
+        row = median[mode]
         rss = "" if mode == "bare" else f"{row['rss']:.1f}"
         print(
             f"{label:<28}{row['rate']:>12.0f}{row['seconds']:>10.2f}{row['cpu_us']:>12.0f}{rss:>14}"
         )
-    print(f"{'ratio tasklink / bare':<28}{ratio:>12.2f}")
+    print(
+        f"{'ratio tasklink / bare':<28}{ratio:>12.2f}   (rounds: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)})"
+    )
+    print(
+        f"{'CPU ratio bare / tasklink':<28}{cpu_ratio:>12.2f}   (rounds: "
+        f"{', '.join(f'{r:.2f}' for r in cpu_ratios)})"
+    )
     print()
     print(f"METRIC activiti_throughput_ratio={ratio:.3f}")
-    print(f"METRIC activiti_requests_per_s={best['tasklink']['rate']:.0f}")
-    print(f"METRIC runtime_rss_mb={best['tasklink']['rss']:.1f}")
+    print(f"METRIC activiti_cpu_ratio={cpu_ratio:.3f}")
+    print(f"METRIC activiti_requests_per_s={median['tasklink']['rate']:.0f}")
+    print(f"METRIC runtime_rss_mb={max(r['rss'] for r in rows['tasklink']):.1f}")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short run (under 30 s)")
     parser.add_argument("--requests", type=int, help="requests per run")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per side")
     parser.add_argument(
         "--concurrency",
         type=int,

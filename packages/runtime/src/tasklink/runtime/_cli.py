@@ -277,6 +277,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     flags = {
         "engine": args.engine,
         "concurrency": args.concurrency,
+        "processes": args.processes,
         "grace_period": args.grace_period,
         "job_timeout": args.job_timeout,
         "metrics_port": args.metrics_port,
@@ -314,6 +315,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         redactor = Redactor()
         configure_logging(redactor, log_format=settings.log_format, level=settings.log_level)
         guard_outbound_by_default(os.environ)
+        count = settings.process_count
+        if count > 1:
+            from ._supervisor import supervise
+
+            # The workers start from these settings (through a pipe) and this environment.
+            return supervise(settings, count)
         pipeline = build_pipeline(settings, redactor=redactor)
     except (SettingsError, ValueError) as exc:
         return _error(str(exc))
@@ -444,7 +451,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--engine", "-e", help="activiti or camunda")
     p.add_argument("--config", "-c", type=Path, help="TOML settings file")
-    p.add_argument("--concurrency", type=int, help="jobs run at the same time (16)")
+    p.add_argument(
+        "--concurrency", type=int, help="jobs run at the same time (16; in each process)"
+    )
+    p.add_argument(
+        "--processes",
+        metavar="N|auto",
+        help="worker processes under one supervisor, to use N cores (auto: one per CPU; "
+        "default 1: serve in this process)",
+    )
     p.add_argument("--grace-period", type=float, help="seconds to finish jobs on shutdown (30)")
     p.add_argument("--job-timeout", type=float, help="default operation timeout in seconds")
     p.add_argument("--metrics-port", type=int, help="serve /health and /metrics on this port")

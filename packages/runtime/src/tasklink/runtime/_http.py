@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ._metrics import CONTENT_TYPE
@@ -12,7 +13,7 @@ from ._metrics import CONTENT_TYPE
 if TYPE_CHECKING:
     from ._pipeline import Pipeline
 
-__all__ = ["start_http_server"]
+__all__ = ["Response", "Route", "start_http_server", "start_server"]
 
 _log = logging.getLogger("tasklink.runtime.http")
 
@@ -25,15 +26,32 @@ _REASONS = {
     503: "Service Unavailable",
 }
 
+#: Status, content type and body of an answer.
+Response = tuple[int, str, bytes]
+#: Answers ``GET /health`` or ``GET /metrics`` (the path is one of the two).
+Route = Callable[[str], Awaitable[Response]]
+
 
 async def start_http_server(pipeline: Pipeline, host: str, port: int) -> asyncio.Server:
     """Serve ``GET /health`` (200 when ready; 503 while starting, stopping, disconnected
     or saturated) and ``GET /metrics``."""
 
+    async def route(path: str) -> Response:
+        if path == "/metrics":
+            return 200, CONTENT_TYPE, pipeline.metrics.render()
+        return health(pipeline)
+
+    return await start_server(route, host, port)
+
+
+async def start_server(route: Route, host: str, port: int) -> asyncio.Server:
+    """Serve ``GET /health`` and ``GET /metrics`` with ``route``; other paths and methods
+    get 404 and 405."""
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
-            status, content_type, body = _respond(pipeline, head)
+            status, content_type, body = await _respond(route, head)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             status, content_type, body = 400, "text/plain", b"bad request\n"
         except ConnectionError:
@@ -58,7 +76,7 @@ async def start_http_server(pipeline: Pipeline, host: str, port: int) -> asyncio
     return server
 
 
-def _respond(pipeline: Pipeline, head: bytes) -> tuple[int, str, bytes]:
+async def _respond(route: Route, head: bytes) -> Response:
     request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
     parts = request_line.split()
     if len(parts) != 3:
@@ -69,8 +87,11 @@ def _respond(pipeline: Pipeline, head: bytes) -> tuple[int, str, bytes]:
         return 404, "text/plain", b"not found; try /health or /metrics\n"
     if method != "GET":
         return 405, "text/plain", b"method not allowed\n"
-    if path == "/metrics":
-        return 200, CONTENT_TYPE, pipeline.metrics.render()
+    return await route(path)
+
+
+def health(pipeline: Pipeline) -> Response:
+    """The ``/health`` answer of one pipeline."""
     ready, status = pipeline.ready, pipeline.status
     if ready and pipeline.saturated:
         # Serving, but every slot has been taken for a while: new jobs wait.

@@ -2,6 +2,11 @@
 
 Each :class:`Metrics` owns its registry, so several pipelines in one process (tests,
 embedding applications) never collide in prometheus-client's global registry.
+
+Under ``tasklink run --processes N`` each worker process records into prometheus-client's
+multiprocess files (``PROMETHEUS_MULTIPROC_DIR``, set by the supervisor before the
+library is imported) and the supervisor serves their sum; the gauges say how to combine
+(``multiprocess_mode``, ignored in a single process).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class Metrics:
             "Version of the tasklink runtime",
             ("version",),
             registry=self.registry,
+            multiprocess_mode="max",
         )
         info.labels(__version__).set(1)
         self.jobs = Counter(
@@ -72,6 +78,7 @@ class Metrics:
             "Jobs running now",
             ("connector",),
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.rejections = Counter(
             "tasklink_messages_rejected",

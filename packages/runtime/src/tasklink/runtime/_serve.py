@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 
 from tasklink.core import Connector, Redactor, SecretProvider
 
@@ -69,11 +69,13 @@ async def serve(
     pipeline: Pipeline | None = None,
     connectors: Iterable[Connector] | None = None,
     handle_signals: bool = True,
+    on_listening: Callable[[int], None] | None = None,
 ) -> None:
     """Serve ``settings.engine`` until SIGTERM / SIGINT (or ``pipeline.stop()``).
 
     Pass ``connectors`` (or a ready ``pipeline``) to embed the runtime with an explicit
-    list instead of discovery.
+    list instead of discovery. ``on_listening`` is told the port of the ``/health`` and
+    ``/metrics`` server once it listens (``metrics_port`` 0 takes a free one).
     """
     if settings.engine is None:
         raise EngineError("no engine chosen: pass --engine or set TASKLINK_ENGINE")
@@ -105,6 +107,8 @@ async def serve(
     try:
         if settings.metrics_port is not None:
             server = await start_http_server(pipeline, settings.metrics_host, settings.metrics_port)
+            if on_listening is not None and server.sockets:
+                on_listening(int(server.sockets[0].getsockname()[1]))
         _log.info(
             "serving %d operations of %d connectors for %s (concurrency %d)",
             len(pipeline.operations),

@@ -66,7 +66,14 @@ class RuntimeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     engine: str | None = Field(None, description="Engine to serve: activiti or camunda")
-    concurrency: int = Field(16, ge=1, le=4096, description="Jobs run at the same time")
+    concurrency: int = Field(
+        16, ge=1, le=4096, description="Jobs run at the same time (in each worker process)"
+    )
+    processes: int | Literal["auto"] = Field(
+        1,
+        description="Worker processes serving the engine under one supervisor (auto: one "
+        "per CPU this process may use); 1 serves in this process",
+    )
     grace_period: float = Field(
         30.0, ge=0, description="Seconds in-flight jobs get to finish on shutdown"
     )
@@ -156,6 +163,29 @@ class RuntimeSettings(BaseModel):
             raise ValueError(f"unknown log level {value!r}; use DEBUG, INFO, WARNING or ERROR")
         return name
 
+    @field_validator("processes", mode="before")
+    @classmethod
+    def _check_processes(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text == "auto":
+                return "auto"
+            try:
+                value = int(text)
+            except ValueError:
+                raise ValueError("expected a number of processes (1 or more) or auto") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected a number of processes (1 or more) or auto")
+        if value < 1:
+            raise ValueError("must be 1 or more (or auto)")
+        return value
+
+    @property
+    def process_count(self) -> int:
+        """How many worker processes ``processes`` means here (``auto``: the CPUs this
+        process may run on)."""
+        return cpu_count() if self.processes == "auto" else self.processes
+
     @field_validator("secrets_prefix")
     @classmethod
     def _check_prefix(cls, value: str) -> str:
@@ -203,6 +233,13 @@ class RuntimeSettings(BaseModel):
             return model.model_validate(data)
         except ValidationError as exc:
             raise _settings_error(exc, self._sources, prefix=f"{name}.") from None
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
 
 
 def _settings_error(
