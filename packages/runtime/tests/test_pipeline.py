@@ -411,3 +411,22 @@ async def test_expressions_count_against_the_job_timeout() -> None:
     assert isinstance(outcome, Failed) and not outcome.input_error
     assert (outcome.code, outcome.retries) == ("TIMEOUT", 2)
     await pipeline.aclose()
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_worker_tags_its_log_lines(log_format: str) -> None:
+    # Under `tasklink run --processes N` the workers share one stderr.
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(Redactor(), log_format=log_format, stream=stream, worker=3)
+    try:
+        logging.getLogger("tasklink.test").warning("hello")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    line = stream.getvalue().strip()
+    if log_format == "json":
+        assert json.loads(line)["worker"] == 3
+    else:
+        assert line.endswith("WARNING [worker 3] tasklink.test: hello")

@@ -50,20 +50,43 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class _WorkerTag(logging.Filter):
+    """Adds the worker number to every record the handler writes."""
+
+    def __init__(self, worker: int) -> None:
+        super().__init__()
+        self.worker = worker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.worker = self.worker
+        return True
+
+
 def configure_logging(
     redactor: Redactor,
     *,
     log_format: str = "text",
     level: str | int = "INFO",
     stream: IO[str] | None = None,
+    worker: int | None = None,
 ) -> logging.Handler:
-    """Log to ``stream`` (stderr) and mask secrets in every handler of the root logger."""
+    """Log to ``stream`` (stderr) and mask secrets in every handler of the root logger.
+
+    ``worker`` (the worker number under ``tasklink run --processes``) tags every line:
+    a ``worker`` field in JSON, ``[worker N]`` in text, so the lines of N processes that
+    share one stderr can be told apart."""
     root = logging.getLogger()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    tag = ""
+    if worker is not None:
+        handler.addFilter(_WorkerTag(worker))
+        tag = "[worker %(worker)s] "
     if log_format == "json":
         handler.setFormatter(JsonFormatter(redactor))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s %(levelname)-7s {tag}%(name)s: %(message)s")
+        )
     root.addHandler(handler)
     root.setLevel(level)
     # aio-pika and aiormq narrate every frame at DEBUG, and httpcore (with h2 and hpack)

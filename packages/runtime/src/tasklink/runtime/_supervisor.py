@@ -94,7 +94,9 @@ def _worker(settings: RuntimeSettings, index: int, conn: Connection) -> int:
     from ._settings import SettingsError
 
     redactor = Redactor()
-    configure_logging(redactor, log_format=settings.log_format, level=settings.log_level)
+    configure_logging(
+        redactor, log_format=settings.log_format, level=settings.log_level, worker=index
+    )
 
     def report(*message: Any) -> None:
         with contextlib.suppress(OSError, ValueError):
