@@ -43,9 +43,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails
 
-from tasklink.core import CamelInputModel, field
+from tasklink.core import CamelInputModel, field, validation_error, validation_problem
 from tasklink.http.camunda import CamundaHttpRequest
 
 __all__ = ["CamundaGraphql", "CamundaGraphqlRequest", "escaped_query"]
@@ -76,10 +76,6 @@ _LOCATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _problem(message: str) -> PydanticCustomError:
-    return PydanticCustomError("invalid", "{message}", {"message": message})
-
-
 def escaped_query(query: str) -> str:
     """The query as Camunda sends it (``JsonSerializeHelper.getEscapedQuery``)."""
     return query.replace("\\n", "").replace('\\"', '"')
@@ -95,13 +91,8 @@ def _json_text(value: Any, loc: tuple[str, ...]) -> Any:
     try:
         return json.loads(value)
     except ValueError:
-        raise ValidationError.from_exception_data(
-            "CamundaGraphqlRequest",
-            [
-                InitErrorDetails(
-                    type=_problem("must be a map, or its JSON text"), loc=loc, input=None
-                )
-            ],
+        raise validation_error(
+            "CamundaGraphqlRequest", [(loc, "must be a map, or its JSON text")]
         ) from None
 
 
@@ -135,7 +126,7 @@ class CamundaGraphql(_Vendor):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise _problem("must not be blank")
+            raise validation_problem("must not be blank")
         return value
 
 
@@ -189,7 +180,9 @@ class CamundaGraphqlRequest(_Vendor):
                 type(self).__name__,
                 [
                     InitErrorDetails(
-                        type="missing" if error["type"] == "missing" else _problem(error["msg"]),
+                        type="missing"
+                        if error["type"] == "missing"
+                        else validation_problem(error["msg"]),
                         loc=_located(error["loc"]),
                         input=None,
                     )

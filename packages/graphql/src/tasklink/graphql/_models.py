@@ -18,12 +18,17 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, PrivateAttr, ValidationError, field_validator
+from pydantic import BeforeValidator, PrivateAttr, field_validator
 from pydantic import model_validator as _model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tasklink.client import TlsOptions
-from tasklink.core import CamelInputModel, CamelOutputModel, field
+from tasklink.core import (
+    CamelInputModel,
+    CamelOutputModel,
+    field,
+    validation_error,
+    validation_problem,
+)
 from tasklink.http import Authentication, NoAuth
 
 from ._document import DocumentError, OperationDefinition, operations, select
@@ -55,19 +60,16 @@ _MANAGED_HEADERS = frozenset({"content-type", "content-length", "transfer-encodi
 _GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 
-def _problem(message: str) -> PydanticCustomError:
-    # The message goes through the context so braces in it are never read as placeholders.
-    return PydanticCustomError("invalid", "{message}", {"message": message})
-
-
 def check_url(value: str) -> str:
     """An absolute http(s) URL without spaces, stripped; the message never repeats it (it
     may carry a secret)."""
     url = value.strip()
     if not url:
-        raise _problem("must not be empty")
+        raise validation_problem("must not be empty")
     if _SPACE_OR_CONTROL.search(url):
-        raise _problem("must not contain spaces or control characters; percent-encode them")
+        raise validation_problem(
+            "must not contain spaces or control characters; percent-encode them"
+        )
     try:
         parts = urlsplit(url)
         absolute = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
@@ -75,7 +77,9 @@ def check_url(value: str) -> str:
     except ValueError:
         absolute = False
     if not absolute:
-        raise _problem("must be an http or https URL, e.g. https://api.example.com/graphql")
+        raise validation_problem(
+            "must be an http or https URL, e.g. https://api.example.com/graphql"
+        )
     return url
 
 
@@ -107,7 +111,9 @@ def _variables(value: Any) -> Any:
         try:
             value = json.loads(value)
         except ValueError:
-            raise _problem("must be an object of variable values, or its JSON text") from None
+            raise validation_problem(
+                "must be an object of variable values, or its JSON text"
+            ) from None
     return value
 
 
@@ -124,16 +130,6 @@ def _finite(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return all(_finite(item) for item in value)
     return True
-
-
-def _invalid(model: type[Any], problems: list[tuple[tuple[str | int, ...], str]]) -> None:
-    raise ValidationError.from_exception_data(
-        model.__name__,
-        [
-            InitErrorDetails(type=_problem(message), loc=loc, input=None)
-            for loc, message in problems
-        ],
-    )
 
 
 # Immutable, so one instance serves every request that leaves them out.
@@ -257,11 +253,11 @@ class GraphqlRequest(CamelInputModel):
     @classmethod
     def _check_query(cls, value: str) -> str:
         if not value.strip():
-            raise _problem("must not be empty")
+            raise validation_problem("must not be empty")
         try:
             operations(value)
         except DocumentError as exc:
-            raise _problem(f"is not a GraphQL request: {exc}") from None
+            raise validation_problem(f"is not a GraphQL request: {exc}") from None
         return value
 
     @field_validator("operation_name")
@@ -271,7 +267,7 @@ class GraphqlRequest(CamelInputModel):
             return None
         value = value.strip()
         if not _GRAPHQL_NAME.match(value):
-            raise _problem(
+            raise validation_problem(
                 "must be a GraphQL name: letters, digits and _, not starting with a digit"
             )
         return value
@@ -280,7 +276,7 @@ class GraphqlRequest(CamelInputModel):
     @classmethod
     def _check_variables(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None and not _finite(value):
-            raise _problem("must not hold NaN or infinity, which JSON cannot carry")
+            raise validation_problem("must not hold NaN or infinity, which JSON cannot carry")
         return value
 
     @_model_validator(mode="after")
@@ -321,7 +317,7 @@ class GraphqlRequest(CamelInputModel):
                 )
             self._operation = operation
         if problems:
-            _invalid(type(self), problems)
+            raise validation_error(type(self).__name__, problems)
         if headers:
             self._headers = headers
         return self

@@ -27,11 +27,11 @@ from pydantic import (
     model_validator,
 )
 
-from tasklink.core import CamelInputModel, field
+from tasklink.core import CamelInputModel, field, validation_problem
 
 from ._checks import CheckError, check_url, encode_url
 from ._models import HttpRequest
-from ._vendor import Location, our_request, problem
+from ._vendor import Location, our_request
 
 if TYPE_CHECKING:
     from tasklink.client import AuthScheme
@@ -102,7 +102,7 @@ class ApaClientCredentials(_ApaModel):
         try:
             return check_url(value)
         except CheckError as exc:
-            raise problem(exc.message) from None
+            raise validation_problem(exc.message) from None
 
     def scheme(self) -> AuthScheme:
         from tasklink import client
@@ -127,7 +127,7 @@ def _json_object(value: Any) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise problem("must be a JSON object") from None
+            raise validation_problem("must be a JSON object") from None
     return value
 
 

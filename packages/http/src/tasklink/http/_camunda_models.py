@@ -27,12 +27,12 @@ from pydantic import (
     model_validator,
 )
 
-from tasklink.core import CamelInputModel, field
+from tasklink.core import CamelInputModel, field, validation_problem
 
 from ._camunda_body import camunda_body
 from ._checks import CheckError, check_url, encode_url
 from ._models import HttpRequest
-from ._vendor import Location, our_request, problem
+from ._vendor import Location, our_request
 
 if TYPE_CHECKING:
     from tasklink.client import AuthScheme
@@ -138,7 +138,7 @@ def _token_endpoint(value: str) -> str:
     try:
         return check_url(value)
     except CheckError as exc:
-        raise problem(exc.message) from None
+        raise validation_problem(exc.message) from None
 
 
 class CamundaOAuthClientCredentials(_CamundaModel):
@@ -250,7 +250,9 @@ class CamundaClientTls(_CamundaModel):
     @model_validator(mode="after")
     def _pair(self) -> CamundaClientTls:
         if bool(self.client_certificate) != bool(self.client_private_key):
-            raise problem("clientCertificate and clientPrivateKey go together: give both")
+            raise validation_problem(
+                "clientCertificate and clientPrivateKey go together: give both"
+            )
         return self
 
 
@@ -269,7 +271,7 @@ class CamundaDocumentReturnFormat(_CamundaModel):
             try:
                 codecs.lookup(value)
             except LookupError:
-                raise problem("is not a charset Python knows, e.g. UTF-8") from None
+                raise validation_problem("is not a charset Python knows, e.g. UTF-8") from None
         return value
 
     @field_validator("choice", mode="before")

@@ -22,7 +22,6 @@ from pydantic import (
     field_validator,
 )
 from pydantic import model_validator as _model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tasklink.client import TlsOptions
 from tasklink.core import (
@@ -32,6 +31,8 @@ from tasklink.core import (
     CamelOutputModel,
     Document,
     field,
+    validation_error,
+    validation_problem,
 )
 
 from ._body import BodyError, BodyType, EncodedBody, encode_body
@@ -80,16 +81,8 @@ DEFAULT_MAX_REDIRECTS = 10
 _BODY_METHODS = {"method": ["POST", "PUT", "PATCH", "DELETE"]}
 
 
-def _problem(message: str) -> PydanticCustomError:
-    # The message goes through the context so braces in it are never read as placeholders.
-    return PydanticCustomError("invalid", "{message}", {"message": message})
-
-
 def _fail(model: type[Any], problems: list[CheckError | BodyError], value: Any) -> None:
-    raise ValidationError.from_exception_data(
-        model.__name__,
-        [InitErrorDetails(type=_problem(p.message), loc=p.loc, input=value) for p in problems],
-    )
+    raise validation_error(model.__name__, [(p.loc, p.message) for p in problems], value)
 
 
 # -- authentication ----------------------------------------------------------------------
@@ -124,7 +117,9 @@ class BasicAuth(CamelInputModel):
     @classmethod
     def _no_colon(cls, value: str) -> str:
         if ":" in value:
-            raise _problem("must not contain ':' (Basic authentication separates with it)")
+            raise validation_problem(
+                "must not contain ':' (Basic authentication separates with it)"
+            )
         return value
 
     def scheme(self) -> AuthScheme:
@@ -153,11 +148,11 @@ class BearerAuth(CamelInputModel):
         if token.lower() == "bearer" or token[:7].lower() == "bearer ":
             token = token[6:].strip()
         if not token:
-            raise _problem("must not be empty")
+            raise validation_problem("must not be empty")
         try:
             return check_header_value(token, ())
         except CheckError as problem:
-            raise _problem(problem.message) from None
+            raise validation_problem(problem.message) from None
 
     def scheme(self) -> AuthScheme:
         """The shared client's scheme for these settings."""
@@ -248,7 +243,7 @@ class OAuth2ClientCredentials(CamelInputModel):
         try:
             return check_url(value)
         except CheckError as problem:
-            raise _problem(problem.message) from None
+            raise validation_problem(problem.message) from None
 
     @field_validator("audience", "scopes")
     @classmethod
@@ -399,7 +394,7 @@ class HttpRequest(CamelInputModel):
         try:
             return check_url(value)
         except CheckError as problem:
-            raise _problem(problem.message) from None
+            raise validation_problem(problem.message) from None
 
     store_response: bool = field(
         False,

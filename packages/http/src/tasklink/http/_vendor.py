@@ -1,6 +1,5 @@
-"""What the vendor contracts' models share: a problem in pydantic's terms, and the REST
-connector's own request validated from a vendor's input with its problems named as the
-vendor names the fields."""
+"""What the vendor contracts' models share: the REST connector's own request validated from
+a vendor's input, with its problems named as the vendor names the fields."""
 
 from __future__ import annotations
 
@@ -8,18 +7,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from tasklink.core import validation_error
 
 from ._models import HttpRequest
 
-__all__ = ["Location", "our_request", "problem"]
+__all__ = ["Location", "our_request"]
 
 Location = tuple[str | int, ...]
-
-
-def problem(message: str) -> PydanticCustomError:
-    """A validation problem whose message is ``message`` as it stands."""
-    return PydanticCustomError("invalid", "{message}", {"message": message})
 
 
 def our_request(
@@ -35,12 +30,10 @@ def our_request(
     try:
         return HttpRequest.model_validate(ours, context=context)
     except ValidationError as exc:
-        raise ValidationError.from_exception_data(
+        raise validation_error(
             title,
             [
-                InitErrorDetails(
-                    type=problem(error["msg"]), loc=locate(tuple(error["loc"])), input=None
-                )
+                (locate(tuple(error["loc"])), error["msg"])
                 for error in exc.errors(include_input=False, include_url=False)
             ],
         ) from None

@@ -4,26 +4,20 @@ REST, GraphQL and RabbitMQ connectors, and lead to the one trust policy of :mod:
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import ConfigDict, field_validator, model_validator
 
-from tasklink.core import CamelInputModel, field
+from tasklink.core import CamelInputModel, field, validation_error, validation_problem
 
 from ._tls import DEFAULT_TLS, TlsConfig
 
 __all__ = ["TlsOptions"]
 
 
-def _problem(message: str) -> PydanticCustomError:
-    # The message goes through the context so braces in it are never read as placeholders.
-    return PydanticCustomError("invalid", "{message}", {"message": message})
-
-
 def _pem(value: str | None, marker: str, what: str) -> str | None:
     if value is None or not value.strip():
         return None
     if "-----BEGIN" not in value or marker not in value:
-        raise _problem(f"must be PEM text ('-----BEGIN {what}-----' ...)")
+        raise validation_problem(f"must be PEM text ('-----BEGIN {what}-----' ...)")
     return value.strip() + "\n"
 
 
@@ -76,19 +70,13 @@ class TlsOptions(CamelInputModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> TlsOptions:
-        problems = []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         if not self.verify and self.ca_certificate:
             problems.append((("caCertificate",), "is set but verify is false; choose one"))
         if self.client_key and not self.client_certificate:
             problems.append((("clientKey",), "needs clientCertificate as well"))
         if problems:
-            raise ValidationError.from_exception_data(
-                type(self).__name__,
-                [
-                    InitErrorDetails(type=_problem(message), loc=loc, input=None)
-                    for loc, message in problems
-                ],
-            )
+            raise validation_error(type(self).__name__, problems)
         return self
 
     def config(self) -> TlsConfig:

@@ -54,6 +54,7 @@ from ._secrets import (
     SecretResolver,
     load_plugin_secret_providers,
 )
+from ._validation import validation_error, validation_problem
 
 if TYPE_CHECKING:
     from ._activiti_variables import decode_variables
@@ -171,4 +172,6 @@ __all__ = [
     "spooled_file",
     "status_code_name",
     "to_jsonable",
+    "validation_error",
+    "validation_problem",
 ]
