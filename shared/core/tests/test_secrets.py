@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import string
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,16 @@ def test_a_directory_is_no_secrets_file(tmp_path: Path) -> None:
         provider.get_secret("A")
 
 
+def test_a_pipe_or_device_is_no_secrets_file(tmp_path: Path) -> None:
+    # Every worker process reads the file anew: a pipe would answer the first one only.
+    pipe = tmp_path / "secrets.pipe"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/null")):
+        assert DotenvSecretProvider(path).problem() == (
+            f"secrets file {path} is not a regular file (a device, pipe or socket)"
+        )
+
+
 # -- where secrets may come from -----------------------------------------------------------
 
 ENVIRONMENT = {
@@ -176,6 +187,26 @@ def test_the_bare_environment_never_gives_out_reserved_names() -> None:
         EnvironmentSecretProvider("", environ=ENVIRONMENT).get_secret("TASKLINK_SECRET_API_TOKEN")
         is None
     ), "tasklink's own namespace is reserved by default"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "name", "variable"),
+    [
+        ("TASKLINK_", "ACTIVITI_URL", "TASKLINK_ACTIVITI_URL"),
+        ("Z", "EEBE_CLIENT_SECRET", "ZEEBE_CLIENT_SECRET"),
+        ("CAMUNDA", "_CLIENT_SECRET", "CAMUNDA_CLIENT_SECRET"),
+    ],
+)
+def test_no_prefix_reaches_the_runtimes_own_variables(
+    prefix: str, name: str, variable: str
+) -> None:
+    # The reserved names are checked on the whole variable name, not only for the bare
+    # environment: an operator's short prefix must not open the runtime's settings.
+    environ = {variable: "amqp://tasklink:broker-pass@rabbit/", "TASKLINK_SECRET_KEY": "k"}
+    provider = EnvironmentSecretProvider(prefix, environ=environ)
+    assert provider.get_secret(name) is None
+    if "TASKLINK_SECRET_".startswith(prefix):  # the secrets namespace stays open
+        assert provider.get_secret("TASKLINK_SECRET_KEY"[len(prefix) :]) == "k"
 
 
 def test_an_allow_list_restricts_names_with_the_same_message_for_unknown_ones() -> None:

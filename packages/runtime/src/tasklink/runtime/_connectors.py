@@ -21,7 +21,6 @@ from tasklink.core import (
 from ._settings import RuntimeSettings, SettingsError
 
 __all__ = [
-    "RESERVED_PREFIXES",
     "default_secrets",
     "environment_secrets",
     "load_connector_ref",
@@ -34,11 +33,6 @@ __all__ = [
 _log = logging.getLogger("tasklink.runtime")
 
 
-# The runtime's own settings and credentials (tasklink's, and Camunda's variables that
-# it reads) are never secrets, not even when the operator opens the bare environment.
-RESERVED_PREFIXES = ("TASKLINK_", "CAMUNDA_", "ZEEBE_")
-
-
 def environment_secrets(settings: RuntimeSettings) -> list[SecretProvider]:
     """The environment providers ``secrets_environment`` asks for: ``<prefix>NAME``
     variables, then (``all``) the bare environment; none when it is ``off``."""
@@ -46,7 +40,7 @@ def environment_secrets(settings: RuntimeSettings) -> list[SecretProvider]:
         return []
     providers: list[SecretProvider] = [EnvironmentSecretProvider(settings.secrets_prefix)]
     if settings.secrets_environment == "all":
-        providers.append(EnvironmentSecretProvider("", reserved=RESERVED_PREFIXES))
+        providers.append(EnvironmentSecretProvider(""))
     return providers
 
 

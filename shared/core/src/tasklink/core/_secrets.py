@@ -39,8 +39,9 @@ __all__ = [
 SECRET_PROVIDERS_GROUP = "tasklink.secret_providers"  # noqa: S105 - a group name
 #: ``{{secrets.API_KEY}}`` reads the environment variable ``TASKLINK_SECRET_API_KEY``.
 DEFAULT_SECRET_PREFIX = "TASKLINK_SECRET_"  # noqa: S105 - a name prefix
-#: Variables the bare environment never gives out: tasklink's own settings and credentials.
-RESERVED_PREFIXES: tuple[str, ...] = ("TASKLINK_",)
+#: Variables no environment provider gives out, whatever its prefix: the runtime's own
+#: settings and credentials (tasklink's, and the Camunda variables it reads).
+RESERVED_PREFIXES: tuple[str, ...] = ("TASKLINK_", "CAMUNDA_", "ZEEBE_")
 
 _log = logging.getLogger("tasklink.core.secrets")
 
@@ -66,8 +67,10 @@ class EnvironmentSecretProvider:
     ``{{secrets.API_KEY}}`` reads ``TASKLINK_SECRET_API_KEY`` (the default prefix). An
     empty ``prefix`` reads the bare environment, where anything the process was started
     with (a broker URL with its password, ``HOME``) becomes readable by process data: use
-    it only on purpose. Variables whose names start with one of ``reserved`` (the
-    runtime's own settings) are never read that way.
+    it only on purpose. Variables whose full names start with one of ``reserved`` (the
+    runtime's own settings) are never read, whatever the prefix (``TASKLINK_`` and the
+    name ``ACTIVITI_URL`` must not reach ``TASKLINK_ACTIVITI_URL``); only the dedicated
+    namespace :data:`DEFAULT_SECRET_PREFIX` is open to a non-empty prefix.
     """
 
     def __init__(
@@ -82,9 +85,13 @@ class EnvironmentSecretProvider:
         self._environ = os.environ if environ is None else environ
 
     def get_secret(self, name: str) -> str | None:
-        if not self.prefix and name.upper().startswith(self.reserved):
+        variable = self.prefix + name
+        upper = variable.upper()
+        if upper.startswith(self.reserved) and not (
+            self.prefix and upper.startswith(DEFAULT_SECRET_PREFIX)
+        ):
             return None
-        return self._environ.get(self.prefix + name)
+        return self._environ.get(variable)
 
     def __repr__(self) -> str:
         return f"EnvironmentSecretProvider(prefix={self.prefix!r})"
@@ -122,8 +129,12 @@ class DotenvSecretProvider:
 def _file_problem(path: Path) -> str | None:
     if path.is_dir():
         return f"secrets file {path} is a directory, not a file"
-    if not path.is_file():
+    if not path.exists():
         return f"secrets file {path} does not exist"
+    if not path.is_file():
+        # A pipe (``<(vault ...)``) could be read once, but every worker process and
+        # every restart reads the file anew.
+        return f"secrets file {path} is not a regular file (a device, pipe or socket)"
     if not os.access(path, os.R_OK):
         return f"secrets file {path} cannot be read (permission denied)"
     return None
