@@ -464,6 +464,48 @@ async def test_literal_credentials_are_masked_in_the_echo_of_the_request(
     assert literal not in json.dumps(error)
 
 
+@pytest.mark.parametrize("case", ["invalid input", "unknown action", "typed value"])
+async def test_literal_credentials_of_a_request_that_never_runs_are_masked(
+    start_runtime: Any, bundle: RuntimeBundle, case: str
+) -> None:
+    # The runtime's first and only request fails before it becomes a job, so no valid
+    # job registered the credential earlier: the request's own secret fields must.
+    rt = await start_runtime()
+    literal = "typed-in-credential-4711"
+    connector_type, variables = {
+        "invalid input": ("echo.ECHO_MESSAGE", {"token": literal, "count": -1}),
+        "unknown action": ("echo.NO_SUCH_ACTION", {"token": literal}),
+        "typed value": (
+            "echo.ECHO_MESSAGE",
+            {
+                "token": {"type": "string", "value": literal},
+                "count": {"type": "integer", "value": "many"},
+            },
+        ),
+    }[case]
+    request = bundle.request(connector_type, {"message": "hi", **variables})
+    await bundle.publish(rt.destination("echo_message"), request)
+    [error] = await bundle.wait_for(request["integrationContext"]["id"])
+    assert error["errorCode"] == "INVALID_INPUT"
+    assert literal not in json.dumps(error)
+    assert "***" in json.dumps(error["integrationRequest"])
+
+
+async def test_a_request_too_large_to_echo_is_still_answered(
+    start_runtime: Any, bundle: RuntimeBundle
+) -> None:
+    # The request alone is more than a reply may be: the integration error leaves its
+    # inbound variables out instead of dead-lettering the request.
+    rt = await start_runtime(max_message_bytes=65536)
+    big = bundle.request("echo.ECHO_MESSAGE", {"message": "x" * 70_000})
+    await bundle.publish(rt.destination("echo_message"), big)
+    [error] = await bundle.wait_for(big["integrationContext"]["id"])
+    assert error["errorCode"] == "REPLY_TOO_LARGE"
+    assert error["integrationRequest"]["integrationContext"]["inBoundVariables"] == {}
+    assert error["integrationContext"]["id"] == big["integrationContext"]["id"]
+    assert await bundle.message_count(rt.dead_letters("echo_message")) == 0
+
+
 async def test_a_reply_too_large_for_the_broker_becomes_an_integration_error(
     start_runtime: Any, bundle: RuntimeBundle
 ) -> None:

@@ -478,6 +478,58 @@ async def test_secret_fields_typed_in_literally_are_masked(
     assert "with token ***" in caplog.text and literal not in caplog.text
 
 
+async def test_secret_fields_of_an_input_that_does_not_validate_are_masked(
+    connector: Connector,
+) -> None:
+    # An error echoing the input (Activiti's reply does) must not give the credential
+    # away because validation failed elsewhere in the input.
+    literal = "typed-in-token-4711"
+    run = executor()
+    outcome = await run.execute(
+        connector.get_operation("echo_message"), Job({"token": literal, "count": -1})
+    )
+    assert isinstance(outcome, Failed) and outcome.code == "INVALID_INPUT"
+    assert run.redactor.redact(f"echo: {literal}") == "echo: ***"
+
+
+def test_raw_secret_values_read_input_that_does_not_validate() -> None:
+    from typing import Literal
+
+    from pydantic import Field
+
+    from tasklink.core import CamelInputModel, field
+    from tasklink.core._fields import raw_secret_values
+
+    class Basic(CamelInputModel):
+        type: Literal["basic"] = "basic"
+        user_password: str = field(description="p", secret=True)
+
+    class Keyed(CamelInputModel):
+        type: Literal["key"] = "key"
+        api_key: str = field(description="k", secret=True)
+
+    class Server(CamelInputModel):
+        auth: Basic | Keyed = Field(discriminator="type")
+
+    class Tree(CamelInputModel):
+        servers: list[Server] = []
+        by_name: dict[str, Server] = {}
+        count: int = 0
+
+    raw = {
+        "count": "not a number",
+        "servers": [
+            {"auth": {"type": "basic", "userPassword": "pw-1"}},
+            {"auth": {"type": "unknown", "apiKey": "key-2"}},  # any member's reading
+            {"auth": {"userPassword": 42}},  # not text: nothing to mask
+        ],
+        "byName": {"a": {"auth": {"api_key": "key-3"}}},  # by field name as well
+        "spare": {"userPassword": "not a field of Tree"},
+    }
+    assert sorted(raw_secret_values(Tree, raw)) == ["key-2", "key-3", "pw-1"]
+    assert raw_secret_values(Tree, ["not", "a", "mapping"]) == []
+
+
 def test_secret_values_follow_nested_models_and_skip_unset_ones() -> None:
     from tasklink.core import field
     from tasklink.core._fields import secret_values

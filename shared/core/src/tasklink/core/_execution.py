@@ -36,7 +36,7 @@ from ._errors import (
     TasklinkError,
 )
 from ._expressions import ExpressionEvaluator, ExpressionTimeoutError, load_evaluator
-from ._fields import secret_values
+from ._fields import raw_secret_values, secret_values
 from ._jsonable import to_jsonable
 from ._models import select_input, validate_input
 from ._redaction import Redactor
@@ -140,6 +140,10 @@ class BpmnErrorThrown:
 Outcome = Completed | Failed | BpmnErrorThrown
 
 
+# Long enough for every echo and log line of the failed job (its reply is immediate).
+_INVALID_INPUT_SECRET_TTL = 3600.0
+
+
 class JobExecutor:
     """Runs jobs through the core path. One per runtime process; safe to share.
 
@@ -219,16 +223,29 @@ class JobExecutor:
         is neither resolved nor an error.
         """
         selected = select_input(operation.input_model, variables, strict=strict)
-        resolved = self.secrets_for(operation).resolve(
-            selected, legacy=operation.connector.legacy_secrets
-        )
-        # Every model gets the store: a connector may find references in free-form JSON
-        # (the REST connector's multipart body) as well as in Document fields.
-        context = {"documents": documents or self.documents}
-        model = validate_input(operation.input_model, resolved, context)
+        try:
+            resolved = self.secrets_for(operation).resolve(
+                selected, legacy=operation.connector.legacy_secrets
+            )
+            # Every model gets the store: a connector may find references in free-form
+            # JSON (the REST connector's multipart body) as well as in Document fields.
+            context = {"documents": documents or self.documents}
+            model = validate_input(operation.input_model, resolved, context)
+        except InputError:
+            # Credentials typed into secret fields of an input that does not validate are
+            # credentials all the same: what echoes the input (Activiti's reply) masks them.
+            self.register_secrets(operation, selected)
+            raise
         for value in secret_values(model):
             self.redactor.add(value)
         return model
+
+    def register_secrets(self, operation: Operation, variables: Mapping[str, Any]) -> None:
+        """Register the values at the operation's secret fields in raw ``variables`` (an
+        input that may not validate) with the redactor, for an hour: anyone may send
+        invalid requests, and what they type must not pile up in the redactor for good."""
+        for value in raw_secret_values(operation.input_model, variables):
+            self.redactor.add(value, ttl=_INVALID_INPUT_SECRET_TTL)
 
     async def call(self, operation: Operation, model: Any, context: Context | None) -> Any:
         """Call the operation function (async directly, sync through ``run_sync``).

@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import AliasChoices, AliasPath, BaseModel, Field, SecretStr
 from pydantic.fields import FieldInfo
 
 __all__ = ["TEMPLATE_KEY", "FieldOptions", "field", "field_options", "secret_values"]
@@ -169,6 +169,62 @@ def _collect_secrets(model: BaseModel, found: list[str]) -> None:
         for item in items:
             if type(item) not in leaves and isinstance(item, BaseModel):
                 _collect_secrets(item, found)
+
+
+def raw_secret_values(model: type[BaseModel], data: Any) -> list[str]:
+    """The strings at ``model``'s ``secret=True`` fields in raw input, valid or not.
+
+    What echoes an input that failed validation (an error, the Activiti reply) must mask
+    credentials typed into it although no model was built. Every model a field may hold is
+    tried (each member of a union), so a value is found when any reading of the input puts
+    it in a secret field.
+    """
+    found: list[str] = []
+    _collect_raw(model, data, found, 0)
+    return found
+
+
+_MAX_RAW_DEPTH = 64  # JSON input is a tree; library callers may pass anything
+
+
+def _collect_raw(model: type[BaseModel], data: Any, found: list[str], depth: int) -> None:
+    if not isinstance(data, Mapping) or depth > _MAX_RAW_DEPTH:
+        return
+    for name, info in model.model_fields.items():
+        for key in field_input_names(name, info):
+            value = data.get(key)
+            if value is None:
+                continue
+            if field_options(info).get("secret"):
+                if isinstance(value, str) and value:
+                    found.append(value)
+                continue
+            members = (
+                value.values()
+                if isinstance(value, Mapping)
+                else value
+                if isinstance(value, (list, tuple))
+                else ()
+            )
+            for nested in _models_in(info.annotation):
+                _collect_raw(nested, value, found, depth + 1)  # one model
+                for item in members:  # or a list or dict of them
+                    _collect_raw(nested, item, found, depth + 1)
+
+
+def field_input_names(name: str, info: FieldInfo) -> set[str]:
+    """The names a field is read by at its level: its name, alias and validation aliases
+    (the first step of an alias path)."""
+    names = {name}
+    for alias in (info.alias, info.validation_alias):
+        if isinstance(alias, str):
+            names.add(alias)
+        elif isinstance(alias, AliasPath):
+            names.add(str(alias.path[0]))
+        elif isinstance(alias, AliasChoices):
+            for choice in alias.choices:
+                names.add(choice if isinstance(choice, str) else str(choice.path[0]))
+    return names
 
 
 _Plan = tuple[tuple[str, bool, frozenset[type[BaseModel]]], ...]

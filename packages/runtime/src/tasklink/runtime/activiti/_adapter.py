@@ -33,6 +33,7 @@ from tasklink.core import (
     Job,
     Operation,
     Outcome,
+    decode_variables,
 )
 
 from .._backoff import Backoff
@@ -310,6 +311,7 @@ class ActivitiAdapter:
             await self._dead_letter(message, queue, str(exc), "not_a_request")
             return
         redact = self.pipeline.redactor.redact
+        operation = queued  # what the variables were sent for, if the request says nothing
         try:
             operation = self._operation_for(request, queued)
             check_request(request)
@@ -317,7 +319,7 @@ class ActivitiAdapter:
             # The message cannot be served as it is (no context id, nowhere to send the
             # result, an action nobody serves): an integration error, never a BPMN error,
             # since no process modelled this.
-            self._rejected(request, queue, exc)
+            self._rejected(request, queue, exc, operation)
             document = error_document(
                 request,
                 code=exc.code,
@@ -331,7 +333,7 @@ class ActivitiAdapter:
         try:
             job = job_for(request, operation, self.settings.retries, self.documents)
         except InputError as exc:  # inbound variables that do not decode: bad input
-            self._rejected(request, queue, exc)
+            self._rejected(request, queue, exc, operation)
             outcome = Failed(
                 exc.code,
                 redact(exc.message),
@@ -362,7 +364,14 @@ class ActivitiAdapter:
             )
         await self._reply(message, queue, destination, document, request)
 
-    def _rejected(self, request: IntegrationRequest, queue: str, exc: InputError) -> None:
+    def _rejected(
+        self, request: IntegrationRequest, queue: str, exc: InputError, operation: Operation
+    ) -> None:
+        # The reply echoes the request: credentials typed into the operation's secret
+        # fields are masked there although the request never became a job.
+        variables = request.context.get("inBoundVariables")
+        if isinstance(variables, dict):
+            self.pipeline.executor.register_secrets(operation, _decoded_leniently(variables))
         _log.warning(
             "invalid integration request %s on %s: %s",
             request.context_id,
@@ -447,8 +456,16 @@ class ActivitiAdapter:
             reason = f"the reply to {destination!r} is {len(body)} bytes, {detail}"
             if request is not None and fallback:
                 _log.warning("%s; answering with %s instead", reason, REPLY_TOO_LARGE)
-                error = error_document(
+                # Without the echo of its inbound variables, which may be what is large:
+                # Activiti reads the context of an integration error, not its variables.
+                context = {**request.context, "inBoundVariables": {}}
+                trimmed = dataclasses.replace(
                     request,
+                    raw={**request.raw, "integrationContext": context},
+                    context=context,
+                )
+                error = error_document(
+                    trimmed,
                     code=REPLY_TOO_LARGE,
                     message=f"{reason}: return less data",
                     class_name=CONNECTOR_ERROR_CLASS,
@@ -608,3 +625,14 @@ def _channel_open(message: AbstractIncomingMessage) -> bool:
         return not message.channel.is_closed
     except Exception:
         return False
+
+
+def _decoded_leniently(variables: dict[str, Any]) -> dict[str, Any]:
+    """Each typed variable decoded where it decodes, kept as it is where it does not."""
+    decoded: dict[str, Any] = {}
+    for name, value in variables.items():
+        try:
+            decoded[name] = decode_variables({name: value})[name]
+        except InputError:
+            decoded[name] = value
+    return decoded
