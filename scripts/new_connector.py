@@ -36,7 +36,7 @@ from pathlib import Path
 from string import Template
 
 # The rule core checks connector names against (Activiti's): one source for both.
-from tasklink.core._connector import CONNECTOR_NAME_PATTERN
+from tasklink.core import CONNECTOR_NAME_PATTERN
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"

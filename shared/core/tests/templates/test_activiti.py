@@ -12,13 +12,12 @@ from tasklink_template_examples import greeter, shop, webcall
 from tasklink.core import Connector, Document, InputModel, OutputModel, field
 from tasklink.core._errors import ERROR_DESCRIPTIONS
 from tasklink.core.templates import (
-    ACTIVITI_NAME_PATTERN,
-    ACTIVITI_TYPES,
     TemplateError,
     activiti_config,
     activiti_definition,
     activiti_error_codes,
 )
+from tasklink.core.templates._activiti import ACTIVITI_NAME_PATTERN, ACTIVITI_TYPES
 from tasklink.testing import validate_activiti_definition
 
 

@@ -6,12 +6,18 @@ import base64
 from typing import Any
 
 import pytest
-from pydantic import Field
+from pydantic import BaseModel, Field
 from tasklink_template_examples import greeter, shop, webcall
 
 from tasklink.core import Connector, InputModel
-from tasklink.core._models import bind_input
-from tasklink.core.templates import SCHEMA_URL, TemplateError, camunda_template
+from tasklink.core._models import select_input, validate_input
+from tasklink.core.templates import TemplateError, camunda_template
+from tasklink.core.templates._camunda import SCHEMA_URL
+
+
+def _bind(model: type[BaseModel], data: Any, *, strict: bool = False) -> BaseModel:
+    return validate_input(model, select_input(model, data, strict=strict))
+
 
 STANDARD_TAIL = [
     "elementTemplateId",
@@ -282,7 +288,7 @@ def test_template_defaults_are_accepted_by_the_model(connector: Connector) -> No
             for parent in parents:
                 target = target.setdefault(parent, {})
             target[leaf] = value
-        bound = bind_input(operation.input_model, variables, strict=True)
+        bound = _bind(operation.input_model, variables, strict=True)
         assert isinstance(bound, operation.input_model)
 
 

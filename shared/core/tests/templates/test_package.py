@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tasklink_template_examples import greeter, shop
+from tasklink_template_examples import greeter
 
 from tasklink.core import discover
 from tasklink.core._discovery import DiscoveredConnector, Discovery
@@ -20,7 +20,6 @@ from tasklink.core.templates import (
     export_templates,
     package_templates,
     render_json,
-    write_package_templates,
 )
 
 
@@ -33,26 +32,6 @@ def test_package_templates_names_every_file() -> None:
     ]
     assert files["camunda/io.tasklink.examples.greeter.json"] == camunda_template(greeter)
     assert files["activiti/greeter.json"] == activiti_definition(greeter)
-
-
-def test_write_package_templates_is_idempotent_and_prunes(tmp_path: Path) -> None:
-    stale = tmp_path / "camunda" / "renamed.json"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("{}", "utf-8")
-    keep = tmp_path / "README.md"
-    keep.write_text("not a template", "utf-8")
-    written = write_package_templates(shop, tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(
-        package_templates(shop)
-    )
-    assert not stale.exists()
-    assert keep.exists()
-    before = {p: p.stat().st_mtime_ns for p in written}
-    first = {p: p.read_text("utf-8") for p in written}
-    write_package_templates(shop, tmp_path)
-    assert {p: p.read_text("utf-8") for p in written} == first
-    assert {p: p.stat().st_mtime_ns for p in written} == before  # unchanged files untouched
-    assert json.loads(first[written[0]]) == package_templates(shop)["camunda/" + written[0].name]
 
 
 def test_render_json_is_stable() -> None:
@@ -92,7 +71,10 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     module = importlib.import_module("tasklink_bundled_example")
     bundled = module.connector
-    write_package_templates(bundled, package / "templates")
+    for relative, content in package_templates(bundled).items():
+        written = package / "templates" / relative
+        written.parent.mkdir(parents=True, exist_ok=True)
+        written.write_text(render_json(content), "utf-8")
     # mark the bundled copy so the test can tell it was read, not regenerated
     path = package / "templates" / "camunda" / "io.tasklink.tests.bundled.json"
     content = json.loads(path.read_text("utf-8"))

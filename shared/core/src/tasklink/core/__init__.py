@@ -11,7 +11,14 @@ from .__about__ import __version__
 # What a connector module needs is imported at once. What only runtimes and tools use (job
 # execution, Activiti variables, discovery) is imported on first access (PEP 562), so that
 # loading a connector, for discovery say, stays cheap.
-from ._connector import Connector, DeclarationError, Operation, VendorContract, VendorEngine
+from ._connector import (
+    CONNECTOR_NAME_PATTERN,
+    Connector,
+    DeclarationError,
+    Operation,
+    VendorContract,
+    VendorEngine,
+)
 from ._context import CancellationToken, Context, JobInfo
 from ._deferred import deferred_exports
 from ._documents import (
@@ -106,6 +113,7 @@ if not TYPE_CHECKING:  # type checkers read the imports above, and flag unknown 
 
 
 __all__ = [
+    "CONNECTOR_NAME_PATTERN",
     "DEFAULT_DOCUMENT_MAX_BYTES",
     "DEFAULT_SECRET_PREFIX",
     "DOCUMENT_TYPE",

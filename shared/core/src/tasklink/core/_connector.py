@@ -33,7 +33,14 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-__all__ = ["Connector", "Operation", "OperationFunction", "VendorContract", "VendorEngine"]
+__all__ = [
+    "CONNECTOR_NAME_PATTERN",
+    "Connector",
+    "Operation",
+    "OperationFunction",
+    "VendorContract",
+    "VendorEngine",
+]
 
 OperationFunction = Callable[..., Any]
 #: The engine whose vendor connectors a contract stands in for.

@@ -9,17 +9,17 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from ._errors import ErrorCode, InputError
+from ._fields import field_input_names
 
 __all__ = [
     "CamelInputModel",
     "CamelOutputModel",
     "InputModel",
     "OutputModel",
-    "bind_input",
     "format_validation_error",
     "input_names",
 ]
@@ -207,28 +207,10 @@ def _input_error(
 @functools.cache
 def input_names(model: type[BaseModel]) -> frozenset[str]:
     """Every top-level name the model reads: field names, aliases, validation aliases."""
-    names: set[str] = set(model.model_fields)
-    for info in model.model_fields.values():
-        for alias in (info.alias, info.validation_alias):
-            if isinstance(alias, str):
-                names.add(alias)
-            elif isinstance(alias, AliasPath):
-                names.add(str(alias.path[0]))
-            elif isinstance(alias, AliasChoices):
-                for choice in alias.choices:
-                    names.add(choice if isinstance(choice, str) else str(choice.path[0]))
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names |= field_input_names(name, info)
     return frozenset(names)
-
-
-def bind_input(
-    model: type[BaseModel], data: Mapping[str, Any], *, strict: bool = False
-) -> BaseModel:
-    """Validate ``data`` into ``model``; raises :class:`InputError` naming the fields.
-
-    Engines hand a job every process variable in scope, so unknown top-level names are
-    ignored unless ``strict`` (local invocations, where they are a user's typo).
-    """
-    return validate_input(model, select_input(model, data, strict=strict))
 
 
 def select_input(

@@ -14,23 +14,17 @@ Import it as ``tasklink.core.templates``; ``tasklink.core`` itself does not load
 """
 
 from ._activiti import (
-    ACTIVITI_NAME_PATTERN,
-    ACTIVITI_TYPES,
     activiti_config,
     activiti_definition,
     activiti_error_codes,
     activiti_errors,
 )
-from ._camunda import ENGINES, SCHEMA_URL, camunda_template
+from ._camunda import camunda_template
 from ._errors import TemplateError
 from ._export import Engine, collect_templates, export_templates
-from ._package import package_templates, render_json, write_package_templates
+from ._package import package_templates, render_json
 
 __all__ = [
-    "ACTIVITI_NAME_PATTERN",
-    "ACTIVITI_TYPES",
-    "ENGINES",
-    "SCHEMA_URL",
     "Engine",
     "TemplateError",
     "activiti_config",
@@ -42,5 +36,4 @@ __all__ = [
     "export_templates",
     "package_templates",
     "render_json",
-    "write_package_templates",
 ]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from .._connector import Connector
 from ._activiti import activiti_definition
 from ._camunda import camunda_template
 
-__all__ = ["package_templates", "render_json", "write_package_templates"]
-
-_ENGINE_FOLDERS = ("camunda", "activiti")
+__all__ = ["package_templates", "render_json"]
 
 
 def render_json(content: Any) -> str:
@@ -30,26 +27,3 @@ def package_templates(connector: Connector) -> dict[str, dict[str, Any]]:
         f"camunda/{hybrid['id']}.json": hybrid,
         f"activiti/{connector.name}.json": activiti_definition(connector),
     }
-
-
-def write_package_templates(connector: Connector, templates_dir: Path) -> list[Path]:
-    """Write the templates of ``connector`` into ``templates_dir`` and return the paths.
-
-    Stale ``.json`` files left in its ``camunda/`` and ``activiti/`` folders (from a renamed
-    connector) are removed, so the folder holds exactly what the code generates.
-    """
-    files = package_templates(connector)  # generate everything before touching the disk
-    templates_dir = Path(templates_dir)
-    written: list[Path] = []
-    for relative, content in files.items():
-        path = templates_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = render_json(content)
-        if not path.is_file() or path.read_text("utf-8") != text:
-            path.write_text(text, "utf-8")
-        written.append(path)
-    for folder in _ENGINE_FOLDERS:
-        for stale in sorted((templates_dir / folder).glob("*.json")):
-            if stale not in written:
-                stale.unlink()
-    return written
