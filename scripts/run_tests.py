@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The full test run: README's test command (`hatch run test`) and CI call this.
 
-1. prerequisites: services the tests talk to (RabbitMQ) are started when down; npm tools
-   and Debian packages the tests drive (template validator, Chromium, Dovecot) are
-   installed by the set-up scripts: the root's, then those each workspace member declares
-   in its pyproject.toml (`[tool.tasklink] setup-scripts`, see workspace.py);
+1. prerequisites: the set-up scripts, the root's, then those each workspace member
+   declares in its pyproject.toml (`[tool.tasklink] setup-scripts`, see workspace.py),
+   start the services the tests talk to when they are down (RabbitMQ, PostgreSQL,
+   MariaDB) and install the npm tools and Debian packages the tests drive (template
+   validator, Chromium, Dovecot);
 2. static checks: ruff, ruff format, mypy (strict, every member's src: typecheck.py);
 3. pytest over shared/, packages/ and tests/ (extra arguments go to pytest);
 4. every benchmark in --quick mode, printing its METRIC lines.
@@ -17,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import typecheck
 import workspace
@@ -42,32 +40,9 @@ def run(command: list[str]) -> int:
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
-def ensure_rabbitmq() -> int:
-    if port_open(5672):
-        return 0
-    if shutil.which("rabbitmq-server") is None:
-        print("RabbitMQ is not running on 127.0.0.1:5672 and is not installed", file=sys.stderr)
-        return 1
-    print("starting RabbitMQ", flush=True)
-    run(["rabbitmq-server", "-detached"])
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if port_open(5672):
-            return run(["rabbitmqctl", "await_startup"])
-        time.sleep(1)
-    print("RabbitMQ did not start within 120 s", file=sys.stderr)
-    return 1
-
-
 def prerequisites() -> int:
     banner("prerequisites")
-    failures = ensure_rabbitmq()
+    failures = 0
     for script in ROOT_SETUP_SCRIPTS:
         if (ROOT / script).is_file():
             failures += run(["bash", script]) != 0

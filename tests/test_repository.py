@@ -76,6 +76,7 @@ def test_declared_setup_scripts_exist(scripts: SimpleNamespace) -> None:
     declared, problems = scripts.workspace.setup_scripts(REPO)
     assert not problems, "\n".join(problems)
     assert REPO / "packages" / "email" / "tests" / "setup_dovecot.sh" in declared
+    assert REPO / "packages" / "runtime" / "tests" / "setup_rabbitmq.sh" in declared
 
 
 def test_docs_index_lists_every_connector_package(scripts: SimpleNamespace) -> None:
