@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from graphql_server import GraphqlServer
 
-from tasklink.core import Completed, Failed
+from tasklink import client
+from tasklink.core import Completed, ConnectorError, Context, Failed
 from tasklink.graphql import GraphqlRequest, connector
 from tasklink.testing import run_job
 
@@ -289,6 +290,24 @@ def test_a_slow_answer_times_out_naming_the_field(graphql_server: GraphqlServer)
     )
     assert (outcome.code, outcome.retries) == ("TIMEOUT", 2)
     assert outcome.message.endswith("no response data within 0.2 s (readTimeoutInSeconds)")
+
+
+def test_a_default_request_has_a_total_deadline_of_60_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the connector hands the shared client, which enforces it (tested there).
+    handed: list[client.Request] = []
+
+    async def send(request: client.Request, ctx: Context) -> client.Response:
+        handed.append(request)
+        raise ConnectorError("taken", code="TAKEN", retryable=False)
+
+    monkeypatch.setattr(client, "send", send)
+    outcome = failed({"url": "https://api.example.com/graphql", "query": "{ hello }"})
+    assert outcome.code == "TAKEN", outcome
+    [request] = handed
+    assert request.timeouts == client.Timeouts(connect=20.0, read=20.0, total=60.0)
+    assert request.fields.total_timeout == "totalTimeoutInSeconds"
 
 
 def test_nothing_listening_is_a_connection_failure() -> None:

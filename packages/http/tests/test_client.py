@@ -5,15 +5,17 @@ guard, OAuth, TLS and redirects to show the client's behaviour reaches the conne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, NoReturn
 
 import pytest
 import trustme
 
+from tasklink import client
 from tasklink.client import _pool
-from tasklink.core import Completed, Failed
+from tasklink.core import Completed, ConnectorError, Context, Failed
 from tasklink.http import connector
 from tasklink.testing import arun_job
 
@@ -99,6 +101,35 @@ async def test_the_clients_messages_name_the_connectors_fields(
         assert isinstance(outcome, Failed), outcome
         assert outcome.code == code, outcome
         assert says in outcome.message, outcome.message
+
+
+@pytest.mark.parametrize("store_response", [False, True])
+async def test_a_default_request_has_a_total_deadline_of_60_seconds(
+    monkeypatch: pytest.MonkeyPatch, store_response: bool
+) -> None:
+    # What the connector hands the shared client, which enforces it (tested there).
+    handed: list[client.Request] = []
+
+    def taken(request: client.Request) -> NoReturn:
+        handed.append(request)
+        raise ConnectorError("taken", code="TAKEN", retryable=False)
+
+    async def send(request: client.Request, ctx: Context) -> client.Response:
+        taken(request)
+
+    @contextlib.asynccontextmanager
+    async def stream(request: client.Request, ctx: Context) -> AsyncIterator[Any]:
+        taken(request)
+        yield
+
+    monkeypatch.setattr(client, "send", send)
+    monkeypatch.setattr(client, "stream", stream)
+    variables = {"url": "https://api.example.com/orders", "storeResponse": store_response}
+    outcome = await arun_job(connector, variables)
+    assert isinstance(outcome, Failed) and outcome.code == "TAKEN", outcome
+    [request] = handed
+    assert request.timeouts == client.Timeouts(connect=20.0, read=20.0, total=60.0)
+    assert request.fields.total_timeout == "totalTimeoutInSeconds"
 
 
 async def test_shutdown_closes_the_pooled_clients(server: Any) -> None:

@@ -147,6 +147,50 @@ async def test_the_default_limit_yields_to_a_lower_ceiling(
     )
 
 
+# With storeResponse the body is streamed into a document, spooled to disk: the document
+# store bounds it, not the ceiling on bodies held in memory. An error status's body is read
+# into the error, into memory: the ceiling holds it.
+
+
+@pytest.mark.parametrize("sent", [{}, {"maxResponseBytes": 300 * 1024 * 1024}])
+async def test_a_stored_responses_error_body_is_held_to_the_ceiling(
+    server: Any, monkeypatch: pytest.MonkeyPatch, sent: dict[str, Any]
+) -> None:
+    monkeypatch.setenv(CEILING, "4096")
+    # 8 KiB once inflated, answered with a 500.
+    error = {"size": 8192, "status": 500}
+    outcome = await arun_job(
+        connector,
+        {
+            "url": f"{server.url}/gzip-bomb",
+            "queryParameters": error,
+            "storeResponse": True,
+            **sent,
+        },
+    )
+    assert isinstance(outcome, Failed), outcome
+    assert (outcome.code, outcome.retries) == ("RESPONSE_TOO_LARGE", 0)
+    assert outcome.variables == {"status": 500, "maxResponseBytes": 4096}
+    assert "4096 bytes, the most the operator allows (TASKLINK_HTTP_MAX_RESPONSE_BYTES)" in (
+        outcome.message
+    )
+
+
+async def test_a_stored_response_may_be_larger_than_the_ceiling(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CEILING, "4096")
+    output = await get(
+        server,
+        "/large",
+        queryParameters={"size": 8192, "chunked": 1},
+        storeResponse=True,
+        maxResponseBytes=1024 * 1024,
+    )
+    assert output["bodyType"] == "document"
+    assert base64.b64decode(output["document"]["content"]) == b"x" * 8192
+
+
 # -- file names from Content-Disposition -----------------------------------------------------
 
 
@@ -176,3 +220,21 @@ async def test_file_names_are_reduced_to_a_safe_base_name(
     assert output["body"]["filename"] == filename
     # The header itself stays as the server sent it: it is what was said, not a name to use.
     assert output["headers"]["content-disposition"] == disposition
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        'attachment; filename="../../etc/passwd"',
+        "attachment; filename*=UTF-8''..%2F..%2Fetc%2Fpasswd%0D%0A",  # CR, LF
+        "attachment; filename*=UTF-8''%2Fetc%2F%0D%0Apasswd",
+    ],
+)
+async def test_a_stored_response_is_named_with_the_safe_base_name(
+    server: Any, disposition: str
+) -> None:
+    output = await get(
+        server, "/disposition", queryParameters={"value": disposition}, storeResponse=True
+    )
+    assert output["bodyType"] == "document"
+    assert output["document"]["name"] == "passwd"

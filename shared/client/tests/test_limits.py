@@ -131,6 +131,34 @@ async def test_a_limit_not_chosen_yields_to_a_lower_ceiling(
     )
 
 
+async def test_a_streamed_body_is_the_callers_to_bound_but_reading_it_whole_is_not(
+    server: httpbin.TestServer, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In pieces (into a document) only the caller's limit applies; whatever is read whole
+    # into memory (an error body) is held to the ceiling too, and never grows past it.
+    monkeypatch.setenv(CEILING, "4096")
+    request = client.Request(
+        "GET",
+        f"{server.url}/large",
+        query=large(8192, chunked=True),
+        max_response_bytes=1024 * 1024,
+        explicit_limit=True,
+        fields=client.FieldNames(max_response_bytes="sizeLimit"),
+    )
+    async with client.stream(request, ctx) as streamed:
+        assert sum([len(chunk) async for chunk in streamed.chunks()]) == 8192
+    for wanted, limit, says in [
+        (1024 * 1024, 4096, "4096 bytes, the most the operator allows (TASKLINK_HTTP_MAX"),
+        (1000, 1000, "larger than sizeLimit (1000 bytes); raise the limit"),
+    ]:
+        with pytest.raises(ConnectorError) as raised:
+            async with client.stream(request, ctx) as streamed:
+                await streamed.read(wanted)
+        assert (raised.value.code, raised.value.retryable) == ("RESPONSE_TOO_LARGE", False)
+        assert raised.value.variables == {"status": 200, "maxResponseBytes": limit}
+        assert says in raised.value.message
+
+
 async def test_the_default_ceiling(server: httpbin.TestServer, ctx: Context) -> None:
     request = client.Request(
         "GET", f"{server.url}/get", max_response_bytes=32 * 1024 * 1024 + 1, explicit_limit=True

@@ -6,7 +6,9 @@ their origin, the total deadline, the response size limit and one classification
 failures. This module only describes the REST connector's request to it, in the
 connector's own field names, and turns the response into the connector's output; a
 status from 400 up becomes an error carrying that output. With ``storeResponse`` the body
-is streamed into a document (spooled to disk past 1 MiB) instead of being read whole.
+is streamed into a document (spooled to disk past 1 MiB) instead of being read whole:
+bounded by the document store (or a lower ``maxResponseBytes``), not by the operator's
+ceiling on bodies held in memory, which still holds an error status's body.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ async def fetch(
         return Fetched(await client.send(outgoing, ctx))
     async with client.stream(outgoing, ctx) as streamed:
         if streamed.status >= 400:  # an error's body belongs in the error, as always
+            # Read into memory: within the operator's ceiling too (the client holds to it).
             content = await streamed.read(request.max_response_bytes)
             return Fetched(_read(streamed, content))
         document = await Document.from_chunks(

@@ -31,8 +31,10 @@ services hand out the machine's cloud credentials.
 ``TASKLINK_HTTP_MAX_CONNECTIONS=100``
     connections per pooled client (all hosts together).
 ``TASKLINK_HTTP_MAX_RESPONSE_BYTES=33554432``
-    the most a job may set ``maxResponseBytes`` to (default 32 MiB); a job that leaves
-    the field at its default reads at most the smaller of the two.
+    the most of a response body held in memory (default 32 MiB): the most a job may set
+    ``maxResponseBytes`` to for a body read whole, an error body of a streamed response
+    included; a job that leaves the field at its default reads at most the smaller of
+    the two. A body streamed into a document is bounded by the document store instead.
 """
 
 from __future__ import annotations

@@ -10,8 +10,10 @@ was.
 
 Two limits bound every request, whatever the server does: ``Timeouts.total`` covers the
 whole exchange (token request, connecting, every hop, sending, reading the body); and the
-response size, which a caller may lower but never raise above the operator's
-``TASKLINK_HTTP_MAX_RESPONSE_BYTES``.
+response size. A body held in memory (:func:`send`, :meth:`StreamedResponse.read`) is never
+larger than the operator's ``TASKLINK_HTTP_MAX_RESPONSE_BYTES``, which a caller may lower
+but not raise; a body streamed in pieces (into a document) is bounded by the caller's own
+limit, which it takes from the document store.
 """
 
 from __future__ import annotations
@@ -215,10 +217,11 @@ class _Exchange:
         self.state = state
         settings: OperatorSettings = state.settings()
         self.policy = settings.policy
+        self.ceiling = settings.max_response_bytes
         if streamed:  # the body never sits in memory whole: the ceiling does not apply
             self.limit, self.operator_limit = request.max_response_bytes, False
         else:
-            self.limit, self.operator_limit = _response_limit(request, settings.max_response_bytes)
+            self.limit, self.operator_limit = _response_limit(request, self.ceiling)
         self.timeout = request.timeouts.httpx()
         self.session = AuthSession(
             pooled.client,
@@ -313,11 +316,16 @@ class _Exchange:
         try:
             return await read_limited(response, self.limit, declared)
         except BodyTooLargeError:
-            raise self.too_large(response.status_code, method, url, self.limit) from None
+            raise self.too_large(
+                response.status_code, method, url, self.limit, self.operator_limit
+            ) from None
 
-    def too_large(self, status: int, method: str, url: httpx.URL, limit: int) -> ConnectorError:
-        """The error of a body larger than ``limit`` bytes."""
-        if self.operator_limit and limit == self.limit:
+    def too_large(
+        self, status: int, method: str, url: httpx.URL, limit: int, operator: bool
+    ) -> ConnectorError:
+        """The error of a body larger than ``limit`` bytes; ``operator``: the limit is the
+        operator's ceiling, not the caller's own."""
+        if operator:
             what = f"{limit} bytes, the most the operator allows ({ENV_MAX_RESPONSE_BYTES})"
             advice = "request less data"
         else:
@@ -420,7 +428,9 @@ class _Exchange:
             async for piece in iter_limited(response, self.limit):
                 yield piece
         except BodyTooLargeError:
-            raise self.too_large(response.status_code, method, target, self.limit) from None
+            raise self.too_large(
+                response.status_code, method, target, self.limit, self.operator_limit
+            ) from None
         except httpx.HTTPError as exc:
             raise self._fail(exc, method, target) from None
 
@@ -441,7 +451,8 @@ class StreamedResponse:
     headers: dict[str, str]
     encoded: bool
     _body: AsyncIterator[bytes] = field(repr=False)
-    _too_large: Callable[[int], ConnectorError] = field(repr=False)
+    _too_large: Callable[[int, bool], ConnectorError] = field(repr=False)
+    _ceiling: int = field(repr=False)
     raw_headers: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -453,13 +464,15 @@ class StreamedResponse:
         return self._body
 
     async def read(self, max_bytes: int) -> bytes:
-        """The whole body, read into memory, at most ``max_bytes`` (a small error body of a
-        response otherwise streamed); ``RESPONSE_TOO_LARGE`` beyond."""
+        """The whole body, read into memory (a small error body of a response otherwise
+        streamed): at most ``max_bytes`` and never more than the operator's ceiling, as
+        for :func:`send`; ``RESPONSE_TOO_LARGE`` beyond."""
+        limit = min(max_bytes, self._ceiling)
         content = bytearray()
         async for chunk in self._body:
+            if len(content) + len(chunk) > limit:  # checked first: never held past it
+                raise self._too_large(limit, limit < max_bytes)
             content += chunk
-            if len(content) > max_bytes:
-                raise self._too_large(max_bytes)
         return bytes(content)
 
 
@@ -469,9 +482,11 @@ async def stream(request: Request, ctx: Context) -> AsyncIterator[StreamedRespon
     large to hold (a file download): ``async with stream(request, ctx) as response:
     async for chunk in response.chunks(): ...``.
 
-    As :func:`send`, except that the body is bounded by ``request.max_response_bytes``
-    alone (it never sits in memory whole, so the operator's ceiling for bodies does not
-    apply) and that ``Timeouts.total`` covers the whole block.
+    As :func:`send`, except that the body read in pieces is bounded by
+    ``request.max_response_bytes`` alone (it never sits in memory whole, so the
+    operator's ceiling for bodies does not apply; the caller takes the limit from where
+    the body goes, a document store's bound) and that ``Timeouts.total`` covers the whole
+    block. :meth:`StreamedResponse.read` holds the body in memory: the ceiling applies.
     """
     try:
         state, pooled = await acquire(request.tls, request.fields.tls)
@@ -494,6 +509,7 @@ async def stream(request: Request, ctx: Context) -> AsyncIterator[StreamedRespon
                     _too_large=functools.partial(
                         exchange.too_large, response.status_code, method, target
                     ),
+                    _ceiling=exchange.ceiling,
                     raw_headers=_raw_headers(response),
                 )
             finally:
