@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -202,10 +203,24 @@ NOOP = ["echo", "-p", "noop"]
         ([*NOOP, "--input", '{"a":' * 1000 + "1" + "}" * 1000], 2, "INVALID_INPUT", "nested"),
         ([*NOOP, "--input", '{"a":' * 101 + "1" + "}" * 101], 2, "INVALID_INPUT", "100 levels"),
         ([*NOOP, "--input", "{}", "--timeout", "-1"], 2, "INVALID_INPUT", "--timeout"),
-        ([*NOOP, "--input", "{}", "--timeout", "0"], 2, "INVALID_INPUT", "above 0"),
+        ([*NOOP, "--input", "{}", "--timeout", "0"], 2, "INVALID_INPUT", "at least 0.001"),
+        ([*NOOP, "--input", "{}", "--timeout", "1e-320"], 2, "INVALID_INPUT", "'1e-320'"),
         ([*NOOP, "--input", "{}", "--timeout", "nan"], 2, "INVALID_INPUT", "'nan'"),
         ([*NOOP, "--input", "{}", "--timeout", "inf"], 2, "INVALID_INPUT", "'inf'"),
         ([*NOOP, "--input", "{}", "--timeout", "soon"], 2, "INVALID_INPUT", "'soon'"),
+        # What the argument parser refuses is reported the same way.
+        ([*NOOP, "--input", "{}", "--timeout", "-inf"], 2, "INVALID_INPUT", "--timeout"),
+        ([*NOOP, "--input", "{}", "--timeout"], 2, "INVALID_INPUT", "expected one argument"),
+        ([*NOOP, "--input", "{}", "--bogus"], 2, "INVALID_INPUT", "unrecognized arguments"),
+        ([*NOOP, "--input", "{}", "extra"], 2, "INVALID_INPUT", "arguments: extra"),
+        ([*NOOP], 2, "INVALID_INPUT", "required: --input"),
+        ([], 2, "INVALID_INPUT", "required: connector"),
+        (
+            [*NOOP, "--input", "{}", "--secrets-environment", "most"],
+            2,
+            "INVALID_INPUT",
+            "invalid choice: 'most'",
+        ),
         ([*NOOP, "--input", "{}", "--secrets-prefix", ""], 2, "INVALID_INPUT", "all"),
         ([*NOOP, "--input", "{}", "--allow-secrets", "echo"], 2, "INVALID_INPUT", "CONNECTOR="),
         (
@@ -225,6 +240,18 @@ def test_invoke_errors(
     error = error_of(result)
     assert error["code"] == code
     assert named in error["message"]
+
+
+def test_invoke_help_and_other_commands_keep_argparse_output(cli_env: dict[str, str]) -> None:
+    helped = tasklink(cli_env, "invoke", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert helped.stdout.startswith("usage: tasklink invoke")
+    # The other commands report their own errors as text; argument errors stay alike.
+    for command in (["run"], ["list"], ["templates", "export"]):
+        result = tasklink(cli_env, *command, "--bogus")
+        assert result.returncode == 2, command
+        assert result.stderr.startswith("usage: tasklink")
+        assert "error: unrecognized arguments: --bogus" in result.stderr
 
 
 def test_invoke_verbose_logs_redacted_lines(cli_env: dict[str, str]) -> None:
@@ -374,14 +401,54 @@ class _Redirector(BaseHTTPRequestHandler):
         pass
 
 
+class _PathEcho(BaseHTTPRequestHandler):
+    """Answers 404 with a JSON body echoing the request path, as Spring's error pages do,
+    labelled with the content type the path starts with (/text-plain/...)."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"status": 404, "error": "Not Found", "path": self.path}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", self.path.split("/")[1].replace("-", "/"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+# A JSON string escape: a surrogate pair, one "\uXXXX", or a two-character escape.
+_JSON_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r'|\\u[0-9a-fA-F]{4}|\\["\\/bfnrt]'
+)
+
+
+def _json_unescaped(text: str) -> str:
+    return _JSON_ESCAPE.sub(lambda m: str(json.loads(f'"{m.group()}"')), text)
+
+
+_DECODERS: dict[str, Callable[[str], str]] = {
+    "percent-decoded": unquote,
+    "form-decoded": unquote_plus,
+    "JSON-unescaped": _json_unescaped,
+}
+
+
 def _leaks(text: str, secret: str) -> list[str]:
-    """The forms of ``secret`` found in ``text``, decoding percent-escapes every way."""
-    forms = {
-        "raw": text,
-        "percent-decoded": unquote(text),
-        "form-decoded": unquote_plus(text),
-    }
-    found = [name for name, decoded in forms.items() if secret in decoded]
+    """The forms of ``secret`` found in ``text``, undoing up to three layers of percent
+    and JSON escapes in every order (a JSON error document holding a JSON body that echoes
+    a percent-encoded URL has three)."""
+    found = []
+    decoded = {"raw": text}
+    for _ in range(4):
+        found += [name for name, value in decoded.items() if secret in value]
+        decoded = {
+            f"{name}, {step}": undone
+            for name, value in decoded.items()
+            for step, decode in _DECODERS.items()
+            if (undone := decode(value)) != value
+        }
     if repr(secret.encode())[2:-1] in text:
         found.append("bytes repr")
     return found
@@ -416,6 +483,36 @@ def test_encoded_forms_of_a_secret_never_leave(cli_env: dict[str, str], follow: 
         assert output["url"].endswith("/landing?token=***")
     else:
         assert (output["status"], output["headers"]["location"]) == (302, "/landing?token=***")
+
+
+# AWKWARD_SECRET without spaces, which a URL must not hold.
+PATH_SECRET = 'k3y/with"quote"<tag>back\\slash+plus-é-end'
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_json_echo_of_a_secret_in_a_url_path_never_leaves(
+    cli_env: dict[str, str], content_type: str
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PathEcho)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    folder = "/" + content_type.replace("/", "-")
+    try:
+        request = {"url": f"http://127.0.0.1:{server.server_port}{folder}/{{{{secrets.KEY}}}}"}
+        result = tasklink(
+            {**cli_env, "TASKLINK_SECRET_KEY": PATH_SECRET},
+            "invoke",
+            "http",
+            "-vv",
+            "--input",
+            json.dumps(request),
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1, result.stderr
+    assert _leaks(result.stdout + result.stderr, PATH_SECRET) == []
+    error = json.loads(result.stderr.splitlines()[-1])
+    assert error["code"] == "NOT_FOUND"
+    assert f"{folder}/***" in json.dumps(error["variables"]["body"])  # parsed or as text
 
 
 def test_invoke_refuses_the_cloud_metadata_service(cli_env: dict[str, str]) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -149,3 +150,92 @@ def test_redact_data_equals_masking_each_string(data: object, secrets: list[str]
         return value
 
     assert r.redact_data(data) == one_by_one(data)
+
+
+# A secret with characters every encoder treats differently: '/' (left as is by most), '"'
+# and '\' (escaped by JSON and, in a URL, by httpx), '<' ("\u003c" in Go's JSON), a space,
+# '+', a non-ASCII letter and one outside the Basic Multilingual Plane (a surrogate pair).
+AWKWARD = 'k3y/with "quote" <tag> back\\slash +plus é-end 😀'
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        # A server's JSON echo of the path httpx sent (issue 12, item 3).
+        "abc%22def\\\\ghi",
+        "k3y/with%20%22quote%22%20%3Ctag%3E%20back\\\\slash%20+plus%20%C3%A9-end%20%F0%9F%98%80",
+        # The same with lower-case hex, form-encoded, and JSON with every escape it may use.
+        "k3y/with+%22quote%22+%3ctag%3e+back%5cslash+%2Bplus+%c3%a9-end+%f0%9f%98%80",
+        'k3y\\/with \\"quote\\" \\u003Ctag\\u003e back\\\\slash +plus \\u00E9-end \\ud83d\\ude00',
+        # A JSON document in a URL query, and a URL encoded twice.
+        "k3y%2Fwith%20%5C%22quote%5C%22%20<tag>%20back%5C%5Cslash%20%2Bplus%20\\u00e9-end%20😀",
+        "k3y/with%2520%2522quote%2522%2520%253Ctag%253E%2520back%255Cslash%2520%252Bplus%2520"
+        "%25C3%25A9-end%2520%25F0%259F%2598%2580",
+    ],
+)
+def test_mixed_percent_and_json_encodings_are_masked(echoed: str) -> None:
+    r = Redactor(['abc"def\\ghi', AWKWARD])
+    assert r.redact(f'{{"path": "/p/{echoed}"}}') == f'{{"path": "/p/{MASK}"}}'
+
+
+def test_control_characters_are_masked_in_every_json_escape() -> None:
+    r = Redactor(["line\none\ttab"])
+    for echoed in ("line\\none\\ttab", "line\\u000aone\\u0009tab", "line%0Aone%09tab"):
+        assert r.redact(f"[{echoed}]") == f"[{MASK}]", echoed
+
+
+@pytest.mark.timeout(5)
+def test_runs_of_backslashes_take_linear_time() -> None:
+    # One form of a backslash begins another ("\\" is one escaped or two as written): a
+    # pattern letting each choose on its own took minutes on this text.
+    secret = "\\" * 40 + "x"
+    r = Redactor([secret])
+    assert r.redact("\\" * 20_000) == "\\" * 20_000
+    assert r.redact(json.dumps(secret)) == f'"{MASK}"'
+
+
+def _percent_encoded(data: st.DataObject, value: str) -> str:
+    """``value`` with each reserved character as it is or percent-encoded as some encoder
+    would write it."""
+    out = []
+    for char in value:
+        if char.isascii() and (char.isalnum() or char in "-._~"):
+            out.append(char)
+            continue
+        encoded = quote(char, safe="")
+        forms = [char, encoded, encoded.lower(), encoded.replace("%", "%25")]
+        out.append(data.draw(st.sampled_from([*forms, "+"] if char == " " else forms)))
+    return "".join(out)
+
+
+def _json_escaped(data: st.DataObject, value: str) -> str:
+    """``value`` JSON-escaped, each character as some JSON encoder would write it."""
+    out = []
+    for char in value:
+        short = json.dumps(char)[1:-1]
+        units = char.encode("utf-16-be")
+        long = "".join(f"\\u{units[i : i + 2].hex()}" for i in range(0, len(units), 2))
+        if short != char or char in "/<>" or not char.isascii():
+            forms = [short, long, long.upper().replace("\\U", "\\u")]
+            if char == "/":
+                forms.append("\\/")
+            out.append(data.draw(st.sampled_from(forms)))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@settings(max_examples=500)
+@given(
+    secret=st.text(alphabet='ab1-_\\"/<> %+é😀\n', min_size=4, max_size=10),
+    layers=st.sampled_from(["percent", "json", "percent, then json", "json, then percent"]),
+    data=st.data(),
+)
+def test_every_mix_of_percent_and_json_encoding_is_masked(
+    secret: str, layers: str, data: st.DataObject
+) -> None:
+    encoded = secret
+    for layer in layers.split(", then "):
+        encode = _percent_encoded if layer == "percent" else _json_escaped
+        encoded = encode(data, encoded)
+    assert Redactor([secret]).redact(f"[{encoded}]") == f"[{MASK}]"

@@ -10,9 +10,9 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .__about__ import __version__
 
@@ -37,6 +37,17 @@ def _say(text: str = "") -> None:
 def _error(message: str) -> int:
     sys.stderr.write(f"tasklink: error: {message}\n")
     return EXIT_USAGE
+
+
+def _input_error(message: str, code: str | None = None) -> int:
+    """Report an input error of ``tasklink invoke``: its JSON error document on stderr."""
+    from tasklink.core import ErrorCode
+
+    from ._invoke import EXIT_INPUT, error_document
+
+    document = error_document(code or ErrorCode.INVALID_INPUT, message)
+    _print_json(document, stream=sys.stderr, compact=True)
+    return EXIT_INPUT
 
 
 # -- list ---------------------------------------------------------------------------------
@@ -122,24 +133,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_invoke(args: argparse.Namespace) -> int:
-    from tasklink.core import ErrorCode, Redactor, discover
+    from tasklink.core import Redactor, discover
 
     from ._connectors import default_secrets, secret_allow_lists
-    from ._invoke import (
-        EXIT_INPUT,
-        CommandInputError,
-        error_document,
-        invoke,
-        parse_timeout,
-        read_input,
-    )
+    from ._invoke import CommandInputError, invoke, parse_timeout, read_input
     from ._local_documents import DOCUMENTS_DIR_OPTION, LocalDocumentStore
     from ._logging import configure_logging, silence_logging
     from ._settings import SettingsError, load_settings
-
-    def fail(message: str, code: str = ErrorCode.INVALID_INPUT) -> int:
-        _print_json(error_document(code, message), stream=sys.stderr, compact=True)
-        return EXIT_INPUT
 
     redactor = Redactor()
     if args.verbose:
@@ -152,23 +152,23 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
         settings = load_settings({**secret_flags(args), "concurrency": 1})
         secrets = default_secrets(settings)
     except CommandInputError as exc:
-        return fail(str(exc), exc.code)
+        return _input_error(str(exc), exc.code)
     except (SettingsError, ValueError) as exc:
-        return fail(str(exc))
+        return _input_error(str(exc))
     found = discover()
     try:
         connector = found.find(args.connector).connector
         operation = connector.get_operation(args.operation)
     except KeyError as exc:
-        return fail(str(exc.args[0]))
+        return _input_error(str(exc.args[0]))
     try:
         installed = [item.connector for item in found.connectors]
         allowed = secret_allow_lists(settings.secrets_allowed, installed)
     except SettingsError as exc:
-        return fail(str(exc))
+        return _input_error(str(exc))
     folder: Path | None = args.documents_dir
     if folder is not None and folder.exists() and not folder.is_dir():
-        return fail(f"{DOCUMENTS_DIR_OPTION}: {folder} is not a directory")
+        return _input_error(f"{DOCUMENTS_DIR_OPTION}: {folder} is not a directory")
     documents = LocalDocumentStore(folder, max_bytes=settings.document_max_bytes)
     result = asyncio.run(
         invoke(
@@ -348,6 +348,30 @@ def _version() -> str:
     return f"tasklink {__version__} (tasklink-core {core_version}, Python {sys.version.split()[0]})"
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser reporting errors in its command's style: with ``error_document``, as
+    ``tasklink invoke`` reports every input error (its JSON error document, exit 2);
+    otherwise as usage text (exit 2), like the other commands' own errors."""
+
+    def __init__(self, *args: Any, error_document: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_document = error_document
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and self.error_document:
+            # Otherwise the top-level parser reports them, in its own style.
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+    def error(self, message: str) -> NoReturn:
+        if not self.error_document:
+            super().error(message)
+        self.exit(_input_error(f"{message} (see {self.prog} --help)"))
+
+
 class _VersionAction(argparse.Action):
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
@@ -382,13 +406,13 @@ def secret_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tasklink",
         description="Run tasklink connectors: list them, invoke one locally, export "
         "templates, or serve an engine (Activiti / Alfresco, Camunda 8).",
     )
     parser.add_argument("--version", action=_VersionAction)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     p = commands.add_parser("list", help="installed connectors and their operations")
@@ -401,7 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one operation locally through the runtime pipeline. Prints the "
         "output JSON and exits 0; on a connector or BPMN error prints "
         '{"code", "message", "variables"} to stderr and exits 1; on an input error '
-        "(INVALID_INPUT, MISSING_INPUT) the same document with exit 2.",
+        "(INVALID_INPUT, MISSING_INPUT), command line errors included, the same document "
+        "with exit 2.",
+        error_document=True,
     )
     p.add_argument("connector", help="connector id, short name (http) or job type")
     p.add_argument("--operation", "-p", help="operation id or action (multi-operation connectors)")

@@ -31,6 +31,7 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_OK",
     "MAX_INPUT_DEPTH",
+    "MIN_TIMEOUT",
     "InvokeResult",
     "invoke",
     "parse_timeout",
@@ -43,6 +44,9 @@ EXIT_INPUT = 2  # invalid or missing input, unknown connector or operation
 #: Deepest nesting of objects and arrays ``--input`` may have; far deeper than any real
 #: connector input, far shallower than the interpreter's recursion limit.
 MAX_INPUT_DEPTH = 100
+#: Shortest ``--timeout`` in seconds. No one means a shorter limit (``1e-320`` is a slip):
+#: it is reported as an input error instead of timing the job out at once.
+MIN_TIMEOUT = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +121,17 @@ def _deeper_than(data: Any, limit: int) -> bool:
 
 
 def parse_timeout(text: str | None) -> float | None:
-    """``--timeout``: a finite number of seconds above zero."""
+    """``--timeout``: a finite number of seconds, at least :data:`MIN_TIMEOUT`."""
     if text is None:
         return None
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise CommandInputError(f"--timeout must be a number of seconds above 0, not {text!r}")
+    if not math.isfinite(value) or value < MIN_TIMEOUT:
+        raise CommandInputError(
+            f"--timeout must be a number of seconds of at least {MIN_TIMEOUT}, not {text!r}"
+        )
     return value
 
 

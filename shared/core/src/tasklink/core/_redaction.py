@@ -12,13 +12,13 @@ and the redactor warns once that they are weakly protected. Use longer secrets.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import string
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["MASK", "MIN_SUBSTRING_LENGTH", "TOKEN_TTL", "RedactingFilter", "Redactor"]
@@ -33,44 +33,110 @@ MIN_SUBSTRING_LENGTH = 4
 _log = logging.getLogger("tasklink.core.redaction")
 
 
-def _encoded_forms(value: str) -> set[str]:
-    """The literal forms of a secret: as it is and JSON-escaped (each is then matched with
-    every percent-encoding of its characters, see :func:`_pattern_of`)."""
-    forms = {value, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]}
-    return {form for form in forms if form}
+def _either_case(hex_digits: str) -> str:
+    """``hex_digits`` as a pattern taking each letter in either case ("%2f" is "%2F")."""
+    return "".join(f"[{d.upper()}{d.lower()}]" if d.isalpha() else d for d in hex_digits)
 
 
-# Characters no URL encoder needs to escape (RFC 3986 "unreserved"). Every other character
-# may appear percent-encoded, depending on who encoded it: the client (httpx escapes '"',
-# '<', '>' and the backslash in a path, but not '/', ':' or '@'), a server echoing a URL
-# back in a Location header (often with '/' left as is), a form encoder (space as '+').
+def _percent_encoded(char: str) -> str:
+    """``char`` percent-encoded (``%XX`` per UTF-8 byte), also encoded again: a URL carried
+    inside another URL's query writes "%" as "%25", so '"' becomes "%2522"."""
+    return "".join(f"%(?:25)*{_either_case(f'{byte:02X}')}" for byte in char.encode("utf-8"))
+
+
+# Characters no URL encoder needs to escape (RFC 3986 "unreserved") and no JSON encoder
+# escapes. Every other character may appear encoded, depending on who encoded it: the
+# client (httpx escapes '"', '<', '>' and the backslash in a path, but not '/', ':' or '@'),
+# a server echoing a URL back in a Location header (often with '/' left as is), a form
+# encoder (space as '+'), a server echoing what it got in a JSON body.
 _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 
 
-def _percent(byte: int) -> str:
-    # Either case of hex digits: "%2f" and "%2F" are the same byte.
-    return "%" + "".join(f"[{d}{d.lower()}]" if d.isalpha() else d for d in f"{byte:02X}")
+def _as_written_or_percent_encoded(char: str) -> str:
+    if char in _UNRESERVED:
+        return re.escape(char)
+    forms = [_percent_encoded(char), re.escape(char)]
+    if char == " ":
+        forms.append(r"\+")
+    return "(?:" + "|".join(forms) + ")"
 
 
-def _pattern_of(form: str) -> str:
-    """A regular expression matching ``form`` with any of its characters that an encoder
-    might escape either as they are or percent-encoded (space also as ``+``)."""
+# JSON's two-character escapes; a decoder also takes "\uXXXX" for any character, which some
+# encoders write for more than control characters and non-ASCII ("<" as "\u003c" in Go).
+_JSON_ESCAPES = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "\b": "b",
+    "\f": "f",
+    "\n": "n",
+    "\r": "r",
+    "\t": "t",
+}
+
+
+def _json_escaped(char: str, backslash: str) -> list[str]:
+    """Patterns of ``char``'s JSON escapes (``\\uXXXX`` per UTF-16 code unit), each
+    starting with ``backslash``."""
+    units = char.encode("utf-16-be")
+    code_units = (units[i : i + 2].hex() for i in range(0, len(units), 2))
+    escapes = ["".join(f"{backslash}u{_either_case(unit)}" for unit in code_units)]
+    if char in _JSON_ESCAPES:
+        escapes.insert(0, backslash + _as_written_or_percent_encoded(_JSON_ESCAPES[char]))
+    return escapes
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoding:
+    """One way the backslashes of a secret can be written.
+
+    A form of a backslash can begin another form too ("\\\\" is one JSON-escaped backslash
+    or two as written), so letting every backslash choose its form on its own makes
+    matching take time exponential in the backslashes in a row. A value gets one pattern
+    per entry of :data:`_ENCODINGS` instead; within each, its other characters mix forms
+    freely.
+    """
+
+    #: Pattern of the backslash starting a JSON escape; None where JSON escapes cannot be.
+    escape: str | None
+    #: Pattern of a backslash of the secret outside a JSON escape; None where it must be in one.
+    backslash: str | None
+
+
+_ENCODINGS = (
+    # JSON-escaped, then percent-encoded: a JSON document in a URL query.
+    _Encoding(escape=_as_written_or_percent_encoded("\\"), backslash=None),
+    # Percent-encoded, then JSON-escaped: a server's JSON echo of a URL path.
+    _Encoding(escape=re.escape("\\"), backslash=_percent_encoded("\\")),
+    # As written or percent-encoded: a JSON encoder would have escaped the backslash.
+    _Encoding(escape=None, backslash=_as_written_or_percent_encoded("\\")),
+)
+
+
+def _pattern_of(value: str, encoding: _Encoding) -> str:
+    """A regular expression matching ``value`` with each character an encoder might escape
+    as it is, percent-encoded (space also as ``+``) or JSON-escaped, in any mix the
+    ``encoding`` of its backslashes allows."""
     parts: list[str] = []
-    literal = ""
-    for char in form:
+    for char in value:
         if char in _UNRESERVED:
-            literal += char
+            parts.append(re.escape(char))
             continue
-        if literal:
-            parts.append(re.escape(literal))
-            literal = ""
-        alternatives = [re.escape(char), "".join(_percent(b) for b in char.encode("utf-8"))]
-        if char == " ":
-            alternatives.append(r"\+")
-        parts.append("(?:" + "|".join(alternatives) + ")")
-    if literal:
-        parts.append(re.escape(literal))
+        # Escapes first: the longer match masks a JSON-escaped value whole.
+        forms = [] if encoding.escape is None else _json_escaped(char, encoding.escape)
+        if char != "\\":
+            forms.append(_as_written_or_percent_encoded(char))
+        elif encoding.backslash is not None:
+            forms.append(encoding.backslash)
+        parts.append("(?:" + "|".join(forms) + ")")
     return "".join(parts)
+
+
+def _patterns_of(value: str) -> str:
+    """:func:`_pattern_of` for each encoding that gives ``value`` a different form: without
+    a backslash, the first covers the others."""
+    encodings = _ENCODINGS if "\\" in value else _ENCODINGS[:1]
+    return "|".join(_pattern_of(value, encoding) for encoding in encodings)
 
 
 class Redactor:
@@ -82,7 +148,7 @@ class Redactor:
         self._short: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._dirty = False
-        # Values registered with a time to live (access tokens): form -> monotonic deadline.
+        # Values registered with a time to live (access tokens): value -> monotonic deadline.
         self._expiry: dict[str, float] = {}
         self._next_expiry = float("inf")
         for value in values:
@@ -95,9 +161,9 @@ class Redactor:
         return value in self._long or value in self._short
 
     def add(self, value: str, *, ttl: float | None = None) -> None:
-        """Register a secret value for masking, also where it stands JSON-escaped or with
-        any of its characters percent-encoded (as URLs, form bodies and servers echoing
-        them write it).
+        """Register a secret value for masking, also where any of its characters stand
+        percent-encoded or JSON-escaped, in any mix (as URLs, form bodies and servers
+        echoing them write it).
 
         ``ttl`` (seconds) bounds how long a short-lived credential, such as an OAuth access
         token that is replaced on every refresh, stays registered, so a long-running process
@@ -116,34 +182,33 @@ class Redactor:
             _log.warning("a secret made only of %r characters cannot be masked", MASK[0])
             return
         with self._lock:
-            for form in _encoded_forms(value):
-                if ttl is None:
-                    self._expiry.pop(form, None)
-                elif form in self._expiry or form not in self:
-                    deadline = time.monotonic() + ttl
-                    self._expiry[form] = max(self._expiry.get(form, 0.0), deadline)
-                    self._next_expiry = min(self._next_expiry, deadline)
-                if form in self:
-                    continue  # known already: extending its deadline needs no new pattern
-                if len(form) >= MIN_SUBSTRING_LENGTH:
-                    self._long.add(form)
-                else:
-                    _log.warning(
-                        "a secret shorter than %d characters is masked only where it "
-                        "stands as a whole word; use a longer secret",
-                        MIN_SUBSTRING_LENGTH,
-                    )
-                    self._short.add(form)
-                self._dirty = True
+            if ttl is None:
+                self._expiry.pop(value, None)
+            elif value in self._expiry or value not in self:
+                deadline = time.monotonic() + ttl
+                self._expiry[value] = max(self._expiry.get(value, 0.0), deadline)
+                self._next_expiry = min(self._next_expiry, deadline)
+            if value in self:
+                return  # known already: extending its deadline needs no new pattern
+            if len(value) >= MIN_SUBSTRING_LENGTH:
+                self._long.add(value)
+            else:
+                _log.warning(
+                    "a secret shorter than %d characters is masked only where it "
+                    "stands as a whole word; use a longer secret",
+                    MIN_SUBSTRING_LENGTH,
+                )
+                self._short.add(value)
+            self._dirty = True
 
     def _prune(self) -> None:
         now = time.monotonic()
         with self._lock:
-            for form, deadline in list(self._expiry.items()):
+            for value, deadline in list(self._expiry.items()):
                 if deadline <= now:
-                    del self._expiry[form]
-                    self._long.discard(form)
-                    self._short.discard(form)
+                    del self._expiry[value]
+                    self._long.discard(value)
+                    self._short.discard(value)
                     self._dirty = True
             self._next_expiry = min(self._expiry.values(), default=float("inf"))
 
@@ -153,9 +218,9 @@ class Redactor:
         if self._dirty:
             with self._lock:
                 # Longest first, so a secret that contains another is masked whole.
-                parts = [_pattern_of(v) for v in sorted(self._long, key=len, reverse=True)]
+                parts = [_patterns_of(v) for v in sorted(self._long, key=len, reverse=True)]
                 parts += [
-                    rf"(?<![0-9A-Za-z]){_pattern_of(v)}(?![0-9A-Za-z])"
+                    rf"(?<![0-9A-Za-z])(?:{_patterns_of(v)})(?![0-9A-Za-z])"
                     for v in sorted(self._short, key=len, reverse=True)
                 ]
                 self._pattern = re.compile("|".join(parts)) if parts else None
