@@ -321,7 +321,7 @@ def test_nothing_listening_is_a_connection_failure() -> None:
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"url": "ftp://example.com/graphql"}, "url", "must be an http or https URL"),
+        ({"url": "ftp://example.com/graphql"}, "url", "has the unsupported scheme 'ftp'"),
         ({"url": "https://api.example.com/a b"}, "url", "must not contain spaces"),
         ({"query": "  "}, "query", "must not be empty"),
         ({"query": "query { a"}, "query", "is not a GraphQL request: a '{' or '(' is never closed"),

@@ -65,15 +65,20 @@ async def test_a_credential_written_into_the_url_stays_out_of_errors_and_logs(
     caplog.set_level(logging.DEBUG)
     outcome = await arun_job(
         connector,
-        {
-            "url": "http://reader:literal-password-4@127.0.0.1:9/graphql?api_key=literal-key-77",
-            "query": "{ hello }",
-        },
+        {"url": "http://127.0.0.1:9/graphql?api_key=literal-key-77", "query": "{ hello }"},
         redactor=redactor,
     )
     assert (outcome.kind, outcome.code) == ("failed", "CONNECTION_FAILED")
     assert outcome.message.startswith("POST http://127.0.0.1:9/graphql failed")
-    everything = repr(outcome) + caplog.text
+    # User info in the URL is refused as the REST connector refuses it, without echoing it.
+    refused = await arun_job(
+        connector,
+        {"url": "http://reader:literal-password-4@127.0.0.1:9/graphql", "query": "{ hello }"},
+        redactor=redactor,
+    )
+    assert (refused.kind, refused.code) == ("failed", "INVALID_INPUT")
+    assert "must not contain credentials" in refused.message
+    everything = repr(outcome) + repr(refused) + caplog.text
     assert "GraphQL anonymous query over POST to http://127.0.0.1:9/graphql" in caplog.text
     for secret in ("literal-key-77", "literal-password-4"):
         assert secret not in everything

@@ -200,3 +200,15 @@ async def test_a_stored_response_is_bounded_by_the_document_store(
     )
     assert isinstance(outcome, Failed) and outcome.code == "RESPONSE_TOO_LARGE"
     assert outcome.variables["maxResponseBytes"] == MIB
+    # A process cannot raise the store's bound: the body is not spooled past it.
+    raised = await arun_job(
+        connector,
+        {
+            "url": f"{server.url}/large?size={2 * MIB}&chunked=1",
+            "storeResponse": True,
+            "maxResponseBytes": 4 * MIB,
+        },
+        documents=InlineDocumentStore(max_bytes=MIB, inline_max_bytes=4 * MIB),
+    )
+    assert isinstance(raised, Failed) and raised.code == "RESPONSE_TOO_LARGE"
+    assert raised.variables["maxResponseBytes"] == MIB

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -64,26 +65,33 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_moto_server(timeout: float = 30.0) -> MotoServer:
+def start_moto_server(timeout: float = 30.0, *, tls: tuple[str, str] | None = None) -> MotoServer:
     """Start moto's server on a free port of 127.0.0.1 and wait until it answers.
 
-    Raises ``RuntimeError`` with the process's output if it does not come up within
-    ``timeout`` seconds.
+    ``tls``: the files of a certificate chain and its key, to serve HTTPS with. Raises
+    ``RuntimeError`` with the process's output if it does not come up within ``timeout``
+    seconds.
     """
     port = _free_port()
     environment = dict(os.environ)
     # No proxy for loopback, no credentials of the machine, nothing written home.
     environment.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    if tls is not None:
+        command += ["--ssl-cert", tls[0], "--ssl-key", tls[1]]
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=environment,
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     server = MotoServer(url, port, process)
     deadline = time.monotonic() + timeout
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    # Whether it is up, not whom it trusts: the probe accepts any certificate.
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    probe.check_hostname = False
+    probe.verify_mode = ssl.CERT_NONE
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=probe)
+    )
     while time.monotonic() < deadline:
         if process.poll() is not None:
             error = process.stderr.read().decode(errors="replace") if process.stderr else ""

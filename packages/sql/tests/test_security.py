@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sql_databases import MARIADB, Database
+from sql_databases import MARIADB, POSTGRES, Database
 
 from tasklink.core import Redactor
 from tasklink.sql import connector
@@ -245,3 +245,28 @@ def test_tls_that_is_asked_for_is_never_skipped(server: Database) -> None:
         assert "does not offer TLS" in outcome.message
     plain = run({"connection": server.connection, "statement": "SELECT 1 AS one", "tls": "disable"})
     assert plain.kind == "completed", plain
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "mariadb"])
+def test_metadata_and_blocked_hosts_are_refused_before_connecting(
+    scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Process data names the host: the cloud metadata service is never a database, and
+    # the operator's blocked networks hold for databases too (private ones stay open).
+    metadata = run(
+        {
+            "connection": {"type": "url", "url": f"{scheme}://u:p@169.254.169.254:5432/test"},
+            "statement": "SELECT 1",
+        }
+    )
+    assert (metadata.code, metadata.retries) == ("BLOCKED_ADDRESS", 0)
+    assert "refused by the outbound policy" in metadata.message
+    monkeypatch.setenv("TASKLINK_HTTP_BLOCKED_NETWORKS", "127.0.0.0/8")
+    address = POSTGRES if scheme == "postgresql" else MARIADB
+    blocked = run(
+        {
+            "connection": {"type": "url", "url": f"{scheme}://u:p@{address}/test"},
+            "statement": "SELECT 1",
+        }
+    )
+    assert (blocked.code, blocked.retries) == ("BLOCKED_ADDRESS", 0)

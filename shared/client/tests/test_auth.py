@@ -514,6 +514,48 @@ def test_the_cache_drops_the_least_recently_used_and_keeps_a_replaced_token(
     assert cache.get("c") is None
 
 
+async def test_obtain_shares_one_fetch_and_renews_only_a_cached_credential() -> None:
+    cache = client.TokenCache()
+    locks: dict[str, asyncio.Lock] = {}
+    fetched: list[str] = []
+    gate = asyncio.Event()
+
+    async def login() -> tuple[str, float | None]:
+        await gate.wait()  # every job misses before the first fetch ends
+        fetched.append(f"ticket-{len(fetched) + 1}")
+        return fetched[-1], None
+
+    def lock(key: str) -> asyncio.Lock:
+        return locks.setdefault(key, asyncio.Lock())
+
+    jobs = [asyncio.ensure_future(cache.obtain("k", login, lock)) for _ in range(3)]
+    await asyncio.sleep(0)
+    gate.set()
+    (first, fresh), *others = await asyncio.gather(*jobs)
+    assert (first, fresh, fetched) == ("ticket-1", None, ["ticket-1"])  # refused: no retry
+    assert [value for value, _ in others] == ["ticket-1", "ticket-1"]
+    renew = others[0][1]
+    assert renew is not None
+    # No lifetime: kept until it is renewed.
+    assert cache.get("k") == "ticket-1"
+    renew()
+    assert await cache.obtain("k", login, lock) == ("ticket-2", None)
+
+
+async def test_obtain_does_not_keep_a_credential_without_lifetime() -> None:
+    cache = client.TokenCache()
+    issued = iter(["token-1", "token-2"])
+
+    async def fetch() -> tuple[str, float | None]:
+        return next(issued), 0
+
+    def lock(key: str) -> asyncio.Lock:
+        return asyncio.Lock()
+
+    assert await cache.obtain("k", fetch, lock) == ("token-1", None)
+    assert await cache.obtain("k", fetch, lock) == ("token-2", None)
+
+
 @pytest.mark.parametrize(
     ("expires_in", "lifetime"),
     [(120, 120.0), ("60", 60.0), (None, 300.0), (True, 300.0), ("inf", 300.0), ("soon", 300.0)],
@@ -528,36 +570,36 @@ def test_token_lifetime_from_expires_in(expires_in: Any, lifetime: float) -> Non
 
 class TicketAuth:
     """What a connector writes for an API with a login call: the ticket it returns is
-    cached by the scheme itself, and dropped once when the API refuses it."""
+    cached in a token cache of the scheme's own, and dropped once when the API refuses it."""
 
     def __init__(self, login_url: str, user: str, password: str) -> None:
         self.login_url = login_url
         self.user = user
         self.password = password
-        self.tickets: dict[str, str] = {}
-        self.logins = 0
+        self.tickets = client.TokenCache()
+        self.issued: list[str] = []
 
     async def apply(self, session: client.AuthSession) -> client.AppliedAuth:
+        session.redactor.add(self.password)
+
+        async def login() -> tuple[str, None]:
+            basic = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            status, body = await session.post_form(
+                self.login_url,
+                {"grant_type": "client_credentials"},
+                {"Authorization": f"Basic {basic}"},
+            )
+            assert status == 200, body
+            self.issued.append(json.loads(body)["access_token"])
+            return self.issued[-1], None  # kept until the API refuses it
+
         key = f"ticket {self.login_url} {self.user}"
-        async with session.lock(key):
-            ticket = self.tickets.get(key)
-            cached = ticket is not None
-            if ticket is None:
-                self.logins += 1
-                basic = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-                session.redactor.add(self.password)
-                status, body = await session.post_form(
-                    self.login_url,
-                    {"grant_type": "client_credentials"},
-                    {"Authorization": f"Basic {basic}"},
-                )
-                assert status == 200, body
-                ticket = self.tickets[key] = json.loads(body)["access_token"]
+        ticket, renew = await self.tickets.obtain(key, login, session.lock)
         session.redactor.add(ticket)
         return client.AppliedAuth(
             headers={"Authorization": f"Bearer {ticket}"},
             header_names=frozenset({"authorization"}),
-            renew=(lambda: self.tickets.pop(key, None)) if cached else None,
+            renew=renew,
         )
 
 
@@ -573,8 +615,8 @@ async def test_an_apis_own_scheme_is_an_auth_scheme(
     assert isinstance(ticket, client.AuthScheme)
     for _ in range(2):
         assert (await fetch(f"{server.url}/oauth/protected", auth=ticket)).status == 200
-    assert ticket.logins == 1
-    assert masked(ctx, "ticket-password", *ticket.tickets.values())
+    assert len(ticket.issued) == 1
+    assert masked(ctx, "ticket-password", *ticket.issued)
 
 
 async def test_a_401_renews_its_cached_credential_once(
@@ -587,13 +629,13 @@ async def test_a_401_renews_its_cached_credential_once(
     assert (await fetch(f"{server.url}/oauth/protected", auth=ticket)).status == 200
     oauth.revoke_all()
     assert (await fetch(f"{server.url}/oauth/protected", auth=ticket)).status == 200
-    assert ticket.logins == 2
+    assert len(ticket.issued) == 2
     # Every ticket refused from now on: one renewal, then the 401 is the answer.
     oauth.revoke_all()
     monkeypatch.setattr(oauth, "issue", lambda: "never-valid-ticket")
     before = len(server.log)
     assert (await fetch(f"{server.url}/oauth/protected", auth=ticket)).status == 401
-    assert ticket.logins == 3
+    assert len(ticket.issued) == 3
     paths = [entry["path"] for entry in server.log[before:]]
     assert paths == ["/oauth/protected", "/oauth/token", "/oauth/protected"]
 

@@ -3,6 +3,8 @@ token URLs and through proxies (protection against server-side request forgery).
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +16,7 @@ import pytest
 import trustme
 
 from tasklink import client
+from tasklink.client import _guard as guard
 from tasklink.core import ConnectorError
 from tasklink.testing import httpbin
 
@@ -477,3 +480,150 @@ async def test_an_unresolvable_token_endpoint_is_a_connection_failure_through_a_
         "could not resolve"
     )
     assert len(proxy.log) == before
+
+
+# -- services named by host and port (check_host) --------------------------------------------
+# Mail and database drivers open their own connections: the check resolves and checks the
+# host once and hands back the checked addresses, for the driver to connect to.
+
+Check = Callable[..., Awaitable[list[Any]]]
+
+
+@pytest.fixture(params=["async", "blocking"])
+def check_host(request: pytest.FixtureRequest) -> Check:
+    """``await check_host(host, port, **options)``: each variant, the blocking one in a
+    worker thread as its callers run it."""
+    if request.param == "async":
+        return guard.check_host
+
+    async def blocking(host: str, port: int, **options: Any) -> list[Any]:
+        call = functools.partial(guard.check_host_blocking, host, port, **options)
+        return await anyio.to_thread.run_sync(call)
+
+    return blocking
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Names the system resolver answers (both variants look up through it), with their
+    addresses; every other name does not resolve. Each lookup is recorded under ``""``."""
+    known: dict[str, list[str]] = {"": []}
+
+    def fake(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        known[""].append(name)
+        if name not in known:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (address, port),
+            )
+            for address in known[name]
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return known
+
+
+@pytest.mark.parametrize(
+    "host", ["169.254.169.254", "fe80::1", "[::ffff:169.254.169.254]", "100.100.100.200"]
+)
+async def test_a_service_at_a_link_local_or_metadata_address_is_refused(
+    check_host: Check, host: str
+) -> None:
+    with pytest.raises(client.BlockedAddressError) as refused:
+        await check_host(host, 25, private_networks_allowed=True)
+    assert "link-local or cloud metadata" in refused.value.reason
+
+
+async def test_every_address_of_a_service_name_is_checked(
+    check_host: Check, answers: dict[str, list[str]]
+) -> None:
+    answers["mail.test"] = ["192.0.2.10", "169.254.169.254"]
+    with pytest.raises(client.BlockedAddressError) as refused:
+        await check_host("mail.test", 993, private_networks_allowed=True)
+    assert refused.value.host == "mail.test"
+    assert "169.254" not in str(refused.value)  # the rule, never the address
+
+
+async def test_the_checked_addresses_come_back_from_one_lookup(
+    check_host: Check, answers: dict[str, list[str]]
+) -> None:
+    answers["mail.test"] = ["192.0.2.10", "2001:db8::10"]
+    addresses = await check_host("mail.test", 587)
+    assert addresses == [ipaddress.ip_address("192.0.2.10"), ipaddress.ip_address("2001:db8::10")]
+    assert answers[""] == ["mail.test"]
+
+
+async def test_private_services_pass_when_the_caller_allows_private_networks(
+    check_host: Check, block_private: pytest.MonkeyPatch, answers: dict[str, list[str]]
+) -> None:
+    answers["db.internal.test"] = ["10.1.2.3"]
+    assert await check_host("127.0.0.1", 25, private_networks_allowed=True) == [
+        ipaddress.ip_address("127.0.0.1")
+    ]
+    assert await check_host("db.internal.test", 5432, private_networks_allowed=True) == [
+        ipaddress.ip_address("10.1.2.3")
+    ]
+    # The default is the full policy, as for HTTP endpoints.
+    with pytest.raises(client.BlockedAddressError) as refused:
+        await check_host("db.internal.test", 5432)
+    assert "TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS" in refused.value.reason
+
+
+async def test_the_allow_lists_open_a_metadata_address_to_a_service(
+    check_host: Check, monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]
+) -> None:
+    monkeypatch.setenv("TASKLINK_HTTP_ALLOWED_NETWORKS", "169.254.169.254")
+    assert await check_host("169.254.169.254", 25, private_networks_allowed=True) == [
+        ipaddress.ip_address("169.254.169.254")
+    ]
+    answers["metadata.test"] = ["169.254.0.1"]
+    with pytest.raises(client.BlockedAddressError):
+        await check_host("metadata.test", 25, private_networks_allowed=True)
+    monkeypatch.setenv("TASKLINK_HTTP_ALLOWED_HOSTS", "metadata.test")
+    assert await check_host("metadata.test", 25, private_networks_allowed=True) == [
+        ipaddress.ip_address("169.254.0.1")
+    ]
+
+
+async def test_blocked_networks_refuse_a_service_whatever_else_is_set(
+    check_host: Check, monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]
+) -> None:
+    answers["db.internal.test"] = ["10.1.2.3"]
+    monkeypatch.setenv("TASKLINK_HTTP_BLOCKED_NETWORKS", "10.0.0.0/8")
+    monkeypatch.setenv("TASKLINK_HTTP_ALLOWED_NETWORKS", "10.1.0.0/16")
+    monkeypatch.setenv("TASKLINK_HTTP_ALLOWED_HOSTS", "db.internal.test")
+    with pytest.raises(client.BlockedAddressError) as refused:
+        await check_host("db.internal.test", 5432, private_networks_allowed=True)
+    assert "TASKLINK_HTTP_BLOCKED_NETWORKS" in refused.value.reason
+
+
+async def test_a_service_name_that_does_not_resolve_raises_os_error(
+    check_host: Check, answers: dict[str, list[str]]
+) -> None:
+    with pytest.raises(socket.gaierror):  # an OSError, as connecting by the name raises
+        await check_host("no-such-host.invalid", 25, private_networks_allowed=True)
+
+
+async def test_invalid_settings_fail_the_service_check(
+    check_host: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASKLINK_HTTP_BLOCKED_NETWORKS", "not-a-network")
+    with pytest.raises(client.PolicyConfigError):
+        await check_host("192.0.2.10", 25)
+
+
+async def test_a_service_lookup_that_hangs_ends_at_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def hanging(host: Any, port: Any, **kwargs: Any) -> Any:
+        await anyio.sleep(30)
+
+    monkeypatch.setattr(anyio, "getaddrinfo", hanging)
+    with pytest.raises(TimeoutError):
+        await guard.check_host("slow-dns.test", 25, timeout=0.05)

@@ -1,10 +1,14 @@
 """One TLS trust policy: the base store (certifi, or the operator's), a connection's own CA
-certificates, client identities from PEM text or files, and messages naming the caller's
-fields."""
+certificates, the same trust as certificates for libraries that take no SSLContext (a PEM
+bundle, a bundle file), client identities from PEM text or files, and messages naming the
+caller's fields."""
 
 from __future__ import annotations
 
+import gc
+import shutil
 import ssl
+import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -108,6 +112,78 @@ async def test_ssl_cert_file_replaces_the_base_store(
 def test_certifi_is_the_base_store_whatever_the_system_has() -> None:
     trusted = ssl.create_default_context(cafile=certifi.where()).get_ca_certs()
     assert ssl_context().get_ca_certs() == trusted
+
+
+# -- the same trust as certificates ------------------------------------------------------------
+
+
+def trusted_by(bundle: bytes) -> list[bytes]:
+    """The certificates a context built from ``bundle`` trusts (DER, sorted)."""
+    context = ssl.create_default_context(cadata=bundle.decode("ascii", "replace"))
+    return sorted(context.get_ca_certs(binary_form=True))
+
+
+def trusted(context: ssl.SSLContext) -> list[bytes]:
+    return sorted(context.get_ca_certs(binary_form=True))
+
+
+def hashed_dir(folder: Path, *authorities: trustme.CA) -> Path:
+    """A CA directory as OpenSSL reads one: each certificate under its subject hash."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command hashes the CA directory")
+    folder.mkdir()
+    for number, authority in enumerate(authorities):
+        authority.cert_pem.write_to_path(str(folder / f"ca-{number}.pem"))
+    subprocess.run([openssl, "rehash", str(folder)], check=True, capture_output=True)
+    return folder
+
+
+@pytest.mark.parametrize("with_ca", [False, True])
+def test_the_bundle_trusts_what_the_context_trusts(ca: trustme.CA, with_ca: bool) -> None:
+    tls = client.TlsConfig(ca_pem=pem(ca.cert_pem)) if with_ca else client.DEFAULT_TLS
+    bundle = client.ca_bundle(tls)
+    assert trusted_by(bundle) == trusted(client.ssl_context(tls))
+    assert (ca.cert_pem.bytes().strip() in bundle) is with_ca
+    assert len(trusted_by(bundle)) > 100  # certifi's list stays beside the CA
+
+
+async def test_ssl_cert_file_and_dir_are_the_base_of_the_context_and_the_bundle(
+    tls_server: httpbin.TestServer,
+    ca: trustme.CA,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fetch: Fetch,
+) -> None:
+    corporate, private = trustme.CA(), trustme.CA()
+    bundle_file = tmp_path / "corporate.pem"
+    corporate.cert_pem.write_to_path(str(bundle_file))
+    folder = hashed_dir(tmp_path / "certs", ca)  # the test server's CA, found by its hash
+    (folder / "unhashed.pem").write_bytes(private.cert_pem.bytes())  # OpenSSL never reads it
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle_file))
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
+    assert (await fetch(f"{tls_server.url}/get")).status == 200  # through the directory
+    bundle = client.ca_bundle(client.TlsConfig(ca_pem=pem(private.cert_pem)))
+    expected = (corporate.cert_pem, ca.cert_pem, private.cert_pem)  # file, directory, own CA
+    assert bundle == b"\n".join(blob.bytes().strip() for blob in expected) + b"\n"
+    # The directory alone, without the file, is the whole base store as well.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert client.ca_bundle() == ca.cert_pem.bytes().strip() + b"\n"
+
+
+def test_a_bundle_file_is_written_once_and_removed_when_no_longer_held(ca: trustme.CA) -> None:
+    own = client.TlsConfig(ca_pem=pem(ca.cert_pem))
+    first = client.ca_bundle_file(own)
+    path = Path(first.path)
+    assert path.read_bytes() == client.ca_bundle(own)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert client.ca_bundle_file(client.TlsConfig(ca_pem=pem(ca.cert_pem))) is first
+    base = client.ca_bundle_file()
+    assert base.path != first.path
+    del first
+    gc.collect()
+    assert not path.exists()
+    assert Path(base.path).exists()
 
 
 # -- client identities ------------------------------------------------------------------------
@@ -233,12 +309,13 @@ def test_a_certificate_without_its_key(ca: trustme.CA) -> None:
     ["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "not a certificate"],
 )
 def test_an_unreadable_ca_certificate(broken: str) -> None:
-    with pytest.raises(InputError) as raised:
-        client.ssl_context(client.TlsConfig(ca_pem=broken), FIELDS)
-    assert (raised.value.field, raised.value.message) == (
-        "smtp.caCertificate",
-        "smtp.caCertificate: not a readable PEM certificate",
-    )
+    for build in (client.ssl_context, client.ca_bundle, client.ca_bundle_file):
+        with pytest.raises(InputError) as raised:
+            build(client.TlsConfig(ca_pem=broken), FIELDS)
+        assert (raised.value.field, raised.value.message) == (
+            "smtp.caCertificate",
+            "smtp.caCertificate: not a readable PEM certificate",
+        )
     # Without names of its own the caller gets the generic ones.
     with pytest.raises(InputError, match=r"^CA certificate: "):
         client.ssl_context(client.TlsConfig(ca_pem=broken))

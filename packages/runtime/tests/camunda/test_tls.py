@@ -99,6 +99,15 @@ async def _serves_a_job(store: JobStore, settings: CamundaSettings) -> None:
     assert [o.kind for o in store.outcomes_of(job.key)] == ["complete"]
 
 
+async def _activates(settings: CamundaSettings) -> None:
+    """One activation goes through (the gateway has no job of the type)."""
+    gateway = build_gateway(settings)
+    try:  # a request timeout of -1: no long poll
+        assert await gateway.activate(ActivationRequest(ECHO, "w", 1000, 1, -1)) == []
+    finally:
+        await gateway.aclose()
+
+
 async def _activation_error(settings: CamundaSettings) -> GatewayError:
     gateway = build_gateway(settings)
     try:
@@ -245,6 +254,57 @@ async def test_grpc_trusts_the_private_ca_and_presents_the_client_certificate(
         )
     finally:
         await zeebe.stop()
+
+
+@pytest.fixture
+async def tls_zeebe(store: JobStore, ca: trustme.CA) -> AsyncIterator[str]:
+    """A gRPC gateway over TLS with a certificate of the private CA (no client certificate
+    asked); its address."""
+    pytest.importorskip("pyzeebe", reason="the gRPC adapter needs tasklink-runtime[zeebe]")
+    import grpc
+    from camunda_fakes.zeebe import FakeZeebe
+
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    credentials = grpc.ssl_server_credentials(
+        [(server.private_key_pem.bytes(), server.cert_chain_pems[0].bytes())]
+    )
+    zeebe = FakeZeebe(store)
+    address = await zeebe.start(credentials)
+    try:
+        yield address
+    finally:
+        await zeebe.stop()
+
+
+async def test_grpc_trusts_the_shared_store_beside_a_private_ca(
+    store: JobStore,
+    tls_zeebe: str,
+    ca: trustme.CA,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    outbound_isolation: None,
+) -> None:
+    # As over REST: the operator's store (here SSL_CERT_FILE, holding the gateway's CA)
+    # is trusted on its own and beside mtls_ca, not replaced by it or by grpc's own list.
+    corporate = tmp_path / "corporate.pem"
+    ca.cert_pem.write_to_path(str(corporate))
+    monkeypatch.setenv("SSL_CERT_FILE", str(corporate))
+    grpc_tls = CamundaSettings(protocol="grpc", grpc_address=tls_zeebe, grpc_tls=True)
+    await _activates(grpc_tls)
+    await _activates(grpc_tls.model_copy(update={"mtls_ca": _pem(trustme.CA().cert_pem)}))
+    monkeypatch.delenv("SSL_CERT_FILE")  # certifi's list alone does not know the CA
+    refused = await _activation_error(grpc_tls)
+    assert refused.status == 503, refused
+    await _activates(grpc_tls.model_copy(update={"mtls_ca": _pem(ca.cert_pem)}))
+
+
+async def test_grpc_refuses_an_unreadable_ca_at_start(outbound_isolation: None) -> None:
+    pytest.importorskip("pyzeebe", reason="the gRPC adapter needs tasklink-runtime[zeebe]")
+    settings = CamundaSettings(
+        protocol="grpc", grpc_address="127.0.0.1:1", mtls_ca="not a certificate"
+    )
+    with pytest.raises(EngineError, match=r"^camunda mtls_ca: not a readable PEM certificate$"):
+        build_gateway(settings)
 
 
 def _load(tmp_path: Path, environ: dict[str, str]) -> CamundaSettings:

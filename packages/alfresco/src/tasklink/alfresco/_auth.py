@@ -15,49 +15,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from tasklink import client
 from tasklink.core import TOKEN_TTL, ConnectorError, Context
 
-__all__ = ["TICKETS_PATH", "TicketCache", "TicketScheme", "tickets"]
+__all__ = ["TICKETS_PATH", "TicketScheme", "tickets"]
 
 TICKETS_PATH = "/api/-default-/public/authentication/versions/1/tickets"
 # A login answer is a few hundred bytes.
 _LOGIN_LIMIT = 64 * 1024
 
 
-class TicketCache:
-    """Tickets by (base URL, user, password hash); bounded, least recently used first out."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._tickets: OrderedDict[str, str] = OrderedDict()
-        self._size = size
-
-    def get(self, key: str) -> str | None:
-        ticket = self._tickets.get(key)
-        if ticket is not None:
-            self._tickets.move_to_end(key)
-        return ticket
-
-    def put(self, key: str, ticket: str) -> None:
-        self._tickets[key] = ticket
-        self._tickets.move_to_end(key)
-        while len(self._tickets) > self._size:
-            self._tickets.popitem(last=False)
-
-    def invalidate(self, key: str, ticket: str) -> None:
-        """Drop the ticket, unless another job has already replaced it."""
-        if self._tickets.get(key) == ticket:
-            del self._tickets[key]
-
-    def clear(self) -> None:
-        self._tickets.clear()
-
-
-#: The process's tickets.
-tickets = TicketCache()
+#: The process's tickets, in a cache of the shared client's kind with a bound of its own.
+#: ACS does not say when a ticket expires: each is kept until ACS refuses it.
+tickets = client.TokenCache()
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -72,30 +44,25 @@ class TicketScheme:
 
     def _key(self) -> str:
         secret = hashlib.sha256(self.password.encode("utf-8")).hexdigest()
-        return hashlib.sha256(repr((self.base_url, self.username, secret)).encode()).hexdigest()
+        digest = hashlib.sha256(repr((self.base_url, self.username, secret)).encode())
+        # Prefixed: the key also names the session's lock, which OAuth tokens use too.
+        return f"alfresco-ticket:{digest.hexdigest()}"
 
     async def apply(self, session: client.AuthSession) -> client.AppliedAuth:
         session.redactor.add(self.password)
-        key = self._key()
-        ticket = tickets.get(key)
-        cached = ticket is not None
-        if ticket is None:
-            async with session.lock(f"alfresco-ticket:{key}"):
-                # Another job may have logged in while this one waited for the lock.
-                ticket = tickets.get(key)
-                cached = ticket is not None
-                if ticket is None:
-                    ticket = await self._login(session)
-                    tickets.put(key, ticket)
+
+        async def login() -> tuple[str, None]:
+            return await self._login(session), None
+
+        # A ticket from the cache may have expired: ACS's 401 logs in again, once (renew).
+        ticket, renew = await tickets.obtain(self._key(), login, session.lock)
         header = base64.b64encode(ticket.encode("utf-8")).decode("ascii")
         session.redactor.add(ticket, ttl=TOKEN_TTL)
         session.redactor.add(header, ttl=TOKEN_TTL)
-        used = ticket
         return client.AppliedAuth(
             headers={"Authorization": f"Basic {header}"},
             header_names=frozenset({"authorization"}),
-            # A ticket from the cache may have expired: ACS's 401 logs in again, once.
-            renew=(lambda: tickets.invalidate(key, used)) if cached else None,
+            renew=renew,
         )
 
     async def _login(self, session: client.AuthSession) -> str:

@@ -21,6 +21,11 @@ class EmailErrorCode:
     CONNECTION_FAILED = "CONNECTION_FAILED"
     #: The server did not answer in time. Retried.
     TIMEOUT = ErrorCode.TIMEOUT
+    #: The operator's outbound policy (``TASKLINK_HTTP_*``) refuses the server's address: a
+    #: link-local or cloud metadata address, or a blocked network. Not retried.
+    BLOCKED_ADDRESS = "BLOCKED_ADDRESS"
+    #: An operator setting of the outbound policy is invalid. Not retried.
+    CONFIGURATION_ERROR = "CONFIGURATION_ERROR"
     #: The TLS handshake failed: untrusted certificate, wrong host name, or a TLS/plain
     #: mismatch between ``security`` and the port. Not retried: the settings must change.
     TLS_FAILED = "TLS_FAILED"
@@ -54,6 +59,8 @@ ERRORS = {
     "no way to log in",
     EmailErrorCode.CONNECTION_FAILED: "The server could not be reached or dropped the connection",
     EmailErrorCode.TIMEOUT: "The server did not answer in time",
+    EmailErrorCode.BLOCKED_ADDRESS: "The operator's outbound policy refuses the server's address",
+    EmailErrorCode.CONFIGURATION_ERROR: "An operator setting of the outbound policy is invalid",
     EmailErrorCode.TLS_FAILED: "Untrusted certificate, STARTTLS not offered, or TLS / plain "
     "mismatch with the port",
     EmailErrorCode.RECIPIENTS_REFUSED: "The SMTP server refused every recipient",

@@ -13,6 +13,8 @@ from __future__ import annotations
 import imaplib
 import io
 import re
+import socket
+import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from tasklink.core import CancellationToken, ConnectorError, Context, InputError
 
 from ._errors import EmailErrorCode, network_error, too_large
 from ._models import Connection
+from ._outbound import Address, checked_addresses, connect_to
 from ._tls import port_of, require_login, tls_context
 from ._utf7 import decode_mailbox, encode_mailbox
 
@@ -151,8 +154,15 @@ class _BoundedReading(_IMAP4):
     job's cancellation token.
     """
 
-    def __init__(self, *args: Any, cancellation: CancellationToken, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cancellation: CancellationToken,
+        addresses: Sequence[Address],
+        **kwargs: Any,
+    ) -> None:
         self.cancellation = cancellation
+        self.addresses = addresses  # checked by the outbound policy: connect to these
         self.received = 0  # bytes of the current answer
         self.broken = False  # an answer was cut short: the session cannot go on
         super().__init__(*args, **kwargs)
@@ -215,11 +225,17 @@ class _BoundedReading(_IMAP4):
 
 
 class _Imap(_BoundedReading, imaplib.IMAP4):
-    pass
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return connect_to(self.addresses, self.port, timeout)
 
 
 class _ImapSsl(_BoundedReading, imaplib.IMAP4_SSL):
-    pass
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        # As IMAP4_SSL's own, to a checked address: TLS still for the host's name.
+        context: ssl.SSLContext = self.ssl_context
+        return context.wrap_socket(
+            connect_to(self.addresses, self.port, timeout), server_hostname=self.host
+        )
 
 
 class ImapSession:
@@ -560,12 +576,20 @@ def imap_session(connection: Connection, ctx: Context) -> Iterator[ImapSession]:
     client: imaplib.IMAP4 | None = None
     token = ctx.cancellation
     try:
+        addresses = checked_addresses(connection, "IMAP", port)
         if connection.security == "tls":
             client = _ImapSsl(
-                host, port, ssl_context=context, timeout=connection.timeout, cancellation=token
+                host,
+                port,
+                ssl_context=context,
+                timeout=connection.timeout,
+                cancellation=token,
+                addresses=addresses,
             )
         else:
-            client = _Imap(host, port, timeout=connection.timeout, cancellation=token)
+            client = _Imap(
+                host, port, timeout=connection.timeout, cancellation=token, addresses=addresses
+            )
             if connection.security == "starttls":
                 if "STARTTLS" not in client.capabilities:
                     raise ConnectorError(

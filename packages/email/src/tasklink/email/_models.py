@@ -12,7 +12,13 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+)
 
 from tasklink.core import DOCUMENT_TYPE, CamelInputModel, CamelOutputModel, Document, field
 
@@ -145,6 +151,19 @@ class Connection(CamelInputModel):
         multiline=True,
         group="connection",
     )
+
+    # Not an input: whoever builds the connection from a vendor's variables names them.
+    _host_field: str = PrivateAttr("connection.host")
+
+    @property
+    def host_field(self) -> str:
+        """The host's name as the process gives it, for errors about the host itself."""
+        return self._host_field
+
+    def with_host_field(self, name: str) -> Connection:
+        """This connection, its host named ``name`` in errors (``EMAIL_HOST``)."""
+        self._host_field = name
+        return self
 
     @field_validator("password")
     @classmethod

@@ -8,7 +8,9 @@ by :meth:`Pop3Session.retrieve` with its own bounds.
 from __future__ import annotations
 
 import poplib
-from collections.abc import Iterator
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -16,6 +18,7 @@ from tasklink.core import CancellationToken, ConnectorError, Context, InputError
 
 from ._errors import EmailErrorCode, network_error, too_large
 from ._models import Connection
+from ._outbound import Address, checked_addresses, connect_to
 from ._tls import port_of, require_login, tls_context
 
 __all__ = ["MAX_ANSWER_BYTES", "Pop3Session", "pop3_session"]
@@ -48,8 +51,15 @@ class _BoundedAnswers(_POP3):
     line is read after a look at the job's cancellation token.
     """
 
-    def __init__(self, *args: Any, cancellation: CancellationToken, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cancellation: CancellationToken,
+        addresses: Sequence[Address],
+        **kwargs: Any,
+    ) -> None:
         self.cancellation = cancellation
+        self.addresses = addresses  # checked by the outbound policy: connect to these
         self.received = 0  # bytes of the current answer
         super().__init__(*args, **kwargs)
 
@@ -73,11 +83,17 @@ class _BoundedAnswers(_POP3):
 
 
 class _Pop3(_BoundedAnswers, poplib.POP3):
-    pass
+    def _create_socket(self, timeout: float) -> socket.socket:
+        return connect_to(self.addresses, self.port, timeout)
 
 
 class _Pop3Ssl(_BoundedAnswers, poplib.POP3_SSL):
-    pass
+    def _create_socket(self, timeout: float) -> socket.socket:
+        # As POP3_SSL's own, to a checked address: TLS still for the host's name.
+        context: ssl.SSLContext = getattr(self, "context")  # noqa: B009 - not in typeshed
+        return context.wrap_socket(
+            connect_to(self.addresses, self.port, timeout), server_hostname=self.host
+        )
 
 
 class Pop3Session:
@@ -225,12 +241,20 @@ def pop3_session(connection: Connection, ctx: Context) -> Iterator[Pop3Session]:
     committed = False
     try:
         token = ctx.cancellation
+        addresses = checked_addresses(connection, "POP3", port)
         if connection.security == "tls":
             client = _Pop3Ssl(
-                host, port, context=context, timeout=connection.timeout, cancellation=token
+                host,
+                port,
+                context=context,
+                timeout=connection.timeout,
+                cancellation=token,
+                addresses=addresses,
             )
         else:
-            client = _Pop3(host, port, timeout=connection.timeout, cancellation=token)
+            client = _Pop3(
+                host, port, timeout=connection.timeout, cancellation=token, addresses=addresses
+            )
             if connection.security == "starttls":
                 try:
                     client.stls(context)

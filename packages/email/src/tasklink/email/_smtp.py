@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import aiosmtplib
@@ -12,6 +13,7 @@ from tasklink.core import ConnectorError, Context
 from ._compose import Composed
 from ._errors import EmailErrorCode, network_error
 from ._models import Connection, RefusedRecipient, SendResult
+from ._outbound import achecked_addresses, aconnect_to
 from ._tls import port_of, tls_context
 
 __all__ = ["send_composed"]
@@ -112,22 +114,41 @@ async def _quit(client: aiosmtplib.SMTP) -> None:
         client.close()
 
 
+async def _connect(client: aiosmtplib.SMTP, sock: socket.socket) -> None:
+    """Hand ``sock`` to ``client``, closing it if that fails before asyncio took it over.
+
+    asyncio's first step with a socket is to make it non-blocking; from then on its
+    transport closes it. Handed over blocking, a socket still blocking after a failure (a
+    cancellation while aiosmtplib looks up the local host name) was never taken. Closing
+    one a transport holds would free its descriptor for reuse while the loop watches it.
+    """
+    sock.setblocking(True)
+    try:
+        await client.connect(sock=sock)
+    except BaseException:
+        if sock.getblocking():
+            sock.close()
+        raise
+
+
 async def send_composed(connection: Connection, composed: Composed, ctx: Context) -> SendResult:
     """Connect, authenticate, send and quit; refused recipients are reported, not raised,
     unless every recipient was refused."""
     port = port_of(connection, "SMTP")
     where: dict[str, Any] = {"protocol": "SMTP", "host": connection.host, "port": port}
     context = tls_context(connection) if connection.security != "none" else None
+    # The socket comes from us, connected to an address the outbound policy checked; the
+    # host name stays for TLS (SNI and the certificate check).
     client = aiosmtplib.SMTP(
         hostname=connection.host,
-        port=port,
         use_tls=connection.security == "tls",
         start_tls=connection.security == "starttls",
         tls_context=context,
         timeout=connection.timeout,
     )
     try:
-        await client.connect()
+        addresses = await achecked_addresses(connection, "SMTP", port)
+        await _connect(client, await aconnect_to(addresses, port, connection.timeout))
         try:
             await _login(client, connection)
             ctx.logger.info(

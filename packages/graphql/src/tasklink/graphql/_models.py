@@ -1,8 +1,8 @@
 """Input and output models of the GraphQL connector.
 
 Field names are snake_case in Python and camelCase on the wire (process variables and
-template bindings). Authentication and TLS are the REST connector's own models
-(``tasklink.http``), so the fields read and behave the same in both connectors; the
+template bindings). Authentication and TLS are the shared client's models
+(``tasklink.client``), so the fields read and behave as in the REST connector; the
 timeouts and the size limit carry the REST connector's names too. Every check of the
 input happens here, so a bad job fails before anything is sent: the document is read
 (:mod:`._document`) to find the operation to run, which must be a query or a mutation,
@@ -16,12 +16,20 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, PrivateAttr, field_validator
 from pydantic import model_validator as _model_validator
 
-from tasklink.client import TlsOptions
+from tasklink.client import (
+    AUTHENTICATION_LABELS,
+    AuthenticationOptions,
+    CheckError,
+    NoAuthOptions,
+    TlsOptions,
+    WebUrl,
+    check_header_name,
+    check_header_value,
+)
 from tasklink.core import (
     CamelInputModel,
     CamelOutputModel,
@@ -29,7 +37,6 @@ from tasklink.core import (
     validation_error,
     validation_problem,
 )
-from tasklink.http import Authentication, NoAuth
 
 from ._document import DocumentError, OperationDefinition, operations, select
 
@@ -38,9 +45,6 @@ __all__ = [
     "GraphqlMethod",
     "GraphqlRequest",
     "GraphqlResponse",
-    "check_header_name",
-    "check_header_value",
-    "check_url",
 ]
 
 GraphqlMethod = Literal["POST", "GET"]
@@ -50,57 +54,22 @@ DEFAULT_TIMEOUT_SECONDS = 20.0
 DEFAULT_TOTAL_TIMEOUT_SECONDS = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
-# RFC 9110 token characters: what a header field name may consist of.
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-# Control characters other than horizontal tab: a line break would start a new header.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f\s]")
 # Headers the connector writes itself: the body is JSON and its framing is the client's.
 _MANAGED_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
 _GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 
-def check_url(value: str) -> str:
-    """An absolute http(s) URL without spaces, stripped; the message never repeats it (it
-    may carry a secret)."""
-    url = value.strip()
-    if not url:
-        raise validation_problem("must not be empty")
-    if _SPACE_OR_CONTROL.search(url):
-        raise validation_problem(
-            "must not contain spaces or control characters; percent-encode them"
-        )
-    try:
-        parts = urlsplit(url)
-        absolute = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-        _ = parts.port  # a port that is not a number fails here
-    except ValueError:
-        absolute = False
-    if not absolute:
-        raise validation_problem(
-            "must be an http or https URL, e.g. https://api.example.com/graphql"
-        )
-    return url
-
-
-def check_header_name(name: str) -> str | None:
-    """Why ``name`` cannot be a request header of this connector, or ``None``."""
-    if not _TOKEN.match(name):
-        return "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+def _header(name: str, value: HeaderValue | None) -> str | None:
+    """The header value as text (``None`` for a ``null`` one), or :class:`CheckError` for a
+    name or value the request cannot carry (the message does not repeat it)."""
+    loc: tuple[str | int, ...] = ("headers", name)
+    check_header_name(name, loc)
     if name.lower() in _MANAGED_HEADERS:
-        return "is set by the connector (the body is JSON, its length the client's)"
-    return None
-
-
-def check_header_value(value: HeaderValue) -> str:
-    """The header value as text; :class:`ValueError` when it holds a line break, another
-    control character or a character that is not ASCII (the message does not repeat it)."""
+        raise CheckError(loc, "is set by the connector (the body is JSON, its length the client's)")
+    if value is None:
+        return None
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    if _CONTROL.search(text):
-        raise ValueError("must not contain line breaks or control characters")
-    if not text.isascii():
-        raise ValueError("must be ASCII; percent-encode other characters")
-    return text.strip()
+    return check_header_value(text, loc)
 
 
 def _variables(value: Any) -> Any:
@@ -133,26 +102,20 @@ def _finite(value: Any) -> bool:
 
 
 # Immutable, so one instance serves every request that leaves them out.
-_NO_AUTH = NoAuth()
+_NO_AUTH = NoAuthOptions()
 _DEFAULT_TLS = TlsOptions()
 
 
 class GraphqlRequest(CamelInputModel):
     """One GraphQL request: the document, its variables and operation, and how to send it."""
 
-    authentication: Authentication = field(
+    authentication: AuthenticationOptions = field(
         _NO_AUTH,
         description="How the connector authenticates",
         group="authentication",
-        choice_labels={
-            "none": "None",
-            "basic": "Basic",
-            "bearer": "Bearer token",
-            "api_key": "API key",
-            "oauth2_client_credentials": "OAuth 2.0 client credentials",
-        },
+        choice_labels=AUTHENTICATION_LABELS,
     )
-    url: str = field(
+    url: WebUrl = field(
         title="URL",
         description="The GraphQL endpoint (http or https)",
         group="endpoint",
@@ -234,20 +197,10 @@ class GraphqlRequest(CamelInputModel):
     _operation: OperationDefinition = PrivateAttr()
     _headers: dict[str, str] = PrivateAttr(default_factory=dict)
 
-    @field_validator("authentication", mode="before")
-    @classmethod
-    def _no_authentication(cls, value: Any) -> Any:
-        return {"type": "none"} if value is None else value
-
     @field_validator("method", mode="before")
     @classmethod
     def _upper_method(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        return check_url(value)
 
     @field_validator("query")
     @classmethod
@@ -284,14 +237,13 @@ class GraphqlRequest(CamelInputModel):
         problems: list[tuple[tuple[str | int, ...], str]] = []
         headers: dict[str, str] = {}
         for name, value in (self.headers or {}).items():
-            why = check_header_name(name)
-            if why is not None:
-                problems.append((("headers", name), why))
-            elif value is not None:
-                try:
-                    headers[name] = check_header_value(value)
-                except ValueError as exc:
-                    problems.append((("headers", name), str(exc)))
+            try:
+                text = _header(name, value)
+            except CheckError as problem:
+                problems.append((problem.loc, problem.message))
+            else:
+                if text is not None:
+                    headers[name] = text
         definitions = operations(self.query)  # read by the field's check already
         try:
             operation = select(definitions, self.operation_name)

@@ -10,21 +10,19 @@ trust policy apply.
 Importing this package is cheap; httpx is imported when the first request is sent.
 """
 
+# The authentication and TLS models are the shared client's (every connector offers the
+# same fields), here under the names this package gave them before.
+from tasklink.client import ApiKeyAuthOptions as ApiKeyAuth
+from tasklink.client import AuthenticationOptions as Authentication
+from tasklink.client import BasicAuthOptions as BasicAuth
+from tasklink.client import BearerAuthOptions as BearerAuth
+from tasklink.client import NoAuthOptions as NoAuth
+from tasklink.client import OAuth2ClientCredentialsOptions as OAuth2ClientCredentials
+from tasklink.client import TlsOptions
+
 from .__about__ import __version__
-from ._connector import connector, request
-from ._models import (
-    ApiKeyAuth,
-    Authentication,
-    BasicAuth,
-    BearerAuth,
-    BinaryBody,
-    HttpMethod,
-    HttpRequest,
-    HttpResponse,
-    NoAuth,
-    OAuth2ClientCredentials,
-    TlsOptions,
-)
+from ._connector import connector
+from ._models import BinaryBody, HttpMethod, HttpRequest, HttpResponse
 
 __all__ = [
     "ApiKeyAuth",
@@ -40,5 +38,4 @@ __all__ = [
     "TlsOptions",
     "__version__",
     "connector",
-    "request",
 ]

@@ -27,9 +27,10 @@ from pydantic import (
     model_validator,
 )
 
+from tasklink.client import CheckError, check_url
 from tasklink.core import CamelInputModel, field, validation_problem
 
-from ._checks import CheckError, check_url, encode_url
+from ._checks import encode_url
 from ._models import HttpRequest
 from ._vendor import Location, our_request
 

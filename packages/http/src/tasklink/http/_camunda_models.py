@@ -27,10 +27,11 @@ from pydantic import (
     model_validator,
 )
 
+from tasklink.client import CheckError, check_url
 from tasklink.core import CamelInputModel, field, validation_problem
 
 from ._camunda_body import camunda_body
-from ._checks import CheckError, check_url, encode_url
+from ._checks import encode_url
 from ._models import HttpRequest
 from ._vendor import Location, our_request
 

@@ -1,4 +1,5 @@
-"""Checks of URLs, header names and values, and query parameters.
+"""Checks of the REST connector's headers and query parameters, and URL encoding for the
+vendor contracts. The checks of a URL, a header name and a value are the shared client's.
 
 Each check raises :class:`CheckError` with a message that never repeats the offending value
 (it may hold a secret resolved from ``{{secrets.*}}``).
@@ -11,69 +12,20 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from tasklink.client import CheckError, check_header_name, check_header_value
+
 __all__ = [
-    "CheckError",
-    "check_header_name",
-    "check_header_value",
-    "check_url",
     "encode_url",
     "normalize_headers",
     "normalize_query",
     "scalar_text",
 ]
 
-# RFC 9110 token characters: what a header field name may consist of.
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f\s]")
 # Headers whose value the connector computes from the body; a user value would break framing.
 _MANAGED = frozenset({"content-length", "transfer-encoding"})
-_SCHEMES = ("http", "https")
-# Schemes written without "//" that deserve a clearer message than "not absolute".
-_OTHER_SCHEMES = frozenset({"mailto", "data", "javascript", "tel", "urn", "news", "file"})
 # RFC 3986 reserved and unreserved characters, and '%' of escapes already made: kept.
 _URL_SAFE = "!#$&'()*+,/:;=?@[]~%"
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-class CheckError(ValueError):
-    """An input problem at ``loc`` (a path relative to the model being validated)."""
-
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-        self.message = message
-
-
-def check_url(value: str, loc: tuple[str | int, ...] = ()) -> str:
-    """Return the URL stripped of surrounding whitespace, or raise :class:`CheckError`."""
-    url = value.strip()
-    if not url:
-        raise CheckError(loc, "must not be empty")
-    if _SPACE_OR_CONTROL.search(url):
-        raise CheckError(loc, "must not contain spaces or control characters; percent-encode them")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise CheckError(loc, f"is not a valid URL ({exc})") from None
-    scheme = parts.scheme.lower()
-    if (
-        scheme
-        and scheme not in _SCHEMES
-        and (url[len(scheme) + 1 :].startswith("//") or scheme in _OTHER_SCHEMES)
-    ):
-        raise CheckError(loc, f"has the unsupported scheme {scheme!r}; use http or https")
-    if scheme not in _SCHEMES or not parts.netloc:
-        raise CheckError(loc, "must be an absolute URL such as https://api.example.com/items")
-    if "@" in parts.netloc:
-        raise CheckError(
-            loc, "must not contain credentials (user:password@); use authentication instead"
-        )
-    if not parts.hostname:
-        raise CheckError(loc, "has no host")
-    if port == 0:
-        raise CheckError(loc, "has an invalid port")
-    return url
 
 
 def encode_url(value: str) -> str:
@@ -99,25 +51,6 @@ def encode_url(value: str) -> str:
             escaped(parts.fragment),
         )
     )
-
-
-def check_header_name(name: str, loc: tuple[str | int, ...]) -> None:
-    if not _TOKEN.match(name):
-        raise CheckError(
-            loc,
-            "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, no "
-            "spaces, colons or line breaks)",
-        )
-
-
-def check_header_value(value: str, loc: tuple[str | int, ...]) -> str:
-    if "\r" in value or "\n" in value:
-        raise CheckError(loc, "must not contain line breaks (CR or LF)")
-    if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value):
-        raise CheckError(loc, "must not contain control characters")
-    if not value.isascii():
-        raise CheckError(loc, "must be ASCII; percent-encode other characters")
-    return value.strip(" \t")
 
 
 def scalar_text(value: str | float | bool) -> str:

@@ -5,14 +5,14 @@ cheap; httpx is imported when the first request is sent."""
 
 from __future__ import annotations
 
-from tasklink.core import Connector, Context
+from tasklink.core import Connector
 
 from ._apa_models import ApaPayloadRequest, ApaRequest
 from ._camunda_models import CamundaHttpRequest
 from ._errors import APA_ERRORS, CAMUNDA_ERRORS, HTTP_ERRORS
 from ._models import HttpRequest, HttpResponse
 
-__all__ = ["apa_rest", "camunda_rest", "connector", "request"]
+__all__ = ["apa_rest", "camunda_rest", "connector"]
 
 connector = Connector(
     id="io.tasklink.http",
@@ -45,14 +45,14 @@ async def _close_clients() -> None:
     await aclose_clients()
 
 
-@connector.operation(
+connector.operation(
+    "request",
     name="Send request",
     description="Send one HTTP request and return its status, headers and body",
+    target="._client:send",
+    input_model=HttpRequest,
+    output_model=HttpResponse,
 )
-async def request(input: HttpRequest, ctx: Context) -> HttpResponse:
-    from ._client import send
-
-    return await send(input, ctx)
 
 
 # -- vendor contracts --------------------------------------------------------------------

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    ConfigDict,
-    Field,
     PrivateAttr,
     TypeAdapter,
     ValidationError,
@@ -23,7 +21,14 @@ from pydantic import (
 )
 from pydantic import model_validator as _model_validator
 
-from tasklink.client import TlsOptions
+from tasklink.client import (
+    AUTHENTICATION_LABELS,
+    AuthenticationOptions,
+    CheckError,
+    NoAuthOptions,
+    TlsOptions,
+    WebUrl,
+)
 from tasklink.core import (
     DEFAULT_DOCUMENT_MAX_BYTES,
     DOCUMENT_TYPE,
@@ -32,38 +37,19 @@ from tasklink.core import (
     Document,
     field,
     validation_error,
-    validation_problem,
 )
 
 from ._body import BodyError, BodyType, EncodedBody, encode_body
-
-if TYPE_CHECKING:
-    from tasklink.client import AuthScheme
-
-from ._checks import (
-    CheckError,
-    check_header_name,
-    check_header_value,
-    check_url,
-    normalize_headers,
-    normalize_query,
-)
+from ._checks import normalize_headers, normalize_query
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT_SECONDS",
     "DEFAULT_TOTAL_TIMEOUT_SECONDS",
-    "ApiKeyAuth",
-    "Authentication",
-    "BasicAuth",
-    "BearerAuth",
     "BinaryBody",
     "HttpMethod",
     "HttpRequest",
     "HttpResponse",
-    "NoAuth",
-    "OAuth2ClientCredentials",
-    "TlsOptions",
 ]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -81,219 +67,25 @@ DEFAULT_MAX_REDIRECTS = 10
 _BODY_METHODS = {"method": ["POST", "PUT", "PATCH", "DELETE"]}
 
 
-def _fail(model: type[Any], problems: list[CheckError | BodyError], value: Any) -> None:
-    raise validation_error(model.__name__, [(p.loc, p.message) for p in problems], value)
-
-
-# -- authentication ----------------------------------------------------------------------
-
-
-class NoAuth(CamelInputModel):
-    """Send no credentials."""
-
-    model_config = ConfigDict(frozen=True)
-
-    type: Literal["none"] = field(
-        "none", description="How the connector authenticates", group="authentication"
-    )
-
-    def scheme(self) -> AuthScheme:
-        """The shared client's scheme for these settings."""
-        from tasklink.client import NO_AUTH
-
-        return NO_AUTH
-
-
-class BasicAuth(CamelInputModel):
-    """HTTP Basic authentication (RFC 7617)."""
-
-    type: Literal["basic"] = field(description="How the connector authenticates")
-    username: str = field(
-        description="User name (must not contain ':')", group="authentication", min_length=1
-    )
-    password: str = field(description="Password", group="authentication", secret=True)
-
-    @field_validator("username")
-    @classmethod
-    def _no_colon(cls, value: str) -> str:
-        if ":" in value:
-            raise validation_problem(
-                "must not contain ':' (Basic authentication separates with it)"
-            )
-        return value
-
-    def scheme(self) -> AuthScheme:
-        """The shared client's scheme for these settings."""
-        from tasklink import client
-
-        return client.BasicAuth(self.username, self.password)
-
-
-class BearerAuth(CamelInputModel):
-    """A bearer token sent as ``Authorization: Bearer <token>``."""
-
-    type: Literal["bearer"] = field(description="How the connector authenticates")
-    token: str = field(
-        description="The token, without the 'Bearer ' prefix",
-        group="authentication",
-        secret=True,
-        min_length=1,
-    )
-
-    @field_validator("token")
-    @classmethod
-    def _check_token(cls, value: str) -> str:
-        token = value.strip()
-        # A pasted "Bearer abc" would otherwise be sent as "Bearer Bearer abc".
-        if token.lower() == "bearer" or token[:7].lower() == "bearer ":
-            token = token[6:].strip()
-        if not token:
-            raise validation_problem("must not be empty")
-        try:
-            return check_header_value(token, ())
-        except CheckError as problem:
-            raise validation_problem(problem.message) from None
-
-    def scheme(self) -> AuthScheme:
-        """The shared client's scheme for these settings."""
-        from tasklink import client
-
-        return client.BearerAuth(self.token)
-
-
-class ApiKeyAuth(CamelInputModel):
-    """An API key sent as a header or a query parameter."""
-
-    type: Literal["api_key"] = field(description="How the connector authenticates")
-    location: Literal["header", "query"] = field(
-        "header",
-        title="Send key as",
-        description="Send the key as a header or a query parameter.",
-        group="authentication",
-        choice_labels={"header": "Header", "query": "Query parameter"},
-    )
-    name: str = field(
-        description="Name of the header or query parameter, e.g. X-API-Key",
-        group="authentication",
-        min_length=1,
-    )
-    value: str = field(description="The API key", group="authentication", secret=True)
-
-    @_model_validator(mode="after")
-    def _check_header(self) -> ApiKeyAuth:
-        if self.location == "header":
-            problems: list[CheckError | BodyError] = []
-            for loc, check in ((("name",), self._name), (("value",), self._value)):
-                try:
-                    check(loc)
-                except CheckError as problem:
-                    problems.append(problem)
-            if problems:
-                _fail(type(self), problems, None)
-        return self
-
-    def _name(self, loc: tuple[str | int, ...]) -> None:
-        check_header_name(self.name, loc)
-
-    def _value(self, loc: tuple[str | int, ...]) -> None:
-        self.value = check_header_value(self.value, loc)
-
-    def scheme(self) -> AuthScheme:
-        """The shared client's scheme for these settings."""
-        from tasklink import client
-
-        return client.ApiKeyAuth(self.name, self.value, self.location)
-
-
-class OAuth2ClientCredentials(CamelInputModel):
-    """OAuth 2.0 client credentials grant (RFC 6749 section 4.4); tokens are cached."""
-
-    type: Literal["oauth2_client_credentials"] = field(
-        description="How the connector authenticates"
-    )
-    token_url: str = field(
-        title="Token endpoint",
-        description="Token endpoint of the authorization server",
-        group="authentication",
-        placeholder="https://login.example.com/oauth/token",
-    )
-    client_id: str = field(description="Client ID", group="authentication", min_length=1)
-    client_secret: str = field(
-        description="Client secret", group="authentication", secret=True, min_length=1
-    )
-    client_authentication: Literal["basic_header", "body"] = field(
-        "basic_header",
-        description="Send the client credentials as a Basic header (RFC 6749 default) "
-        "or in the request body.",
-        group="authentication",
-        choice_labels={"basic_header": "Basic authentication header", "body": "Request body"},
-    )
-    audience: str | None = field(
-        None,
-        description="Audience of the token, for servers that need one",
-        group="authentication",
-    )
-    scopes: str | None = field(
-        None, description="Scopes to request, separated by spaces", group="authentication"
-    )
-
-    @field_validator("token_url")
-    @classmethod
-    def _check_token_url(cls, value: str) -> str:
-        try:
-            return check_url(value)
-        except CheckError as problem:
-            raise validation_problem(problem.message) from None
-
-    @field_validator("audience", "scopes")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-    def scheme(self) -> AuthScheme:
-        """The shared client's scheme for these settings."""
-        from tasklink import client
-
-        return client.OAuth2ClientCredentials(
-            token_url=self.token_url,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            audience=self.audience,
-            scopes=self.scopes,
-            client_authentication=self.client_authentication,
-        )
-
-
-Authentication = Annotated[
-    NoAuth | BasicAuth | BearerAuth | ApiKeyAuth | OAuth2ClientCredentials,
-    Field(discriminator="type"),
-]
-
 # -- the request -------------------------------------------------------------------------
 
-# Immutable, so one instance serves every request that leaves them out. TlsOptions is the
-# shared client's: the TLS fields of every connector.
-_NO_AUTH = NoAuth()
+# Immutable, so one instance serves every request that leaves them out. The authentication
+# and TLS models are the shared client's: the same fields in every connector.
+_NO_AUTH = NoAuthOptions()
 _DEFAULT_TLS = TlsOptions()
 
 
 class HttpRequest(CamelInputModel):
     """One HTTP request and how to send it."""
 
-    authentication: Authentication = field(
+    authentication: AuthenticationOptions = field(
         _NO_AUTH,
         description="How the connector authenticates",
         group="authentication",
-        choice_labels={
-            "none": "None",
-            "basic": "Basic",
-            "bearer": "Bearer token",
-            "api_key": "API key",
-            "oauth2_client_credentials": "OAuth 2.0 client credentials",
-        },
+        choice_labels=AUTHENTICATION_LABELS,
     )
     method: HttpMethod = field("GET", description="HTTP method.", group="endpoint")
-    url: str = field(
+    url: WebUrl = field(
         description="URL to call (http or https)",
         group="endpoint",
         placeholder="https://api.example.com/items",
@@ -378,23 +170,10 @@ class HttpRequest(CamelInputModel):
         group="tls",
     )
 
-    @field_validator("authentication", mode="before")
-    @classmethod
-    def _no_authentication(cls, value: Any) -> Any:
-        return {"type": "none"} if value is None else value
-
     @field_validator("method", mode="before")
     @classmethod
     def _upper_method(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        try:
-            return check_url(value)
-        except CheckError as problem:
-            raise validation_problem(problem.message) from None
 
     store_response: bool = field(
         False,
@@ -435,7 +214,7 @@ class HttpRequest(CamelInputModel):
             except BodyError as problem:
                 problems.append(problem)
         if problems:
-            _fail(type(self), problems, None)
+            raise validation_error(type(self).__name__, [(p.loc, p.message) for p in problems])
         if self.store_response:
             store = info.context.get("documents") if isinstance(info.context, Mapping) else None
             self._store_limit = getattr(store, "max_bytes", DEFAULT_DOCUMENT_MAX_BYTES)
@@ -458,11 +237,13 @@ class HttpRequest(CamelInputModel):
 
     @property
     def document_limit(self) -> int:
-        """The most bytes of a response stored as a document: ``maxResponseBytes`` when
-        the process chose it, else the job's document store's bound."""
+        """The most bytes of a response stored as a document: the job's document store's
+        bound, or ``maxResponseBytes`` when the process chose a lower one (a process may
+        lower the operator's bounds, never raise them)."""
+        store = self._store_limit if self._store_limit is not None else 2**62
         if self.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES:
-            return self.max_response_bytes
-        return self._store_limit if self._store_limit is not None else 2**62
+            return min(self.max_response_bytes, store)
+        return store
 
 
 @functools.cache

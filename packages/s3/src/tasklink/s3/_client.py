@@ -31,17 +31,22 @@ import asyncio
 import contextlib
 import functools
 import io
-import os
-import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
-from tasklink.core import TOKEN_TTL, ConnectorError, Context, Document, DocumentMetadata
+from tasklink.client import CaBundleFile, TlsConfig, TlsFields, ca_bundle_file
+from tasklink.core import (
+    TOKEN_TTL,
+    ConnectorError,
+    Context,
+    Document,
+    DocumentMetadata,
+    InputError,
+)
 
 from .__about__ import __version__
 from ._errors import s3_error
@@ -84,6 +89,7 @@ USER_AGENT = f"tasklink-s3/{__version__}"
 # Temporary credentials from assume-role are renewed this long before they expire.
 _RENEW_BEFORE = 300.0
 _CACHE_SIZE = 32
+_TLS_FIELDS = TlsFields(ca="caCertificate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,8 @@ class ConnectionSettings:
     profile, container or instance role). With ``role_arn`` those credentials assume the
     role through STS (``sts_endpoint_url`` for an S3-compatible store's own STS).
     ``endpoint_url`` with ``path_style`` reaches MinIO, Ceph, R2 and other stores.
-    TLS follows tasklink's trust policy: the base store is ``SSL_CERT_FILE`` /
+    TLS follows the trust policy every tasklink connection shares
+    (:func:`tasklink.client.ca_bundle`): the base store is ``SSL_CERT_FILE`` and / or
     ``SSL_CERT_DIR`` where the operator set them, else certifi's Mozilla list;
     ``ca_pem`` is trusted in addition; ``verify_tls=False`` only for tests.
     """
@@ -123,44 +130,21 @@ class _Entry:
     client: S3Client
     expires_at: float | None  # assumed-role credentials
     secrets: tuple[str, ...]  # derived secret key, for the job's redactor
-    bundle: str | None  # a private CA bundle file to remove with the client
+    bundle: CaBundleFile | None  # the CA bundle file the client reads, removed with it
 
 
 _cache: OrderedDict[ConnectionSettings, _Entry] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _base_verify() -> str | bool:
-    """The base trust store as botocore takes it (a file or directory): tasklink's
-    trust policy (``tasklink.client``'s ``ssl_context``) in botocore's terms."""
-    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
-        location = os.environ.get(variable)
-        if location and Path(location).exists():
-            return location
-    import certifi
-
-    return str(certifi.where())
-
-
-def _verify(settings: ConnectionSettings) -> tuple[str | bool, str | None]:
-    """``verify=`` for boto3, and a bundle file made for it (to remove later)."""
+def _verify(settings: ConnectionSettings) -> tuple[str | bool, CaBundleFile | None]:
+    """``verify=`` for boto3, and the bundle file it names (kept with the client, which
+    reads it for every new connection): botocore reads trusted certificates from a path
+    only."""
     if not settings.verify_tls:
         return False, None
-    base = _base_verify()
-    if not settings.ca_pem:
-        return base, None
-    # botocore reads CA certificates from files only: the base store plus the
-    # connection's own, in a private file (0600) that lives as long as the client.
-    if isinstance(base, str) and Path(base).is_file():
-        head = Path(base).read_text(encoding="ascii", errors="ignore")
-    else:
-        import certifi
-
-        head = Path(certifi.where()).read_text(encoding="ascii")
-    handle, path = tempfile.mkstemp(prefix="tasklink-s3-ca-", suffix=".pem")
-    with os.fdopen(handle, "w", encoding="ascii") as out:
-        out.write(head.rstrip() + "\n" + settings.ca_pem.strip() + "\n")
-    return path, path
+    bundle = ca_bundle_file(TlsConfig(ca_pem=settings.ca_pem), _TLS_FIELDS)
+    return bundle.path, bundle
 
 
 def _make(settings: ConnectionSettings) -> _Entry:
@@ -228,9 +212,6 @@ def _make(settings: ConnectionSettings) -> _Entry:
 def _drop(entry: _Entry) -> None:
     with contextlib.suppress(Exception):
         entry.client.close()
-    if entry.bundle:
-        with contextlib.suppress(OSError):
-            os.unlink(entry.bundle)
 
 
 def client_for(settings: ConnectionSettings, ctx: Context | None = None) -> S3Client:
@@ -268,6 +249,8 @@ async def aclient_for(
         await _check_endpoint(settings.endpoint_url)
     try:
         return await asyncio.to_thread(client_for, settings, ctx)
+    except InputError:  # an unreadable caCertificate
+        raise
     except Exception as exc:
         raise _classified(exc, bucket, None, "AssumeRole" if settings.role_arn else None) from None
 

@@ -182,7 +182,8 @@ class S3Input(CamelInputModel):
     ca_certificate: str | None = field(
         None,
         title="CA certificate",
-        description="CA certificates (PEM) trusted besides the system's, for a private endpoint",
+        description="Extra CA certificates (PEM) trusted besides the default store, for a "
+        "private endpoint",
         group="tls",
         multiline=True,
     )

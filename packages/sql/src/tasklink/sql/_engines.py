@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tasklink.client import ClientErrorCode, TlsConfig, TlsFields
+from tasklink.client import ssl_context as client_ssl_context
 from tasklink.core import ConnectorError, ErrorCode
 
 from ._errors import SqlCode
@@ -70,6 +72,7 @@ _SQLITE_DENY = 1
 _SQLITE_OK = 0
 
 _log = logging.getLogger("tasklink.sql")
+_TLS_FIELDS = TlsFields(ca="caCertificate")
 
 _SQLALCHEMY_URLS = {
     "postgresql": "postgresql+asyncpg://",
@@ -97,25 +100,14 @@ def _driver(name: str) -> Any:
 
 
 def ssl_context(target: Target) -> ssl.SSLContext | None:
-    """The TLS context of ``require`` (encrypted, not verified) or ``verify``."""
+    """The TLS context of ``require`` (encrypted, not verified) or ``verify`` (the
+    certificate and host name, against the trust policy every tasklink connection shares:
+    :func:`tasklink.client.ssl_context`, plus ``caCertificate``). A new one per
+    connection: oracledb adjusts the context it is given."""
     if target.tls == "require":
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
+        return client_ssl_context(TlsConfig(verify=False))
     if target.tls == "verify":
-        context = ssl.create_default_context()
-        if target.ca_certificate:
-            try:
-                context.load_verify_locations(cadata=target.ca_certificate)
-            except (ssl.SSLError, ValueError):
-                from tasklink.core import InputError
-
-                raise InputError(
-                    "caCertificate: not a PEM certificate the runtime can read",
-                    field="caCertificate",
-                ) from None
-        return context
+        return client_ssl_context(TlsConfig(ca_pem=target.ca_certificate), _TLS_FIELDS)
     return None
 
 
@@ -337,6 +329,8 @@ async def _connect_oracle(target: Target) -> Any:
         service_name=service,
         tcp_connect_timeout=target.connect_timeout,
         protocol="tcps" if target.tls in ("require", "verify") else "tcp",
+        # oracledb (thin mode) takes the context and matches the host name itself.
+        ssl_context=ssl_context(target),
         ssl_server_dn_match=target.tls == "verify",
         program=APPLICATION_NAME,
     )
@@ -371,6 +365,37 @@ def _check_driver(target: Target) -> None:
         ) from None
 
 
+_DEFAULT_PORTS = {"postgresql": 5432, "mariadb": 3306, "mysql": 3306, "mssql": 1433, "oracle": 1521}
+
+
+async def _check_host(target: Target) -> None:
+    """The operator's outbound policy for the database host, before each new connection:
+    link-local and cloud metadata addresses and blocked networks are refused; private
+    networks stay open (databases live there). Best effort, as for S3: the driver resolves
+    the name again (connecting to the checked address would make TLS verify the address)."""
+    from tasklink.client import BlockedAddressError, PolicyConfigError, check_host
+
+    assert target.host is not None
+    port = target.port or _DEFAULT_PORTS.get(target.dialect, 0)
+    try:
+        await check_host(
+            target.host, port, private_networks_allowed=True, timeout=target.connect_timeout
+        )
+    except BlockedAddressError as exc:
+        raise ConnectorError(
+            f"the database host of {target.name} at {target.where()} is refused by the "
+            f"outbound policy: {exc.reason}",
+            code=ClientErrorCode.BLOCKED_ADDRESS,
+            retryable=False,
+        ) from None
+    except PolicyConfigError as exc:
+        raise ConnectorError(
+            str(exc), code=ClientErrorCode.CONFIGURATION_ERROR, retryable=False
+        ) from None
+    except (OSError, TimeoutError):
+        pass  # the driver's own connect fails and says why
+
+
 def create_engine(target: Target) -> AsyncEngine:
     """A new engine (a connection pool) for ``target``."""
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -379,6 +404,8 @@ def create_engine(target: Target) -> AsyncEngine:
     connect = _CONNECT[target.dialect]
 
     async def creator() -> Any:
+        if target.host is not None:
+            await _check_host(target)
         return await connect(target)
 
     options: dict[str, Any] = {"pool_recycle": POOL_RECYCLE, "pool_pre_ping": True}

@@ -27,6 +27,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
+from tasklink.client import ClientErrorCode
 from tasklink.core import ConnectorError, ErrorCode, InputError
 
 __all__ = [
@@ -55,6 +56,9 @@ class SqlCode:
 
 #: Every code the connector's operations raise (``Connector(errors=...)``).
 SQL_ERRORS: Mapping[str, str] = {
+    ClientErrorCode.BLOCKED_ADDRESS: "The operator's outbound policy refuses the database "
+    "host's address (link-local, cloud metadata or a blocked network)",
+    ClientErrorCode.CONFIGURATION_ERROR: "An operator setting of the outbound policy is invalid",
     SqlCode.SQL_SYNTAX_ERROR: "The statement is not valid SQL for the database, or names a "
     "table, column or function that does not exist (SQLSTATE class 42)",
     ErrorCode.CONFLICT: "A constraint refused the change: unique key, foreign key, check or "

@@ -192,7 +192,8 @@ class SqlInput(CamelInputModel):
     ca_certificate: str | None = field(
         None,
         title="CA certificate",
-        description="CA certificates (PEM) trusted besides the system's, for verify",
+        description="Extra CA certificates to trust (PEM) for verify, in addition to the "
+        "default store (certifi's, or the runtime's SSL_CERT_FILE / SSL_CERT_DIR)",
         group="tls",
         multiline=True,
         show_when={"tls": "verify"},

@@ -9,9 +9,13 @@ A connector for an HTTP API describes each call as a :class:`Request` and hands 
 * bounded reading and decompression, a total deadline per request; bodies and
   responses streamed (:class:`StreamedContent`, :func:`multipart`, :func:`stream`) so
   documents of any size pass with bounded memory;
-* one TLS trust policy (:func:`ssl_context`), with PEM material from the job;
+* one TLS trust policy (:func:`ssl_context`; :func:`ca_bundle` and
+  :func:`ca_bundle_file` for libraries that take certificates), with PEM material from
+  the job;
 * authentication schemes, with OAuth 2.0 tokens cached across jobs, and the
-  :class:`AuthScheme` protocol for an API's own scheme;
+  :class:`AuthScheme` protocol for an API's own scheme; the input fields that choose them
+  (:data:`AuthenticationOptions`), as :class:`TlsOptions` offers the TLS fields;
+* checks of URLs and headers (:func:`check_url`, :data:`WebUrl`...) for input models;
 * one classifier of failures onto error codes (:func:`status_error`,
   :class:`ClientErrorCode`), whose messages name the caller's own fields.
 
@@ -38,6 +42,16 @@ from ._auth import (
     TokenCache,
     tokens,
 )
+from ._auth_options import (
+    AUTHENTICATION_LABELS,
+    ApiKeyAuthOptions,
+    AuthenticationOptions,
+    BasicAuthOptions,
+    BearerAuthOptions,
+    NoAuthOptions,
+    OAuth2ClientCredentialsOptions,
+)
+from ._checks import CheckError, WebUrl, check_header_name, check_header_value, check_url
 from ._content import FormField, FormFile, StreamedContent, multipart
 from ._documents import external_document
 from ._errors import ClientErrorCode, is_retryable_status, status_error, transport_error
@@ -53,12 +67,20 @@ from ._policy import (
     PolicyConfigError,
 )
 from ._retry import MAX_RETRY_AFTER, parse_retry_after
-from ._tls import DEFAULT_TLS, TlsConfig, TlsFields, ssl_context
+from ._tls import (
+    DEFAULT_TLS,
+    CaBundleFile,
+    TlsConfig,
+    TlsFields,
+    ca_bundle,
+    ca_bundle_file,
+    ssl_context,
+)
 from ._tls_options import TlsOptions
 from ._urls import safe_url, url_file_name
 
 if TYPE_CHECKING:
-    from ._guard import BlockedAddressError, check_endpoint
+    from ._guard import BlockedAddressError, check_endpoint, check_host, check_host_blocking
     from ._httpx_auth import HttpxAuth
     from ._pool import aclose_clients, use_transport
     from ._send import (
@@ -74,7 +96,7 @@ if TYPE_CHECKING:
 # What imports httpx, by module: loaded on first access (PEP 562). Keep in step with the
 # TYPE_CHECKING imports above (a test checks).
 _DEFERRED = {
-    "_guard": ("BlockedAddressError", "check_endpoint"),
+    "_guard": ("BlockedAddressError", "check_endpoint", "check_host", "check_host_blocking"),
     "_httpx_auth": ("HttpxAuth",),
     "_pool": ("aclose_clients", "use_transport"),
     "_send": (
@@ -89,6 +111,7 @@ _DEFERRED = {
 }
 
 __all__ = [
+    "AUTHENTICATION_LABELS",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TLS",
     "ENV_ALLOWED_HOSTS",
@@ -101,19 +124,27 @@ __all__ = [
     "NO_AUTH",
     "SENSITIVE_RESPONSE_HEADERS",
     "ApiKeyAuth",
+    "ApiKeyAuthOptions",
     "AppliedAuth",
     "AuthScheme",
     "AuthSession",
+    "AuthenticationOptions",
     "BasicAuth",
+    "BasicAuthOptions",
     "BearerAuth",
+    "BearerAuthOptions",
     "BlockedAddressError",
+    "CaBundleFile",
+    "CheckError",
     "ClientErrorCode",
     "FieldNames",
     "FormField",
     "FormFile",
     "HttpxAuth",
     "NoAuth",
+    "NoAuthOptions",
     "OAuth2ClientCredentials",
+    "OAuth2ClientCredentialsOptions",
     "OAuth2RefreshToken",
     "OutboundPolicy",
     "PolicyConfigError",
@@ -126,9 +157,17 @@ __all__ = [
     "TlsFields",
     "TlsOptions",
     "TokenCache",
+    "WebUrl",
     "__version__",
     "aclose_clients",
+    "ca_bundle",
+    "ca_bundle_file",
     "check_endpoint",
+    "check_header_name",
+    "check_header_value",
+    "check_host",
+    "check_host_blocking",
+    "check_url",
     "external_document",
     "is_retryable_status",
     "multipart",

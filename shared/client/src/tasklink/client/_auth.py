@@ -15,7 +15,9 @@ Tokens are cached per credentials (token URL, client, a hash of the secret, audi
 scopes) for the life of the process and renewed before they expire: at ``expires_in``
 minus a tenth of the lifetime, at most 60 seconds early. Concurrent jobs that need the
 same token share one token request. A token the API rejects with 401 is dropped
-(:attr:`AppliedAuth.renew`) and the request is sent once more with a fresh one.
+(:attr:`AppliedAuth.renew`) and the request is sent once more with a fresh one. An API's
+own scheme caches its credential (a login ticket) the same way, with a
+:class:`TokenCache` of its own and :meth:`TokenCache.obtain`.
 """
 
 from __future__ import annotations
@@ -242,8 +244,8 @@ class _Token:
 
 
 class TokenCache:
-    """Access tokens per credentials, shared by every job of the process; bounded, the
-    least recently used evicted first."""
+    """Credentials (access tokens, login tickets) by key, shared by every job of the
+    process; bounded, the least recently used evicted first."""
 
     def __init__(self, size: int = 256) -> None:
         self._tokens: OrderedDict[str, _Token] = OrderedDict()
@@ -262,9 +264,14 @@ class TokenCache:
         self._tokens.move_to_end(key)
         return token.value
 
-    def put(self, key: str, value: str, lifetime: float) -> None:
-        early = min(MAX_EARLY_REFRESH, lifetime / 10)
-        self._tokens[key] = _Token(value, time.monotonic() + lifetime - early)
+    def put(self, key: str, value: str, lifetime: float | None = None) -> None:
+        """Cache ``value`` for ``lifetime`` seconds, less a tenth of it (at most a minute)
+        so it is renewed before it expires; ``None``: until invalidated or evicted."""
+        if lifetime is None:
+            refresh_at = math.inf
+        else:
+            refresh_at = time.monotonic() + lifetime - min(MAX_EARLY_REFRESH, lifetime / 10)
+        self._tokens[key] = _Token(value, refresh_at)
         self._tokens.move_to_end(key)
         while len(self._tokens) > self._size:
             self._tokens.popitem(last=False)
@@ -274,6 +281,31 @@ class TokenCache:
         token = self._tokens.get(key)
         if token is not None and token.value == value:
             del self._tokens[key]
+
+    async def obtain(
+        self,
+        key: str,
+        fetch: Callable[[], Awaitable[tuple[str, float | None]]],
+        lock: Callable[[str], asyncio.Lock],
+    ) -> tuple[str, Callable[[], None] | None]:
+        """The credential cached under ``key``, else the one ``fetch`` returns with its
+        lifetime (cached as :meth:`put` says; a lifetime of 0 or less is not cached). Jobs
+        that miss together wait for ``lock(key)`` (:meth:`AuthSession.lock`) and share
+        one fetch. Also returns the :attr:`AppliedAuth.renew` for it."""
+        value = self.get(key)
+        if value is None:
+            async with lock(key):
+                # Another job may have fetched it while this one waited for the lock.
+                value = self.get(key)
+                if value is None:
+                    value, lifetime = await fetch()
+                    if lifetime is None or lifetime > 0:
+                        self.put(key, value, lifetime)
+                    # A fresh credential the API refuses is refused for a reason: only a
+                    # cached one, perhaps revoked early, is worth renewing.
+                    return value, None
+        used = value
+        return value, lambda: self.invalidate(key, used)
 
     def refresh_token(self, key: str, default: str) -> str:
         """The newest refresh token for the credentials ``key`` (``default`` until the
@@ -407,28 +439,18 @@ class _OAuth2Grant:
 
     async def apply(self, session: AuthSession) -> AppliedAuth:
         key = self.cache_key()
-        token = tokens.get(key)
-        cached = token is not None
-        if token is None:
-            async with session.lock(key):
-                # Another job may have fetched it while this one waited for the lock.
-                token = tokens.get(key)
-                cached = token is not None
-                if token is None:
-                    token, lifetime = await self._fetch(session, key)
-                    if lifetime > 0:
-                        tokens.put(key, token, lifetime)
-                    session.logger.debug(
-                        "fetched an OAuth 2.0 token from %s", safe_url(self.token_url)
-                    )
+
+        async def fetch() -> tuple[str, float | None]:
+            fetched = await self._fetch(session, key)
+            session.logger.debug("fetched an OAuth 2.0 token from %s", safe_url(self.token_url))
+            return fetched
+
+        token, renew = await tokens.obtain(key, fetch, session.lock)
         session.redactor.add(token, ttl=TOKEN_TTL)
-        used = token
         return AppliedAuth(
             headers={"Authorization": f"Bearer {token}"},
             header_names=frozenset({"authorization"}),
-            # A fresh token the API refuses is refused for a reason: only a cached one,
-            # perhaps revoked early, is worth renewing.
-            renew=(lambda: tokens.invalidate(key, used)) if cached else None,
+            renew=renew,
         )
 
 

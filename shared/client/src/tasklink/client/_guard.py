@@ -25,6 +25,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -36,7 +37,14 @@ import httpx
 from ._policy import IPAddress, OutboundPolicy
 from ._urls import DEFAULT_PORTS
 
-__all__ = ["BlockedAddressError", "GuardedBackend", "check_endpoint", "preflight"]
+__all__ = [
+    "BlockedAddressError",
+    "GuardedBackend",
+    "check_endpoint",
+    "check_host",
+    "check_host_blocking",
+    "preflight",
+]
 
 _log = logging.getLogger("tasklink.client.guard")
 
@@ -57,23 +65,34 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
-async def _resolve(host: str, port: int, timeout: float | None) -> list[IPAddress]:
-    literal = _literal(host)
-    if literal is not None:
-        return [literal]
-    try:
-        with anyio.fail_after(timeout):
-            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except TimeoutError:
-        raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
-    except OSError as exc:
-        raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
+def _distinct(infos: Iterable[tuple[Any, ...]]) -> list[IPAddress]:
+    """The addresses of ``getaddrinfo`` answers, in its order, each once."""
     found: list[IPAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if address not in found:
             found.append(address)
     return found
+
+
+async def _lookup(host: str, port: int, timeout: float | None) -> list[IPAddress]:
+    """The addresses of ``host``; ``OSError`` when it does not resolve, ``TimeoutError``
+    when that takes longer than ``timeout``."""
+    literal = _literal(host)
+    if literal is not None:
+        return [literal]
+    with anyio.fail_after(timeout):
+        return _distinct(await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+
+
+async def _resolve(host: str, port: int, timeout: float | None) -> list[IPAddress]:
+    """:func:`_lookup`, its failures as httpcore's (classified like failures to connect)."""
+    try:
+        return await _lookup(host, port, timeout)
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
 
 
 def _check(policy: OutboundPolicy, host: str, addresses: Iterable[IPAddress]) -> None:
@@ -223,3 +242,59 @@ async def check_endpoint(url: str, *, timeout: float | None = 10.0) -> None:
     except (httpcore.ConnectTimeout, httpcore.ConnectError):
         return
     _check(policy, host, addresses)
+
+
+def _service_policy(private_networks_allowed: bool) -> OutboundPolicy:
+    from ._policy import current_settings
+
+    policy = current_settings().policy
+    return replace(policy, block_private=False) if private_networks_allowed else policy
+
+
+async def check_host(
+    host: str,
+    port: int,
+    *,
+    private_networks_allowed: bool = False,
+    timeout: float | None = 10.0,
+) -> list[IPAddress]:
+    """Resolve ``host`` and check every address against the operator's outbound policy;
+    returns the checked addresses.
+
+    For a client that opens its own connection (a mail or database driver) to a server a
+    job names by host and port. Connect to one of the returned addresses, never to the
+    name again: a second lookup may answer differently (DNS rebinding). Nothing is
+    connected here. Raises :class:`BlockedAddressError`;
+    :class:`~tasklink.client.PolicyConfigError` for invalid settings; ``OSError`` when the
+    name does not resolve, ``TimeoutError`` when that takes over ``timeout`` seconds (a
+    caller that connects by the name itself may ignore both: its own connection fails).
+
+    ``private_networks_allowed`` leaves out the private-network rule
+    (``TASKLINK_HTTP_BLOCK_PRIVATE_NETWORKS``, which ``tasklink run`` turns on). Mail and
+    database servers usually live on private networks: the rule would refuse the usual
+    setup, and every deployment would have to list its own servers, while what a job can
+    do there is bounded by the service's protocol and credentials, unlike an HTTP request
+    of its own making. What stays applies to every service: link-local and cloud metadata
+    addresses are refused unless ``TASKLINK_HTTP_ALLOWED_NETWORKS`` or
+    ``TASKLINK_HTTP_ALLOWED_HOSTS`` lists them, ``TASKLINK_HTTP_BLOCKED_NETWORKS`` whatever
+    else is set. The default applies the full policy, as for HTTP endpoints.
+    """
+    policy = _service_policy(private_networks_allowed)
+    addresses = await _lookup(host, port, timeout)
+    _check(policy, host, addresses)
+    return addresses
+
+
+def check_host_blocking(
+    host: str, port: int, *, private_networks_allowed: bool = False
+) -> list[IPAddress]:
+    """:func:`check_host` for synchronous clients, in a worker thread: the lookup blocks
+    for as long as the system resolver takes (as the client's own connect would)."""
+    policy = _service_policy(private_networks_allowed)
+    literal = _literal(host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        addresses = _distinct(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    _check(policy, host, addresses)
+    return addresses

@@ -1,8 +1,9 @@
 """APA's error codes for its e-mail connector, and this connector's failures in them.
 
 APA lists its codes without saying when each is raised; the mapping is ours: login
-refused is ``EMAIL_AUTHENTICATION_ERROR``; no connection, a timeout or a failed TLS
-handshake is ``EMAIL_CONNECTION_ERROR``; a refused sender, recipients or message and any
+refused is ``EMAIL_AUTHENTICATION_ERROR``; no connection, a timeout, a failed TLS
+handshake or a server address the operator's outbound policy refuses is
+``EMAIL_CONNECTION_ERROR``; a refused sender, recipients or message and any
 other SMTP failure is ``EMAIL_SEND_ERROR``. Each keeps this connector's own code in the
 variables (``cause``) and whether it is retried.
 """
@@ -24,8 +25,8 @@ APA_ERRORS = {
     "TEMPLATE_READ_ERROR": "The template file cannot be read, or is not UTF-8 text",
     "TEMPLATE_METADATA_ERROR": "The template uses a value metadata does not have",
     "TEMPLATE_SYNTAX_ERROR": "The template is not valid (or uses a FreeMarker directive)",
-    "EMAIL_CONNECTION_ERROR": "The SMTP server could not be reached, did not answer in time, "
-    "or the TLS handshake failed",
+    "EMAIL_CONNECTION_ERROR": "The SMTP server could not be reached (or the outbound policy "
+    "refuses its address), did not answer in time, or the TLS handshake failed",
     "EMAIL_AUTHENTICATION_ERROR": "The SMTP server rejected the credentials",
     "EMAIL_SEND_ERROR": "The SMTP server refused the sender, the recipients or the message",
     "UNKNOWN_ERROR": "An unexpected failure",
@@ -44,6 +45,7 @@ _CODES = {
     EmailErrorCode.CONNECTION_FAILED: "EMAIL_CONNECTION_ERROR",
     EmailErrorCode.TIMEOUT: "EMAIL_CONNECTION_ERROR",
     EmailErrorCode.TLS_FAILED: "EMAIL_CONNECTION_ERROR",
+    EmailErrorCode.BLOCKED_ADDRESS: "EMAIL_CONNECTION_ERROR",
     EmailErrorCode.RECIPIENTS_REFUSED: "EMAIL_SEND_ERROR",
     EmailErrorCode.SENDER_REFUSED: "EMAIL_SEND_ERROR",
     EmailErrorCode.MESSAGE_REFUSED: "EMAIL_SEND_ERROR",

@@ -96,7 +96,7 @@ def connection(ctx: Context) -> Connection:
             values[name] = value
         ctx.redactor.add(values["password"])
     try:
-        return Connection.model_validate(values)
+        return Connection.model_validate(values).with_host_field("EMAIL_HOST")
     except ValidationError as exc:
         error = exc.errors()[0]
         key = _BY_FIELD.get(str(error["loc"][0]) if error["loc"] else "", "EMAIL_PASSWORD")

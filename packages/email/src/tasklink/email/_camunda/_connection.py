@@ -43,6 +43,7 @@ def connection(request: CamundaEmailRequest, protocol: Protocol) -> Connection:
     account = request.email_account_configuration
     if account is not None and getattr(account, f"{protocol}_host"):
         where = "emailAccountConfiguration"
+        host_field = f"{where}.{protocol}Host"
         host: str | None = getattr(account, f"{protocol}_host")
         port: int | None = getattr(account, f"{protocol}_port")
         crypto: CryptographicProtocol = getattr(account, f"{protocol}_cryptographic_protocol")
@@ -51,10 +52,9 @@ def connection(request: CamundaEmailRequest, protocol: Protocol) -> Connection:
     else:
         config = getattr(request.data, f"{protocol}_config")
         host = getattr(config, f"{protocol}_host") if config is not None else None
+        host_field = f"data.{protocol}Config.{protocol}Host"
         if not host:
-            raise _missing(
-                f"data.{protocol}Config.{protocol}Host", f"the {protocol.upper()} server host"
-            )
+            raise _missing(host_field, f"the {protocol.upper()} server host")
         port = getattr(config, f"{protocol}_port")
         crypto = getattr(config, f"{protocol}_cryptographic_protocol")
         auth = request.authentication
@@ -80,4 +80,4 @@ def connection(request: CamundaEmailRequest, protocol: Protocol) -> Connection:
         security=SECURITY[protocol][crypto],
         username=username,
         password=password,
-    )
+    ).with_host_field(host_field)

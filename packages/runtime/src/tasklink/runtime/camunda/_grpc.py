@@ -31,8 +31,10 @@ from pyzeebe.grpc_internals.zeebe_adapter import ZeebeAdapter
 
 from tasklink.core import ConnectorError, InputError
 
+from .._engines import EngineError
 from ._gateway import AuthenticationError, GatewayError
 from ._model import ActivatedJob, ActivationRequest, header_text
+from ._tls import grpc_root_certificates
 
 if TYPE_CHECKING:
     from pyzeebe import Job as ZeebeJob
@@ -220,9 +222,11 @@ class GrpcGateway:
         """Open a channel the way pyzeebe does (its keep-alive options) to ``address``.
 
         ``auth`` (an OAuth 2.0 scheme of :mod:`tasklink.client`) sends its token with every
-        call. ``root_certificates`` replace the default trust store; ``certificate_chain`` and
-        ``private_key`` (unencrypted PEM) identify the client (mTLS). Any of them turns TLS
-        on for a bare ``host:port`` unless ``tls`` says otherwise.
+        call. A TLS channel trusts the store every tasklink connection shares (certifi's
+        list, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``) plus ``root_certificates`` (a private
+        CA, PEM); ``certificate_chain`` and ``private_key`` (unencrypted PEM) identify the
+        client (mTLS). Any of them turns TLS on for a bare ``host:port`` unless ``tls``
+        says otherwise. An unreadable CA raises :class:`~tasklink.runtime.EngineError`.
         """
         from pyzeebe.channel.channel_options import get_channel_options
 
@@ -234,8 +238,12 @@ class GrpcGateway:
         interceptors = bearer.interceptors() if bearer is not None else None
         options = get_channel_options()
         if secure:
+            try:
+                trusted = grpc_root_certificates(root_certificates)
+            except InputError as exc:
+                raise EngineError(f"camunda {exc.message}") from None
             credentials = grpc.ssl_channel_credentials(
-                root_certificates=root_certificates,
+                root_certificates=trusted,
                 private_key=private_key,
                 certificate_chain=certificate_chain,
             )

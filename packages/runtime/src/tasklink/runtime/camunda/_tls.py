@@ -1,9 +1,10 @@
 """TLS towards a self-managed Camunda: a private CA to trust and a client identity (mTLS).
 
 Read from ``CAMUNDA_MTLS_*`` as Camunda's Python SDK reads them. The same material serves
-the REST gateway and its OAuth token endpoint, through the trust policy every tasklink
-connection shares (:func:`tasklink.client.ssl_context`; a server that asks for no client
-certificate is sent none), and the gRPC channel, which takes it as PEM bytes.
+the REST gateway, its OAuth token endpoint and the gRPC channel, through the trust policy
+every tasklink connection shares: :func:`tasklink.client.ssl_context` for HTTPS (a server
+that asks for no client certificate is sent none), the same certificates as PEM bytes
+(:func:`tasklink.client.ca_bundle`) for gRPC.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tasklink.client import TlsConfig, TlsFields, ssl_context
+from tasklink.client import TlsConfig, TlsFields, ca_bundle, ssl_context
 
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["TLS_FIELDS", "GatewayTls"]
+__all__ = ["TLS_FIELDS", "GatewayTls", "grpc_root_certificates"]
 
 #: The settings errors about TLS material name (the operator's own keys).
 TLS_FIELDS = TlsFields(ca="mtls_ca", client_certificate="mtls_cert / mtls_key")
@@ -62,6 +63,15 @@ class GatewayTls:
         (an encrypted key without its passphrase included: it never prompts).
         """
         return ssl_context(self.config(), TLS_FIELDS)
+
+
+def grpc_root_certificates(ca: bytes | None) -> bytes:
+    """What a gRPC channel trusts: the shared base store plus ``ca`` (PEM), as over REST;
+    neither grpc-core's own bundled list nor ``ca`` alone.
+
+    Raises :class:`~tasklink.core.InputError` naming ``mtls_ca`` when ``ca`` does not load.
+    """
+    return ca_bundle(TlsConfig(ca_pem=_text(ca)), TLS_FIELDS)
 
 
 def _text(pem: bytes | None) -> str | None:
